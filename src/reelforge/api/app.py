@@ -1,0 +1,56 @@
+"""The FastAPI application: routers, error handlers, files, and the engine's lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from reelforge import __version__
+from reelforge.api import errors
+from reelforge.api.routers import accounts, image, status
+from reelforge.pipeline import engine
+from reelforge.runtime import init_runtime
+from reelforge.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, queues: list[str] | None = None,
+               start_engine: bool = True) -> FastAPI:
+    """``queues``: which job queues this process works; None = all (embedded), [] = API only."""
+    rt = init_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        janitor = None
+        if start_engine:
+            # DBOS refuses its synchronous API inside a running event loop: start it off-loop.
+            await asyncio.to_thread(engine.start, rt, queues)
+            if queues is None or queues:
+                janitor = engine.Janitor()
+                janitor.start()
+        yield
+        if janitor:
+            janitor.stopped.set()
+        if start_engine:
+            await asyncio.to_thread(engine.stop)
+
+    app = FastAPI(
+        title="reelforge",
+        version=__version__,
+        lifespan=lifespan,
+        description="Self-hostable media generation, wire-compatible with the Samsar Processor API.",
+    )
+    app.state.rt = rt
+    errors.install(app)
+    for module in (status, image, accounts):
+        app.include_router(module.router)
+    app.mount("/files", StaticFiles(directory=rt.settings.resolved_storage_dir, check_dir=False), name="files")
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

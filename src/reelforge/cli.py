@@ -1,0 +1,162 @@
+"""The ``reelforge`` command: run the server or workers, and administer accounts."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from reelforge.settings import Settings
+
+app = typer.Typer(help="reelforge: self-hostable media generation (Samsar-compatible API).", no_args_is_help=True)
+accounts_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+credits_app = typer.Typer(help="Credits.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
+app.add_typer(credits_app, name="credits")
+
+console = Console()
+
+HostOpt = Annotated[str, typer.Option(help="Interface to bind.")]
+PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    settings = Settings()
+    if host is not None and port is not None and "REELFORGE_PUBLIC_BASE_URL" not in __import__("os").environ:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings.public_base_url = f"http://{shown}:{port}"
+    return settings
+
+
+def _serve(settings: Settings, host: str, port: int, workers: bool) -> None:
+    import uvicorn
+
+    from reelforge.api.app import create_app
+
+    api = create_app(settings, queues=None if workers else [])
+    uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
+          workers: Annotated[bool, typer.Option("--workers/--no-workers",
+                                                help="Run job workers in this process (embedded default).")] = True,
+          ) -> None:
+    """Run the HTTP API (with in-process workers unless --no-workers)."""
+    settings = _settings(host, port)
+    console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
+    _serve(settings, host, port, workers)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues: cpu,render,io,gpu.")] = "cpu,render,io,gpu",
+) -> None:
+    """Run a job worker process (no HTTP)."""
+    from reelforge.pipeline import engine
+    from reelforge.runtime import init_runtime
+
+    rt = init_runtime(_settings())
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    engine.start(rt, sorted({*names, engine.JOBS_QUEUE}))
+    janitor = engine.Janitor()
+    janitor.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"reelforge worker {rt.settings.executor_id} on queues {names}")
+    stop.wait()
+    janitor.stopped.set()
+    engine.stop()
+
+
+def _sample_data_url() -> str:
+    """A small generated picture as a data: URL, so the printed example works offline."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (96, 64), "#1d3557")
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((20, 8, 76, 56), fill="#e63946")
+    draw.rectangle((0, 48, 96, 64), fill="#a8dadc")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@app.command()
+def quickstart(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+    """Create an account with starting credits and an API key, print how to call it, and serve."""
+    from reelforge.core import accounts
+    from reelforge.runtime import init_runtime
+
+    settings = _settings(host, port)
+    rt = init_runtime(settings)
+    account = accounts.create_account(rt.db, "quickstart", settings.starting_credits)
+    key = accounts.create_api_key(rt.db, account.id)
+    base = settings.public_base_url
+    console.print(f"""
+[bold green]reelforge is starting[/]
+  base URL : {base}
+  API key  : [bold]{key.plaintext}[/]   (shown once; account {account.id}, {settings.starting_credits} credits)
+  docs     : {base}/docs
+
+Try it:
+  curl -s {base}/v1/credits -H "Authorization: Bearer {key.plaintext}"
+  curl -s -X POST {base}/v1/image/enhance -H "Authorization: Bearer {key.plaintext}" \\
+       -H "Content-Type: application/json" \\
+       -d '{{"image_url": "{_sample_data_url()}", "resolution": "1k"}}'
+  curl -s "{base}/v1/status?request_id=<request_id>" -H "Authorization: Bearer {key.plaintext}"
+""", highlight=False, soft_wrap=True)
+    _serve(settings, host, port, True)
+
+
+@accounts_app.command("create")
+def accounts_create(name: str, credits: Annotated[int, typer.Option(help="Starting credits.")] = 0,
+                    with_key: Annotated[bool, typer.Option("--with-key/--no-key")] = True) -> None:
+    """Create an account (and, by default, an API key for it). Prints JSON."""
+    from reelforge.core import accounts
+    from reelforge.runtime import init_runtime
+
+    rt = init_runtime(_settings())
+    account = accounts.create_account(rt.db, name, credits)
+    out: dict[str, object] = {"account_id": account.id, "name": name, "credits": credits}
+    if with_key:
+        out["api_key"] = accounts.create_api_key(rt.db, account.id).plaintext
+    typer.echo(json.dumps(out))
+
+
+@keys_app.command("create")
+def keys_create(account_id: str) -> None:
+    """Create another API key for an account. Prints JSON with the key (shown once)."""
+    from reelforge.core import accounts
+    from reelforge.runtime import init_runtime
+
+    rt = init_runtime(_settings())
+    key = accounts.create_api_key(rt.db, account_id)
+    typer.echo(json.dumps({"account_id": account_id, "key_id": key.key_id, "api_key": key.plaintext}))
+
+
+@credits_app.command("grant")
+def credits_grant(account_id: str, amount: int, note: Annotated[str, typer.Option()] = "manual grant") -> None:
+    """Grant credits to an account (a ledger entry). Prints the new balance."""
+    from reelforge.core import ledger
+    from reelforge.runtime import init_runtime
+
+    if amount <= 0:
+        raise typer.BadParameter("amount must be positive", param_hint="AMOUNT")
+    rt = init_runtime(_settings())
+    balance = ledger.post(rt.db, account_id, "grant", amount, note=note)
+    typer.echo(json.dumps({"account_id": account_id, "granted": amount, "balance": balance}))
+
+
+if __name__ == "__main__":
+    app()

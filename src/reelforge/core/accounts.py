@@ -1,0 +1,67 @@
+"""Accounts and API keys. Keys are shown once and stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from reelforge.core import ledger
+from reelforge.core.errors import BadRequest, NotFound, Unauthorized
+from reelforge.core.ids import new_id
+from reelforge.db.database import Database
+from reelforge.db.models import Account, ApiKey
+
+KEY_PREFIX = "rf_live_"
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewKey:
+    account_id: str
+    key_id: str
+    plaintext: str
+
+
+def create_account(db: Database, name: str, credits: int = 0) -> Account:
+    with db.session() as s:
+        account = Account(id=new_id("acct", 8), name=name, balance=0)
+        s.add(account)
+    if credits:
+        ledger.post(db, account.id, "grant", credits, note="starting credits")
+    return account
+
+
+def create_api_key(db: Database, account_id: str) -> NewKey:
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(24)
+    with db.session() as s:
+        if s.get(Account, account_id) is None:
+            raise NotFound(f"account {account_id} does not exist", field="account_id")
+        key = ApiKey(
+            id=new_id("key", 8), account_id=account_id, key_hash=hash_key(plaintext), prefix=plaintext[:12]
+        )
+        s.add(key)
+    return NewKey(account_id=account_id, key_id=key.id, plaintext=plaintext)
+
+
+def authenticate(db: Database, authorization: str | None) -> Account:
+    """Resolve ``Authorization: Bearer <key>``: 400 when absent or empty, 401 when unknown."""
+    if authorization is None or not authorization.strip():
+        raise BadRequest("Missing API key: send 'Authorization: Bearer <key>'.", field="Authorization")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise BadRequest("Malformed Authorization header: expected 'Bearer <key>'.", field="Authorization")
+    with db.session() as s:
+        account = s.execute(
+            select(Account)
+            .join(ApiKey, ApiKey.account_id == Account.id)
+            .where(ApiKey.key_hash == hash_key(token.strip()), ApiKey.revoked_at.is_(None))
+        ).scalar_one_or_none()
+    if account is None:
+        raise Unauthorized("Invalid API key.", field="Authorization")
+    return account

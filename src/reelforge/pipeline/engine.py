@@ -1,0 +1,262 @@
+"""The job engine: our pipelines on DBOS Transact.
+
+One parent workflow per request (queue ``jobs``) walks the request's plan; each stage runs
+as a child workflow on its own queue (``cpu``, ``render``, ``io``, ``gpu``) so worker
+processes can specialise, and each child is a single checkpointed step: after a crash the
+finished stages are read back from the checkpoint and only the unfinished one runs again.
+Domain state (status, results, money) stays in our tables; DBOS holds execution state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import traceback
+from typing import Any
+
+import httpx
+from dbos import DBOS, SetWorkflowID
+
+from reelforge.core import requests
+from reelforge.core.webhooks import headers_for
+from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
+from reelforge.pipeline.registry import STAGES, StageContext, load_stage_modules
+from reelforge.runtime import Runtime, runtime
+from reelforge.settings import Settings
+
+log = logging.getLogger("reelforge.engine")
+
+JOBS_QUEUE = "jobs"
+WEBHOOK_QUEUE = "io"
+MAX_RECOVERY_ATTEMPTS = Settings().max_recovery_attempts
+
+
+class StageFailed(Exception):
+    """A stage raised; the message is what clients see as ``expressGenerationError``."""
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+@DBOS.step()
+def load_plan(request_id: str) -> list[list[str]]:
+    req = requests.get(runtime().db, request_id)
+    return [list(group) for group in req.input.get("plan", [])]
+
+
+def _inject_faults(rt: Runtime, stage_name: str, ctx: StageContext) -> None:
+    s = rt.settings
+    if stage_name in s.fault_crash_stages:
+        log.warning("fault injection: crashing the process in stage %s", stage_name)
+        os._exit(137)
+    deadline = time.monotonic() + s.fault_stage_delay_s
+    while time.monotonic() < deadline and not ctx.is_cancelled():
+        time.sleep(0.1)
+    if stage_name in s.fault_fail_stages:
+        raise StageFailed(f"Injected failure in stage {stage_name}.")
+
+
+@DBOS.step()
+def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    rt = runtime()
+    req = requests.get(rt.db, request_id)
+    if req.status != "PENDING":
+        return {"skipped": True}
+    ctx = StageContext(rt, req, outputs)
+    requests.set_stage_status(rt.db, request_id, stage_name, "IN_PROGRESS")
+    with rt.db.session() as s:
+        run = StageRun(request_id=request_id, stage=stage_name, status="IN_PROGRESS",
+                       executor_id=rt.settings.executor_id)
+        s.add(run)
+    try:
+        _inject_faults(rt, stage_name, ctx)
+        output = STAGES[stage_name].fn(ctx)
+    except Exception as exc:
+        message = str(exc) or exc.__class__.__name__
+        log.error("stage %s of %s failed: %s", stage_name, request_id, traceback.format_exc())
+        with rt.db.session() as s:
+            row = s.get(StageRun, run.id)
+            if row:
+                row.status, row.error, row.finished_at = "FAILED", message, utcnow()
+        requests.set_stage_status(rt.db, request_id, stage_name, "FAILED")
+        raise StageFailed(message) from None
+    with rt.db.session() as s:
+        row = s.get(StageRun, run.id)
+        if row:
+            row.status, row.finished_at = "COMPLETED", utcnow()
+            row.output = output
+    requests.set_stage_status(rt.db, request_id, stage_name, "COMPLETED")
+    return output
+
+
+@DBOS.step()
+def finish(request_id: str, outputs: dict[str, dict[str, Any]]) -> None:
+    rt = runtime()
+    result: dict[str, Any] = {}
+    final_price: int | None = None
+    for out in outputs.values():
+        result.update(out.get("result", {}))
+        if out.get("final_price") is not None:
+            final_price = int(out["final_price"])
+    requests.complete(rt.db, request_id, result, final_price)
+
+
+@DBOS.step()
+def fail(request_id: str, message: str) -> None:
+    requests.fail(runtime().db, request_id, message)
+
+
+# --- workflows -------------------------------------------------------------------------------
+
+
+@DBOS.workflow(max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
+def stage_workflow(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return execute_stage(request_id, stage_name, outputs)
+
+
+@DBOS.workflow(max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
+def request_workflow(request_id: str) -> None:
+    outputs: dict[str, dict[str, Any]] = {}
+    try:
+        for group in load_plan(request_id):
+            handles = []
+            for name in group:
+                with SetWorkflowID(f"{request_id}:{name}"):
+                    handles.append(DBOS.retrieve_queue(STAGES[name].queue).enqueue(  # type: ignore[union-attr]
+                        stage_workflow, request_id, name, outputs))
+            for name, handle in zip(group, handles, strict=True):
+                outputs[name] = handle.get_result()
+        finish(request_id, outputs)
+    except StageFailed as exc:
+        fail(request_id, str(exc))
+    except Exception as exc:  # an engine-level error must still end the request, refunded
+        fail(request_id, f"Internal error: {exc.__class__.__name__}")
+    notify(request_id)
+
+
+@DBOS.step()
+def webhook_body(request_id: str) -> tuple[str | None, str, str]:
+    import json
+
+    req = requests.get(runtime().db, request_id)
+    return req.webhook_url, req.status, json.dumps(requests.status_payload(req), separators=(",", ":"))
+
+
+@DBOS.step()
+def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: int) -> bool:
+    rt = runtime()
+    status: int | None = None
+    error: str | None = None
+    try:
+        resp = httpx.post(url, content=body.encode(), timeout=rt.settings.webhook_timeout_s,
+                          headers=headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()))
+        status = resp.status_code
+    except httpx.HTTPError as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+    with rt.db.session() as s:
+        s.add(WebhookAttempt(request_id=request_id, event_id=event_id, url=url, attempt=attempt,
+                             status_code=status, error=error))
+    return status is not None and 200 <= status < 300
+
+
+@DBOS.workflow()
+def webhook_workflow(request_id: str, event_id: str) -> bool:
+    url, _status, body = webhook_body(request_id)
+    if not url:
+        return False
+    settings = runtime().settings
+    delay, waited, attempt = settings.webhook_initial_backoff_s, 0.0, 0
+    while True:
+        attempt += 1
+        if deliver_once(request_id, event_id, url, body, attempt):
+            return True
+        if waited + delay > settings.webhook_retry_window_s:
+            return False
+        DBOS.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 600.0)
+
+
+# --- the interface the rest of reelforge uses ------------------------------------------------
+
+
+def notify(request_id: str) -> None:
+    """Queue the webhook for a request's terminal state (idempotent per state)."""
+    req = requests.get(runtime().db, request_id)
+    if not req.webhook_url or req.status not in requests.TERMINAL:
+        return
+    event_id = f"evt_{req.id}_{req.status.lower()}"
+    with SetWorkflowID(event_id):
+        DBOS.retrieve_queue(WEBHOOK_QUEUE).enqueue(webhook_workflow, req.id, event_id)  # type: ignore[union-attr]
+
+
+def enqueue(request_id: str) -> None:
+    """Start a request's workflow; the request id doubles as workflow id, so this is idempotent."""
+    with SetWorkflowID(request_id):
+        DBOS.retrieve_queue(JOBS_QUEUE).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+
+
+def cancel(req: Request) -> None:
+    DBOS.cancel_workflow(req.id)
+    for name in {n for group in req.input.get("plan", []) for n in group}:
+        with contextlib.suppress(Exception):  # the stage had not been enqueued yet
+            DBOS.cancel_workflow(f"{req.id}:{name}")
+
+
+def start(rt: Runtime, queues: list[str] | None) -> None:
+    """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none)."""
+    load_stage_modules()
+    s = rt.settings
+    DBOS(config={
+        "name": "reelforge",
+        "system_database_url": s.resolved_engine_database_url,
+        "application_version": s.application_version,
+        "executor_id": s.executor_id,
+        "log_level": "WARNING",
+        "notification_listener_polling_interval_sec": 0.2,
+    })
+    all_queues = {JOBS_QUEUE: 32, **s.queue_concurrency}
+    if queues is not None:
+        DBOS.listen_queues(queues)
+    DBOS.launch()
+    for name, concurrency in all_queues.items():
+        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2,
+                            on_conflict="always_update")
+
+
+def stop() -> None:
+    DBOS.destroy(destroy_registry=False)
+
+
+class Janitor(threading.Thread):
+    """Ends requests whose workflows DBOS gave up on (recovery attempts exhausted) as FAILED and
+    refunded, so no request stays PENDING forever."""
+
+    def __init__(self, interval_s: float = 5.0):
+        super().__init__(daemon=True, name="reelforge-janitor")
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+
+    def sweep(self) -> None:
+        dead = DBOS.list_workflows(status=["MAX_RECOVERY_ATTEMPTS_EXCEEDED", "ERROR"], load_input=False,
+                                   load_output=False, name=[request_workflow.__qualname__,
+                                                            stage_workflow.__qualname__], limit=200,
+                                   sort_desc=True)
+        rt = runtime()
+        for wf in dead:
+            request_id = wf.workflow_id.split(":", 1)[0]
+            try:
+                if requests.fail(rt.db, request_id, "The job crashed its worker too many times and was abandoned."):
+                    notify(request_id)
+            except Exception:
+                log.exception("janitor could not end %s", request_id)
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval_s):
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("janitor sweep failed")

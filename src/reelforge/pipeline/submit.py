@@ -1,0 +1,93 @@
+"""Accepting a request: one transaction charges credits, records the request and the
+idempotent response; then inputs are stored and the workflow is enqueued.
+
+Nothing is stored or enqueued when the charge is refused (402), and a replayed
+``Idempotency-Key`` returns the first response without touching the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from reelforge.core import idempotency, ledger, requests
+from reelforge.core.ids import new_id
+from reelforge.db.models import Account, Request
+from reelforge.pipeline import engine
+from reelforge.pipeline.registry import STAGES, Plan
+from reelforge.runtime import Runtime
+
+log = logging.getLogger("reelforge.submit")
+
+
+@dataclass
+class JobSpec:
+    type: str  # image | video
+    case_type: str
+    id_prefix: str
+    price: int
+    plan: Plan
+    input: dict[str, Any]
+    webhook_url: str | None = None
+    provider: str = "LOCAL"
+    response_extra: dict[str, Any] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)  # blob key -> bytes, written once accepted
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    request_id: str | None
+
+
+def credit_headers(charged: int, remaining: int) -> dict[str, str]:
+    return {"x-credits-charged": str(charged), "x-credits-remaining": str(remaining)}
+
+
+def submit(rt: Runtime, account: Account, spec: JobSpec, idempotency_key: str | None,
+           request_fingerprint: str) -> Accepted:
+    for group in spec.plan:
+        for name in group:
+            if name not in STAGES:
+                raise RuntimeError(f"plan names an unknown stage {name!r}")
+    if idempotency_key:
+        replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
+        if replay is not None:
+            return Accepted(replay.status_code, replay.body, {**replay.headers, "idempotent-replayed": "true"},
+                            replay.body.get("request_id"))
+    request_id = spec.request_id or new_id(spec.id_prefix)
+    try:
+        with rt.db.session() as s:
+            remaining = ledger.post_in(s, account.id, "charge", spec.price, request_id,
+                                       note=spec.case_type) if spec.price else ledger.balance_in(s, account.id)
+            s.add(Request(
+                id=request_id, account_id=account.id, type=spec.type, case_type=spec.case_type,
+                provider=spec.provider, session_id=request_id, input={**spec.input, "plan": spec.plan},
+                stages={name: "PENDING" for group in spec.plan for name in group},
+                credits_charged=spec.price, webhook_url=spec.webhook_url,
+            ))
+            body = {
+                "status": "queued", "request_id": request_id, "session_id": request_id,
+                "global_status_id": request_id, "case_type": spec.case_type, **spec.response_extra,
+                "creditsCharged": spec.price, "remainingCredits": remaining,
+            }
+            headers = credit_headers(spec.price, remaining)
+            if idempotency_key:
+                idempotency.record_in(s, account.id, idempotency_key, 200, body, headers)
+    except Exception:
+        if idempotency_key:
+            idempotency.release(rt.db, account.id, idempotency_key)
+        raise
+    try:
+        for key, data in spec.blobs.items():
+            rt.blobs.put_bytes(key, data)
+        engine.enqueue(request_id)
+    except Exception as exc:
+        log.exception("could not start %s", request_id)
+        requests.fail(rt.db, request_id, f"Could not start the job: {exc.__class__.__name__}")
+        raise
+    return Accepted(200, body, headers, request_id)

@@ -1,0 +1,232 @@
+"""Offline OCR engines behind one small interface.
+
+Two engines are wired in:
+
+* :class:`RapidOcrEngine` — PP-OCRv4 ONNX models shipped inside the ``rapidocr-onnxruntime``
+  wheel. Good on Latin text and digits, also on stylised overlays; it cannot read Thai.
+* :class:`TesseractEngine` — the ``tesseract`` program (Debian ``tesseract-ocr`` plus language
+  packs) through pytesseract. Used for Thai (``tha+eng``) and whenever RapidOCR is missing.
+
+Both return :class:`OcrLine` objects with pixel boxes in the coordinates of the image passed in.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+Box = tuple[int, int, int, int]
+"""Pixel box ``(x0, y0, x1, y1)``, x1/y1 exclusive."""
+
+
+class OcrUnavailableError(RuntimeError):
+    """The requested OCR engine (program, language pack or wheel) is not installed."""
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line (or text fragment) found by an OCR engine."""
+
+    text: str
+    box: Box
+    confidence: float
+
+    @property
+    def center_y(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    """Anything that turns an image into text lines with boxes."""
+
+    name: str
+
+    def read(self, image: Image.Image) -> list[OcrLine]: ...
+
+
+def _box_from_points(points: Iterable[Iterable[float]]) -> Box:
+    pts = np.asarray(list(points), dtype=float).reshape(-1, 2)
+    x0, y0 = np.floor(pts.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+# --- RapidOCR -------------------------------------------------------------------------------
+
+_rapid_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _rapid_model() -> Any:
+    """The ONNX sessions take ~0.5 s and ~400 MB to load: build them once per process."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise OcrUnavailableError("rapidocr-onnxruntime is not installed") from exc
+    return RapidOCR()
+
+
+class RapidOcrEngine:
+    """PP-OCRv4 through rapidocr-onnxruntime; one shared model, calls serialised by a lock
+    (onnxruntime sessions are thread-safe, but the RapidOCR wrapper keeps per-call state)."""
+
+    name = "rapidocr"
+
+    def __init__(self, min_confidence: float = 0.5) -> None:
+        self.min_confidence = min_confidence
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        rgb = np.asarray(image.convert("RGB"))
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        model = _rapid_model()
+        with _rapid_lock:
+            result, _elapsed = model(bgr)
+        lines: list[OcrLine] = []
+        for points, text, score in result or []:
+            if float(score) < self.min_confidence or not str(text).strip():
+                continue
+            lines.append(OcrLine(str(text).strip(), _box_from_points(points), float(score)))
+        return lines
+
+
+# --- Tesseract ------------------------------------------------------------------------------
+
+
+def tesseract_available(lang: str = "eng") -> bool:
+    """True when the tesseract program and every language pack in ``lang`` are installed."""
+    if shutil.which("tesseract") is None:
+        return False
+    try:
+        import pytesseract
+    except ImportError:  # pragma: no cover - depends on the environment
+        return False
+    installed = set(_tesseract_languages(pytesseract))
+    return all(part in installed for part in lang.split("+"))
+
+
+@lru_cache(maxsize=1)
+def _tesseract_languages(pytesseract: Any) -> tuple[str, ...]:
+    return tuple(pytesseract.get_languages(config=""))
+
+
+class TesseractEngine:
+    """Tesseract 5 (LSTM) through pytesseract. Words are grouped back into lines using
+    tesseract's own block/paragraph/line numbering, so boxes match RapidOCR's granularity."""
+
+    name = "tesseract"
+
+    def __init__(
+        self,
+        lang: str = "eng",
+        psm: int = 6,
+        min_confidence: float = 0.0,
+        char_whitelist: str | None = None,
+    ) -> None:
+        if not tesseract_available(lang):
+            raise OcrUnavailableError(f"tesseract with language pack(s) {lang!r} is not installed")
+        self.lang = lang
+        self.psm = psm
+        self.min_confidence = min_confidence
+        self.char_whitelist = char_whitelist
+
+    def _config(self) -> str:
+        # preserve_interword_spaces keeps the gap between a label and its amount visible.
+        config = f"--psm {self.psm} -c preserve_interword_spaces=1"
+        if self.char_whitelist:
+            config += f" -c tessedit_char_whitelist={self.char_whitelist}"
+        return config
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        import pytesseract
+
+        data = pytesseract.image_to_data(
+            image.convert("RGB"),
+            lang=self.lang,
+            config=self._config(),
+            output_type=pytesseract.Output.DICT,
+        )
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for i, word in enumerate(data["text"]):
+            if not str(word).strip() or float(data["conf"][i]) < 0:
+                continue
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            groups.setdefault(key, []).append(i)
+        lines: list[OcrLine] = []
+        for indices in groups.values():
+            indices.sort(key=lambda i: data["left"][i])
+            text = _join_words([str(data["text"][i]).strip() for i in indices], self.lang)
+            x0 = min(data["left"][i] for i in indices)
+            y0 = min(data["top"][i] for i in indices)
+            x1 = max(data["left"][i] + data["width"][i] for i in indices)
+            y1 = max(data["top"][i] + data["height"][i] for i in indices)
+            confidence = float(np.mean([float(data["conf"][i]) for i in indices])) / 100.0
+            if confidence >= self.min_confidence:
+                lines.append(OcrLine(text, (x0, y0, x1, y1), confidence))
+        lines.sort(key=lambda line: (line.box[1], line.box[0]))
+        return lines
+
+
+def _join_words(words: list[str], lang: str) -> str:
+    """Join tesseract words. Thai is written without spaces between words, and tesseract splits
+    Thai runs into fragments, so adjacent Thai fragments are glued back together."""
+    if "tha" not in lang:
+        return " ".join(words)
+    out = ""
+    for word in words:
+        if out and not (_is_thai(out[-1]) and _is_thai(word[0])):
+            out += " "
+        out += word
+    return out
+
+
+def _is_thai(char: str) -> bool:
+    return "\u0e00" <= char <= "\u0e7f"
+
+
+def contains_thai(text: str) -> bool:
+    return any(_is_thai(c) for c in text)
+
+
+# --- choosing an engine ---------------------------------------------------------------------
+
+_THAI_KEYS = {"th", "tha", "thai", "th-th"}
+
+
+@lru_cache(maxsize=8)
+def _tesseract(lang: str) -> TesseractEngine:
+    return TesseractEngine(lang=lang)
+
+
+@lru_cache(maxsize=1)
+def _rapid() -> RapidOcrEngine:
+    return RapidOcrEngine()
+
+
+def default_ocr() -> OcrEngine:
+    """The engine for Latin text: RapidOCR when installed, else tesseract ``eng``."""
+    try:
+        _rapid_model()
+        return _rapid()
+    except OcrUnavailableError:
+        return _tesseract("eng")
+
+
+def ocr_for_language(lang: str | None) -> OcrEngine:
+    """Pick an engine for a language key (``en``, ``th``, ...). Thai needs tesseract's ``tha``
+    pack (RapidOCR's models have no Thai script); everything else prefers RapidOCR."""
+    key = (lang or "en").strip().lower()
+    if key in _THAI_KEYS:
+        return _tesseract("tha+eng")
+    return default_ocr()

@@ -1,0 +1,90 @@
+"""Deployment settings, read from environment variables (``REELFORGE_*``) or a ``.env`` file.
+
+Every knob a deployment may want to turn lives here so the rest of the code receives a
+``Settings`` object instead of reading the environment itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reelforge import __version__
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REELFORGE_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Root for the SQLite databases and local files.")
+    database_url: str | None = Field(None, description="Our tables. Default: SQLite under data_dir.")
+    engine_database_url: str | None = Field(
+        None, description="DBOS system database. Default: SQLite beside ours, or the same PostgreSQL URL."
+    )
+    storage_dir: Path | None = Field(None, description="Blob store directory. Default: data_dir/files.")
+    public_base_url: str = Field("http://127.0.0.1:8000", description="Prefix of every result_url.")
+    webhook_secret: str | None = Field(
+        None, description="Standard Webhooks signing secret (whsec_…). Default: generated once per data_dir."
+    )
+    fetch_allowlist: list[str] = Field(
+        default_factory=list,
+        description="host or host:port entries exempt from the private-address guard (tests, intranets).",
+    )
+    max_fetch_bytes: int = 25 * 1024 * 1024
+    max_image_pixels: int = 64_000_000
+    max_body_bytes: int = 40 * 1024 * 1024
+    starting_credits: int = 5000
+
+    executor_id: str = Field("local", description="Unique per process in a cluster; recovery is keyed on it.")
+    application_version: str = __version__
+    max_recovery_attempts: int = 3
+    queue_concurrency: dict[str, int] = Field(
+        default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1}
+    )
+
+    webhook_retry_window_s: float = 3600.0
+    webhook_initial_backoff_s: float = 2.0
+    webhook_timeout_s: float = 10.0
+
+    pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
+
+    # Fault injection for tests and chaos drills: stage names that fail, crash the process, or stall.
+    fault_fail_stages: list[str] = Field(default_factory=list)
+    fault_crash_stages: list[str] = Field(default_factory=list)
+    fault_stage_delay_s: float = 0.0
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'reelforge.db').resolve()}"
+
+    @cached_property
+    def resolved_engine_database_url(self) -> str:
+        if self.engine_database_url:
+            return self.engine_database_url
+        if self.resolved_database_url.startswith("sqlite"):
+            return f"sqlite:///{(self.data_dir / 'engine.sqlite').resolve()}"
+        return self.resolved_database_url
+
+    @cached_property
+    def resolved_storage_dir(self) -> Path:
+        return (self.storage_dir or self.data_dir / "files").resolve()
+
+    @cached_property
+    def resolved_webhook_secret(self) -> str:
+        """The configured secret, else one generated on first use and kept in data_dir."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        path = self.data_dir / "webhook_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("whsec_" + secrets.token_urlsafe(24))
+        return path.read_text().strip()
+
+    def prepare_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_storage_dir.mkdir(parents=True, exist_ok=True)

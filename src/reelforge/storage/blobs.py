@@ -1,0 +1,65 @@
+"""The blob store: where inputs and results live, and the stable URL each is served at.
+
+``LocalBlobStore`` keeps files under one directory (which may be a shared mount in a
+cluster); the API serves them at ``{public_base_url}/files/{key}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+
+class BlobStore(Protocol):
+    def put_bytes(self, key: str, data: bytes) -> str: ...
+    def put_file(self, key: str, path: Path) -> str: ...
+    def path(self, key: str) -> Path: ...
+    def exists(self, key: str) -> bool: ...
+    def url(self, key: str) -> str: ...
+
+
+def content_key(prefix: str, data: bytes, suffix: str) -> str:
+    """A content-addressed key: identical inputs are stored once."""
+    return f"{prefix}/{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+
+
+class LocalBlobStore:
+    def __init__(self, root: Path, public_base_url: str):
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def path(self, key: str) -> Path:
+        target = (self.root / key).resolve()
+        if not target.is_relative_to(self.root) or target == self.root:
+            raise ValueError(f"blob key escapes the store: {key!r}")
+        return target
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def _atomic_write(self, key: str, write: object) -> str:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        os.close(fd)
+        try:
+            write(Path(tmp))  # type: ignore[operator]
+            os.replace(tmp, target)  # readers never see a half-written file
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return key
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        return self._atomic_write(key, lambda p: p.write_bytes(data))
+
+    def put_file(self, key: str, path: Path) -> str:
+        return self._atomic_write(key, lambda p: shutil.copyfile(path, p))
+
+    def url(self, key: str) -> str:
+        return f"{self.public_base_url}/files/{key}"
