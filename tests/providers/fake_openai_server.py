@@ -110,7 +110,8 @@ class FakeOpenAIServer:
         self._files: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (and so each test using the server) fast.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -160,9 +161,7 @@ class FakeOpenAIServer:
             reply = self.chat_reply(messages, body)
             content = reply if isinstance(reply, str) else json.dumps(reply)
         else:
-            last_user = next(
-                (str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), ""
-            )
+            last_user = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
             if json_mode:
                 content = json.dumps(
                     {
@@ -178,9 +177,7 @@ class FakeOpenAIServer:
             "id": "chatcmpl-fake",
             "object": "chat.completion",
             "model": body.get("model"),
-            "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
-            ],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
         }
 
     def _image(self, body: dict[str, Any]) -> dict[str, Any]:

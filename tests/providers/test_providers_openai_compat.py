@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import socket
 import wave
+from collections.abc import Callable, Iterator
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, speech_duration_for
@@ -16,7 +17,7 @@ API_KEY = "sk-test-123"
 
 
 @pytest.fixture()
-def server() -> FakeOpenAIServer:
+def server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer(api_key=API_KEY) as srv:
         yield srv
 
@@ -41,9 +42,7 @@ def test_chat_returns_assistant_text_and_sends_model_and_key(
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
 
 
-def test_chat_json_parses_object_and_requests_json_mode(
-    server: FakeOpenAIServer, client: OpenAICompatClient
-) -> None:
+def test_chat_json_parses_object_and_requests_json_mode(server: FakeOpenAIServer, client: OpenAICompatClient) -> None:
     result = client.chat_json([{"role": "user", "content": "three word prompt"}], model="m")
     assert result == {"echo": "three word prompt", "model": "m", "message_count": 1, "word_count": 3}
     assert server.requests[-1].body["response_format"] == {"type": "json_object"}
@@ -79,9 +78,7 @@ def test_generate_image_follows_url_responses() -> None:
         assert "b64_json" not in str(srv.requests[-1].body)
 
 
-def test_speech_returns_wav_whose_length_follows_the_text(
-    server: FakeOpenAIServer, client: OpenAICompatClient
-) -> None:
+def test_speech_returns_wav_whose_length_follows_the_text(server: FakeOpenAIServer, client: OpenAICompatClient) -> None:
     text = "Fresh coffee, roasted every morning."
     audio = client.speech(text, model="tts-test", voice="alloy")
     with wave.open(io.BytesIO(audio)) as wav:
@@ -103,7 +100,9 @@ def test_speech_returns_wav_whose_length_follows_the_text(
         ("/v1/audio/speech", lambda c: c.speech("hi", model="m", voice="v")),
     ],
 )
-def test_http_500_raises_provider_error(server: FakeOpenAIServer, client: OpenAICompatClient, path, call) -> None:
+def test_http_500_raises_provider_error(
+    server: FakeOpenAIServer, client: OpenAICompatClient, path: str, call: Callable[[OpenAICompatClient], object]
+) -> None:
     server.fail(path, status=500)
     with pytest.raises(ProviderError, match="HTTP 500"):
         call(client)

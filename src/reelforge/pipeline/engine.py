@@ -241,7 +241,7 @@ class Janitor(threading.Thread):
         self.stopped = threading.Event()
 
     def sweep(self) -> None:
-        dead = DBOS.list_workflows(status=["MAX_RECOVERY_ATTEMPTS_EXCEEDED", "ERROR"], load_input=False,
+        dead = DBOS.list_workflows(status=["MAX_RECOVERY_ATTEMPTS_EXCEEDED"], load_input=False,
                                    load_output=False, name=[request_workflow.__qualname__,
                                                             stage_workflow.__qualname__], limit=200,
                                    sort_desc=True)

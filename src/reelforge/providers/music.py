@@ -49,12 +49,12 @@ _STYLES: dict[str, _Style] = {
         progressions=((0, 4, 5, 3), (0, 5, 3, 4), (5, 3, 0, 4), (0, 3, 5, 4)),
         pad_attack_s=0.8,
         pad_detune_cents=7.0,
-        pad_gain=0.22,
+        pad_gain=0.26,
         arp_steps_per_beat=2,
         arp_gain=0.16,
         arp_decay=5.0,
         bass_pattern=(0.0, 1.5, 2.0, 3.0),
-        bass_gain=0.30,
+        bass_gain=0.22,
         kick_beats=(0.0, 2.0),
         hat_beats=(0.5, 1.5, 2.5, 3.5),
         boom_on_bar=False,
@@ -110,10 +110,14 @@ def _envelope(length: int, sample_rate: int, attack_s: float, release_s: float) 
 
 def _warm_tone(freq: float, t: np.ndarray, harmonics: int = 6, rolloff: float = 1.6) -> np.ndarray:
     """A band-limited, softened sawtooth: harmonics fall off faster than a saw's 1/k."""
-    wave_ = np.zeros_like(t)
-    nyquist_harmonics = int(20000 / freq)
-    for k in range(1, min(harmonics, nyquist_harmonics) + 1):
-        wave_ += np.sin(2 * np.pi * freq * k * t) / k**rolloff
+    phase = 2 * np.pi * freq * t
+    two_cos = 2 * np.cos(phase)
+    previous, current = np.zeros_like(t), np.sin(phase)
+    wave_ = current.copy()
+    # sin(kx) by the Chebyshev recurrence: two trig calls instead of one per harmonic.
+    for k in range(2, min(harmonics, int(20000 / freq)) + 1):
+        previous, current = current, two_cos * current - previous
+        wave_ += current / k**rolloff
     return wave_
 
 
@@ -348,9 +352,7 @@ def render_music(duration_s: float, tone: str, seed: int = 0, sample_rate: int =
     return audio
 
 
-def generate_music(
-    duration_s: float, tone: str, out_path: Path, seed: int = 0, sample_rate: int = 44100
-) -> Path:
+def generate_music(duration_s: float, tone: str, out_path: Path, seed: int = 0, sample_rate: int = 44100) -> Path:
     """Write a procedural music bed of exactly ``duration_s`` as 16-bit stereo WAV."""
     _write_wav_stereo16(out_path, render_music(duration_s, tone, seed, sample_rate), sample_rate)
     return out_path

@@ -205,12 +205,14 @@ _THAI_KEYS = {"th", "tha", "thai", "th-th"}
 
 
 @lru_cache(maxsize=8)
-def _tesseract(lang: str) -> TesseractEngine:
+def tesseract_engine(lang: str) -> TesseractEngine:
+    """A shared :class:`TesseractEngine` per language spec (``eng``, ``tha+eng``...)."""
     return TesseractEngine(lang=lang)
 
 
 @lru_cache(maxsize=1)
-def _rapid() -> RapidOcrEngine:
+def rapid_engine() -> RapidOcrEngine:
+    """The shared :class:`RapidOcrEngine` (its model loads lazily on first ``read``)."""
     return RapidOcrEngine()
 
 
@@ -218,9 +220,9 @@ def default_ocr() -> OcrEngine:
     """The engine for Latin text: RapidOCR when installed, else tesseract ``eng``."""
     try:
         _rapid_model()
-        return _rapid()
+        return rapid_engine()
     except OcrUnavailableError:
-        return _tesseract("eng")
+        return tesseract_engine("eng")
 
 
 def ocr_for_language(lang: str | None) -> OcrEngine:
@@ -228,5 +230,5 @@ def ocr_for_language(lang: str | None) -> OcrEngine:
     pack (RapidOCR's models have no Thai script); everything else prefers RapidOCR."""
     key = (lang or "en").strip().lower()
     if key in _THAI_KEYS:
-        return _tesseract("tha+eng")
+        return tesseract_engine("tha+eng")
     return default_ocr()

@@ -15,7 +15,7 @@ import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -89,8 +89,9 @@ def _trim_end(voiced: np.ndarray, start_s: float, end_s: float) -> float:
 
 # Scripts written without spaces between words: long runs are cut into short chunks so that a
 # subtitle cue never has to hold a whole sentence as one "word".
-_NO_SPACE_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_NO_SPACE_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _NO_SPACE_CHUNK = 6
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _grapheme_safe(text: str, index: int) -> int:
@@ -244,9 +245,7 @@ class _EspeakEngine:
                 cls._instance = cls()
             return cls._instance
 
-    def _on_synth(
-        self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes.Array[_EspeakEvent]
-    ) -> int:
+    def _on_synth(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes.Array[_EspeakEvent]) -> int:
         if count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         i = 0
@@ -264,9 +263,7 @@ class _EspeakEngine:
                 raise ProviderError(f"espeak-ng has no voice {voice_name!r}")
             self._lib.espeak_SetParameter(_PARAM_RATE, rate_wpm, 0)
             self._lib.espeak_SetParameter(_PARAM_PITCH, pitch, 0)
-            status = self._lib.espeak_Synth(
-                encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-            )
+            status = self._lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
             self._lib.espeak_Synchronize()
             if status != 0:
                 raise ProviderError(f"espeak_Synth failed with status {status}")
@@ -335,6 +332,60 @@ def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int) -> list[Wor
     return words
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What espeak is given to read, and the way back from its positions to the text's."""
+
+    spoken: str
+    # (spoken start, original start, same text?) per segment, in order.
+    segments: tuple[tuple[int, int, bool], ...] = ()
+
+    def to_original(self, spoken_index: int) -> int:
+        if not self.segments:
+            return spoken_index
+        spoken_start, original_start, same = self.segments[0]
+        for segment in self.segments:
+            if segment[0] > spoken_index:
+                break
+            spoken_start, original_start, same = segment
+        return original_start + (spoken_index - spoken_start if same else 0)
+
+
+_kakasi_lock = threading.Lock()
+_kakasi: Any = None  # pykakasi ships no type hints
+
+
+def _japanese_segments(text: str) -> list[tuple[str, str]]:
+    """(original, hiragana) segments of Japanese text, from pykakasi's bundled dictionary."""
+    global _kakasi
+    import pykakasi  # lazily: building its converter takes ~0.5 s
+
+    with _kakasi_lock:
+        if _kakasi is None:
+            _kakasi = pykakasi.kakasi()
+        converter = _kakasi
+    return [(part["orig"], part["hira"]) for part in converter.convert(text)]
+
+
+def reading_for(text: str, espeak_voice: str) -> Reading:
+    """espeak-ng's Japanese voice reads kana only (kanji come out as letter names), so kanji
+    words are handed to it as hiragana; every other language is read as written."""
+    if espeak_voice != "ja" or not _HAN.search(text):
+        return Reading(text)
+    parts = _japanese_segments(text)
+    if "".join(original for original, _ in parts) != text:
+        return Reading(text)  # a segmentation we can't map back: read as written
+    spoken, segments, spoken_at, original_at = [], [], 0, 0
+    for original, hiragana in parts:
+        has_kanji = bool(_HAN.search(original)) and bool(hiragana)
+        said = hiragana if has_kanji else original
+        segments.append((spoken_at, original_at, not has_kanji))
+        spoken.append(said)
+        spoken_at += len(said)
+        original_at += len(original)
+    return Reading("".join(spoken), tuple(segments))
+
+
 class EspeakTTS:
     """Offline speech with espeak-ng; ``voice`` picks a narrator from :data:`ESPEAK_NARRATORS`."""
 
@@ -355,7 +406,9 @@ class EspeakTTS:
         variant, pitch = ESPEAK_NARRATORS[narrator]
         language_voice = espeak_voice_for(language, text)
         engine = _EspeakEngine.get()
-        raw = engine.speak(text, f"{language_voice}+{variant}", self.rate_wpm, pitch)
+        reading = reading_for(text, language_voice)
+        raw = engine.speak(reading.spoken, f"{language_voice}+{variant}", self.rate_wpm, pitch)
+        raw.word_starts = [(reading.to_original(char), ms) for char, ms in raw.word_starts]
         if len(raw.samples) == 0:
             raise ProviderError(f"espeak-ng produced no audio for {language!r} text")
         write_wav_mono16(out_path, raw.samples, engine.sample_rate)
@@ -437,9 +490,7 @@ class OpenAISpeechTTS:
     def synthesize(self, text: str, language: str, out_path: Path, voice: str | None = None) -> SpeechResult:
         if not text.strip():
             raise ValueError("cannot synthesize empty text")
-        samples, sample_rate = decode_wav_mono16(
-            self.client.speech(text, self.model, voice or self.voice, "wav")
-        )
+        samples, sample_rate = decode_wav_mono16(self.client.speech(text, self.model, voice or self.voice, "wav"))
         if len(samples) == 0:
             raise ProviderError("speech endpoint returned no audio samples")
         write_wav_mono16(out_path, samples, sample_rate)
