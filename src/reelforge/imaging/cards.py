@@ -108,11 +108,25 @@ def paint_backdrop(width: int, height: int, palette: Palette, seed: int, glows: 
     return small.resize((width, height), Image.Resampling.BICUBIC)
 
 
-def add_grain(image: Image.Image, seed: int, amount: float = 4.0) -> Image.Image:
-    """Subtle film grain: hides gradient banding after H.264 and looks less synthetic."""
+@cache
+def _grain_tile(seed: int, amount: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    noise = rng.normal(0.0, amount, (image.height, image.width)).astype(np.float32)
-    pixels = np.asarray(image.convert("RGB"), dtype=np.float32) + noise[..., None]
+    return rng.normal(0.0, amount, (_GRAIN_TILE, _GRAIN_TILE)).astype(np.int16)
+
+
+_GRAIN_TILE = 256
+
+
+def add_grain(image: Image.Image, seed: int, amount: float = 4.0) -> Image.Image:
+    """Subtle film grain: hides gradient banding after H.264 and looks less synthetic.
+
+    A cached noise tile is repeated over the frame: at this amplitude the repetition is
+    invisible, and it is ~10× faster than drawing fresh noise for 1.8 M pixels.
+    """
+    tile = _grain_tile(seed % 64, round(amount, 2))
+    reps = (image.height // _GRAIN_TILE + 1, image.width // _GRAIN_TILE + 1)
+    noise = np.tile(tile, reps)[: image.height, : image.width, None]
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16) + noise
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
 
 
@@ -321,13 +335,19 @@ def draw_text_block(image: Image.Image, block: TextBlock, x: float, y: float, wi
             block.stack.draw(draw, x + dx + offset, baseline, line, colour)
 
     if shadow:
-        layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-        render(ImageDraw.Draw(layer), (0, 0, 0, 150), dx=shadow / 3, dy=shadow / 2)
-        blurred = layer.filter(ImageFilter.GaussianBlur(shadow))
-        if image.mode == "RGBA":
-            image.alpha_composite(blurred)
-        else:
-            image.paste(blurred, (0, 0), blurred)
+        # Blur only the text's neighbourhood, not the whole canvas.
+        margin = 3 * shadow
+        left, top = max(0, int(x) - margin), max(0, int(y) - margin)
+        right = min(image.width, int(x + width) + margin)
+        bottom = min(image.height, int(y + block.height) + margin)
+        if right > left and bottom > top:
+            layer = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+            render(ImageDraw.Draw(layer), (0, 0, 0, 150), dx=shadow / 3 - left, dy=shadow / 2 - top)
+            blurred = layer.filter(ImageFilter.GaussianBlur(shadow))
+            if image.mode == "RGBA":
+                image.alpha_composite(blurred, (left, top))
+            else:
+                image.paste(blurred, (left, top), blurred)
     render(ImageDraw.Draw(image), fill)
 
 
@@ -453,7 +473,7 @@ def render_outro_card(width: int, height: int, cta_url: str, text_top: str | Non
         if text_bottom:
             draw_text_block(canvas, bottom_block, margin, y, column_w, align="center", fill=(255, 255, 255, 225))
 
-    return _save(canvas.convert("RGB"), out_path)
+    return save_image(canvas.convert("RGB"), out_path)
 
 
 def render_footer_card(width: int, height: int, url: str, text: str | None, font_key: str | None,
@@ -489,7 +509,7 @@ def render_footer_card(width: int, height: int, url: str, text: str | None, font
     draw_text_block(strip, main, margin, y, text_w, shadow=2)
     if text:
         draw_text_block(strip, sub, margin, y + main.height, text_w, fill=(*palette.glow, 255))
-    return _save(strip, out_path)
+    return save_image(strip, out_path)
 
 
 def urlsplit_host(url: str) -> str:
@@ -584,16 +604,18 @@ def render_narrator_avatar(size: int, seed: int, out_path: Path) -> Path:
         draw.line((0.48 * s, eye_y * s, 0.52 * s, eye_y * s), fill=frame, width=int(0.01 * s))
 
     # sticker outline: the dilated silhouette in white behind the figure
-    alpha = layer.getchannel("A")
-    outline_px = max(3, int(0.025 * s)) | 1
-    outline = alpha.filter(ImageFilter.MaxFilter(outline_px)).filter(ImageFilter.GaussianBlur(scale))
+    # (blur + threshold dilates in O(pixels), unlike a large MaxFilter)
+    spread = max(2, int(0.012 * s))
+    outline = layer.getchannel("A").filter(ImageFilter.GaussianBlur(spread))
+    outline = outline.point(lambda v: 255 if v > 8 else v * 30).filter(ImageFilter.GaussianBlur(scale))
     sticker = Image.new("RGBA", (s, s), (255, 255, 255, 0))
     sticker.putalpha(outline)
     sticker.alpha_composite(layer)
-    return _save(sticker.resize((size, size), Image.Resampling.LANCZOS), out_path)
+    return save_image(sticker.resize((size, size), Image.Resampling.LANCZOS), out_path)
 
 
-def _save(image: Image.Image, out_path: Path) -> Path:
+def save_image(image: Image.Image, out_path: Path) -> Path:
+    """Write ``image`` as PNG (fast compression: these are intermediates) or JPEG by suffix."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix.lower() in (".jpg", ".jpeg"):
