@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
 from support import FixtureHTTP, ReelforgeServer
 
 
@@ -22,8 +23,9 @@ def fixture_http() -> Iterator[FixtureHTTP]:
 def server(tmp_path_factory: pytest.TempPathFactory, fixture_http: FixtureHTTP) -> Iterator[ReelforgeServer]:
     """The embedded default (SQLite + local files + in-process workers), shared by tests that
     need no special settings. Only the fixture server's exact host:port is allowlisted."""
-    srv = ReelforgeServer(tmp_path_factory.mktemp("reelforge"),
-                          {"REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]'})
+    srv = ReelforgeServer(
+        tmp_path_factory.mktemp("reelforge"), {"REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]'}
+    )
     srv.start()
     yield srv
     srv.stop()

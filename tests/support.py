@@ -48,18 +48,21 @@ class ReelforgeServer:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
-        env.update({
-            "REELFORGE_DATA_DIR": str(self.data_dir),
-            "REELFORGE_PUBLIC_BASE_URL": self.base_url,
-            "REELFORGE_WEBHOOK_SECRET": "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ==",
-            "REELFORGE_WEBHOOK_INITIAL_BACKOFF_S": "0.5",
-        })
+        env.update(
+            {
+                "REELFORGE_DATA_DIR": str(self.data_dir),
+                "REELFORGE_PUBLIC_BASE_URL": self.base_url,
+                "REELFORGE_WEBHOOK_SECRET": "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ==",
+                "REELFORGE_WEBHOOK_INITIAL_BACKOFF_S": "0.5",
+            }
+        )
         env.update(self.env_overrides)
         return env
 
     def cli(self, *args: str) -> Any:
-        out = subprocess.run([*REELFORGE, *args], env=self.env(), check=True, capture_output=True, text=True,
-                             timeout=120)
+        out = subprocess.run(
+            [*REELFORGE, *args], env=self.env(), check=True, capture_output=True, text=True, timeout=120
+        )
         return json.loads(out.stdout)
 
     def start(self, timeout: float = 60.0) -> ReelforgeServer:
@@ -67,8 +70,9 @@ class ReelforgeServer:
         self.log_path = self.data_dir / f"server-{self.port}.log"
         args = ["serve", "--port", str(self.port)] + ([] if self.workers else ["--no-workers"])
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([*REELFORGE, *args], env=self.env(), stdout=log, stderr=log,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [*REELFORGE, *args], env=self.env(), stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -106,8 +110,9 @@ class ReelforgeServer:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
 
-def wait_status(client: httpx.Client, request_id: str, timeout: float = 120.0,
-                path: str = "/v1/status") -> dict[str, Any]:
+def wait_status(
+    client: httpx.Client, request_id: str, timeout: float = 120.0, path: str = "/v1/status"
+) -> dict[str, Any]:
     """Poll until the request leaves PENDING; returns the final status body."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,8 +193,9 @@ class ReelforgeWorker:
     def start(self) -> ReelforgeWorker:
         env = {**self.server.env(), "REELFORGE_EXECUTOR_ID": self.executor_id, **self.extra_env}
         log = open(self.server.data_dir / f"worker-{self.executor_id}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([*REELFORGE, "worker", "--queues", self.queues], env=env, stdout=log,
-                                     stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [*REELFORGE, "worker", "--queues", self.queues], env=env, stdout=log, stderr=log, start_new_session=True
+        )
         return self
 
     def kill9(self) -> None:

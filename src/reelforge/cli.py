@@ -44,10 +44,13 @@ def _serve(settings: Settings, host: str, port: int, workers: bool) -> None:
 
 
 @app.command()
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
-          workers: Annotated[bool, typer.Option("--workers/--no-workers",
-                                                help="Run job workers in this process (embedded default).")] = True,
-          ) -> None:
+def serve(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    workers: Annotated[
+        bool, typer.Option("--workers/--no-workers", help="Run job workers in this process (embedded default).")
+    ] = True,
+) -> None:
     """Run the HTTP API (with in-process workers unless --no-workers)."""
     settings = _settings(host, port)
     console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
@@ -103,7 +106,8 @@ def quickstart(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     account = accounts.create_account(rt.db, "quickstart", settings.starting_credits)
     key = accounts.create_api_key(rt.db, account.id)
     base = settings.public_base_url
-    console.print(f"""
+    console.print(
+        f"""
 [bold green]reelforge is starting[/]
   base URL : {base}
   API key  : [bold]{key.plaintext}[/]   (shown once; account {account.id}, {settings.starting_credits} credits)
@@ -115,13 +119,19 @@ Try it:
        -H "Content-Type: application/json" \\
        -d '{{"image_url": "{_sample_data_url()}", "resolution": "1k"}}'
   curl -s "{base}/v1/status?request_id=<request_id>" -H "Authorization: Bearer {key.plaintext}"
-""", highlight=False, soft_wrap=True)
+""",
+        highlight=False,
+        soft_wrap=True,
+    )
     _serve(settings, host, port, True)
 
 
 @accounts_app.command("create")
-def accounts_create(name: str, credits: Annotated[int, typer.Option(help="Starting credits.")] = 0,
-                    with_key: Annotated[bool, typer.Option("--with-key/--no-key")] = True) -> None:
+def accounts_create(
+    name: str,
+    credits: Annotated[int, typer.Option(help="Starting credits.")] = 0,
+    with_key: Annotated[bool, typer.Option("--with-key/--no-key")] = True,
+) -> None:
     """Create an account (and, by default, an API key for it). Prints JSON."""
     from reelforge.core import accounts
     from reelforge.runtime import init_runtime

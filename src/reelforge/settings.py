@@ -43,13 +43,20 @@ class Settings(BaseSettings):
     executor_id: str = Field("local", description="Unique per process in a cluster; recovery is keyed on it.")
     application_version: str = __version__
     max_recovery_attempts: int = 3
-    queue_concurrency: dict[str, int] = Field(
-        default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1}
-    )
+    queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
 
     webhook_retry_window_s: float = 3600.0
     webhook_initial_backoff_s: float = 2.0
     webhook_timeout_s: float = 10.0
+
+    # Optional OpenAI-compatible model endpoint; without it the offline providers do the work.
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_chat_model: str = "gpt-4o-mini"
+    openai_speech_model: str = "tts-1"
+    openai_speech_voice: str = "alloy"
+    # Request image-model keys served by the endpoint above, mapped to its model names.
+    openai_image_models: dict[str, str] = Field(default_factory=lambda: {"GPTIMAGE1": "gpt-image-1"})
 
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 

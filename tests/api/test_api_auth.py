@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from support import ReelforgeServer
 
 
@@ -26,8 +27,9 @@ def test_other_accounts_ids_are_404_everywhere(server: ReelforgeServer, sample_p
 
     owner, other = server.new_key(), server.new_key()
     with server.client(owner) as c:
-        rid = c.post("/v1/image/enhance", json={
-            "image_url": "data:image/png;base64," + base64.b64encode(sample_png).decode()}).json()["request_id"]
+        rid = c.post(
+            "/v1/image/enhance", json={"image_url": "data:image/png;base64," + base64.b64encode(sample_png).decode()}
+        ).json()["request_id"]
     with server.client(other) as c:
         for path in ("/v1/status", "/v1/image/status"):
             assert c.get(path, params={"request_id": rid}).status_code == 404

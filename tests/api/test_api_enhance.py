@@ -8,6 +8,7 @@ import io
 import httpx
 import pytest
 from PIL import Image
+
 from support import ReelforgeServer, wait_status
 
 
@@ -16,8 +17,9 @@ def data_url(png: bytes) -> str:
 
 
 @pytest.mark.parametrize(("resolution", "edge", "price"), [("1k", 1024, 45), ("2k", 2048, 75), ("4k", 4096, 90)])
-def test_enhance_completes_with_requested_long_edge(server: ReelforgeServer, sample_png: bytes,
-                                                    resolution: str, edge: int, price: int) -> None:
+def test_enhance_completes_with_requested_long_edge(
+    server: ReelforgeServer, sample_png: bytes, resolution: str, edge: int, price: int
+) -> None:
     key = server.new_key(credits=1000)
     with server.client(key) as c:
         r = c.post("/v1/image/enhance", json={"image_url": data_url(sample_png), "resolution": resolution})

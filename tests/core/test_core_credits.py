@@ -6,6 +6,7 @@ import base64
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+
 from support import ReelforgeServer
 
 

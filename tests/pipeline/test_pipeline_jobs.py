@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import FixtureHTTP, ReelforgeServer, ReelforgeWorker, wait_for, wait_status
 
 from reelforge.core.webhooks import verify
+from support import FixtureHTTP, ReelforgeServer, ReelforgeWorker, wait_for, wait_status
 
 SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="
 
@@ -22,15 +22,21 @@ def _body(png: bytes, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def failing_server(tmp_path: Path, fixture_http: FixtureHTTP) -> Iterator[ReelforgeServer]:
-    srv = ReelforgeServer(tmp_path / "fail", {"REELFORGE_FAULT_FAIL_STAGES": '["image_enhance"]',
-                                              "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]'})
+    srv = ReelforgeServer(
+        tmp_path / "fail",
+        {
+            "REELFORGE_FAULT_FAIL_STAGES": '["image_enhance"]',
+            "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
+        },
+    )
     srv.start()
     yield srv
     srv.stop()
 
 
-def test_failed_job_is_refunded_and_webhook_retried(failing_server: ReelforgeServer, fixture_http: FixtureHTTP,
-                                                    sample_png: bytes) -> None:
+def test_failed_job_is_refunded_and_webhook_retried(
+    failing_server: ReelforgeServer, fixture_http: FixtureHTTP, sample_png: bytes
+) -> None:
     calls = {"n": 0}
 
     def receiver(_h: object, _b: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -47,7 +53,9 @@ def test_failed_job_is_refunded_and_webhook_retried(failing_server: ReelforgeSer
         assert final["status"] == "FAILED"
         assert "Injected failure" in final["expressGenerationError"] and final["message"]
         assert c.get("/v1/credits").json()["remainingCredits"] == 200
-        kinds = [(e["kind"], e["amount"]) for e in c.get("/v1/credits/ledger", params={"request_id": rid}).json()["entries"]]
+        kinds = [
+            (e["kind"], e["amount"]) for e in c.get("/v1/credits/ledger", params={"request_id": rid}).json()["entries"]
+        ]
         assert kinds == [("charge", -45), ("refund", 45)]
 
     wait_for(lambda: calls["n"] >= 3, timeout=30)
@@ -59,8 +67,9 @@ def test_failed_job_is_refunded_and_webhook_retried(failing_server: ReelforgeSer
         assert verify(SECRET, body, headers)
         assert json.loads(body)["status"] == "FAILED" and json.loads(body)["request_id"] == rid
     with sqlite3.connect(failing_server.data_dir / "reelforge.db") as db:
-        attempts = db.execute("select attempt, status_code from webhook_attempts where request_id=? order by attempt",
-                              (rid,)).fetchall()
+        attempts = db.execute(
+            "select attempt, status_code from webhook_attempts where request_id=? order by attempt", (rid,)
+        ).fetchall()
     assert attempts == [(1, 500), (2, 500), (3, 200)]
 
 
@@ -68,11 +77,12 @@ def test_completion_webhook_is_signed(server: ReelforgeServer, fixture_http: Fix
     fixture_http.routes["/hook-ok"] = lambda _h, _b: (204, {}, b"")
     key = server.new_key(credits=100)
     with server.client(key) as c:
-        rid = c.post("/v1/image/enhance", json=_body(sample_png, webhookUrl=fixture_http.base_url + "/hook-ok")
-                     ).json()["request_id"]
+        rid = c.post("/v1/image/enhance", json=_body(sample_png, webhookUrl=fixture_http.base_url + "/hook-ok")).json()[
+            "request_id"
+        ]
         final = wait_status(c, rid)
     wait_for(lambda: any(p == "/hook-ok" for p, _, _ in fixture_http.received), timeout=20)
-    (headers, body), = [(h, b) for p, h, b in fixture_http.received if p == "/hook-ok"]
+    ((headers, body),) = [(h, b) for p, h, b in fixture_http.received if p == "/hook-ok"]
     assert verify(SECRET, body, headers)
     assert json.loads(body) == final
 
@@ -85,8 +95,16 @@ def test_worker_killed_mid_job_recovers_and_charges_once(tmp_path: Path, sample_
         key = api.new_key(credits=100)
         with api.client(key) as c:
             rid = c.post("/v1/image/enhance", json=_body(sample_png)).json()["request_id"]
-            wait_for(lambda: c.get("/v1/status", params={"request_id": rid}).json()
-                     .get("expressGenerationStatus", {}).get("image_enhance") == "IN_PROGRESS", timeout=60)
+            wait_for(
+                lambda: (
+                    c.get("/v1/status", params={"request_id": rid})
+                    .json()
+                    .get("expressGenerationStatus", {})
+                    .get("image_enhance")
+                    == "IN_PROGRESS"
+                ),
+                timeout=60,
+            )
             slow.kill9()
             assert c.get("/v1/status", params={"request_id": rid}).json()["status"] == "PENDING"
             restarted = ReelforgeWorker(api, executor_id="worker-a").start()

@@ -11,14 +11,15 @@ from fastapi.staticfiles import StaticFiles
 
 from reelforge import __version__
 from reelforge.api import errors
-from reelforge.api.routers import accounts, image, status
+from reelforge.api.routers import accounts, image, status, video
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, queues: list[str] | None = None,
-               start_engine: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, queues: list[str] | None = None, start_engine: bool = True
+) -> FastAPI:
     """``queues``: which job queues this process works; None = all (embedded), [] = API only."""
     rt = init_runtime(settings)
 
@@ -45,8 +46,9 @@ def create_app(settings: Settings | None = None, *, queues: list[str] | None = N
     )
     app.state.rt = rt
     errors.install(app)
-    for module in (status, image, accounts):
+    for module in (status, image, video, accounts):
         app.include_router(module.router)
+    app.include_router(video.pages)
     app.mount("/files", StaticFiles(directory=rt.settings.resolved_storage_dir, check_dir=False), name="files")
 
     @app.get("/healthz", tags=["meta"])

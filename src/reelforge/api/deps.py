@@ -44,8 +44,9 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-def accept(rt: Runtime, account: Account, request: Request, body: RequestBody, spec: JobSpec,
-           key: str | None) -> JSONResponse:
+def accept(
+    rt: Runtime, account: Account, request: Request, body: RequestBody, spec: JobSpec, key: str | None
+) -> JSONResponse:
     """Charge, record and enqueue a job; answer with the accepted body and credit headers."""
     spec.webhook_url = spec.webhook_url or body.webhook_url
     fp = idempotency.fingerprint(request.url.path, body.fingerprint_payload())

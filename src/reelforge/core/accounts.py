@@ -42,9 +42,7 @@ def create_api_key(db: Database, account_id: str) -> NewKey:
     with db.session() as s:
         if s.get(Account, account_id) is None:
             raise NotFound(f"account {account_id} does not exist", field="account_id")
-        key = ApiKey(
-            id=new_id("key", 8), account_id=account_id, key_hash=hash_key(plaintext), prefix=plaintext[:12]
-        )
+        key = ApiKey(id=new_id("key", 8), account_id=account_id, key_hash=hash_key(plaintext), prefix=plaintext[:12])
         s.add(key)
     return NewKey(account_id=account_id, key_id=key.id, plaintext=plaintext)
 

@@ -51,19 +51,20 @@ def claim(db: Database, account_id: str, key: str, request_hash: str) -> Replay 
             s.add(IdempotencyRecord(account_id=account_id, key=key, request_hash=request_hash))
             return None
         if rec.request_hash != request_hash:
-            raise Conflict("This Idempotency-Key was already used with a different request body.",
-                           field="Idempotency-Key")
+            raise Conflict(
+                "This Idempotency-Key was already used with a different request body.", field="Idempotency-Key"
+            )
         if rec.status_code is None:
             if utcnow() - rec.created_at > STALE_AFTER:
                 rec.created_at = utcnow()
                 return None
-            raise Conflict("A request with this Idempotency-Key is still being processed.",
-                           field="Idempotency-Key")
+            raise Conflict("A request with this Idempotency-Key is still being processed.", field="Idempotency-Key")
         return Replay(rec.status_code, dict(rec.body), {k: str(v) for k, v in rec.headers.items()})
 
 
-def record_in(s: Session, account_id: str, key: str, status_code: int, body: dict[str, Any],
-              headers: dict[str, str]) -> None:
+def record_in(
+    s: Session, account_id: str, key: str, status_code: int, body: dict[str, Any], headers: dict[str, str]
+) -> None:
     rec = s.get(IdempotencyRecord, (account_id, key))
     if rec is not None:
         rec.status_code, rec.body, rec.headers = status_code, body, headers
@@ -72,6 +73,10 @@ def record_in(s: Session, account_id: str, key: str, status_code: int, body: dic
 def release(db: Database, account_id: str, key: str) -> None:
     """Forget an unanswered claim (the request was refused), so the client may retry with the key."""
     with db.session() as s:
-        s.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.account_id == account_id, IdempotencyRecord.key == key,
-            IdempotencyRecord.status_code.is_(None)))
+        s.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.account_id == account_id,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.status_code.is_(None),
+            )
+        )

@@ -19,8 +19,7 @@ from reelforge.db.models import Account, LedgerEntry
 Kind = Literal["grant", "charge", "refund", "adjustment"]
 
 
-def post_in(s: Session, account_id: str, kind: Kind, amount: int, request_id: str | None = None,
-            note: str = "") -> int:
+def post_in(s: Session, account_id: str, kind: Kind, amount: int, request_id: str | None = None, note: str = "") -> int:
     """Apply a signed ``amount`` inside an open session; returns the new balance.
 
     Negative amounts are refused (402) when they would take the balance below zero.
@@ -30,9 +29,7 @@ def post_in(s: Session, account_id: str, kind: Kind, amount: int, request_id: st
     stmt = update(Account).where(Account.id == account_id)
     if amount < 0:
         stmt = stmt.where(Account.balance >= -amount)
-    result = s.execute(
-        stmt.values(balance=Account.balance + amount).returning(Account.balance)
-    ).scalar_one_or_none()
+    result = s.execute(stmt.values(balance=Account.balance + amount).returning(Account.balance)).scalar_one_or_none()
     if result is None:
         if s.get(Account, account_id) is None:
             raise NotFound(f"account {account_id} does not exist", field="account_id")
@@ -41,13 +38,15 @@ def post_in(s: Session, account_id: str, kind: Kind, amount: int, request_id: st
             f"Insufficient credits: this request costs {-amount} credits and the account has {have}.",
             extra={"creditsRequired": -amount, "remainingCredits": have},
         )
-    s.add(LedgerEntry(account_id=account_id, kind=kind, amount=amount, balance_after=result,
-                      request_id=request_id, note=note))
+    s.add(
+        LedgerEntry(
+            account_id=account_id, kind=kind, amount=amount, balance_after=result, request_id=request_id, note=note
+        )
+    )
     return int(result)
 
 
-def post(db: Database, account_id: str, kind: Kind, amount: int, request_id: str | None = None,
-         note: str = "") -> int:
+def post(db: Database, account_id: str, kind: Kind, amount: int, request_id: str | None = None, note: str = "") -> int:
     with db.session() as s:
         return post_in(s, account_id, kind, amount, request_id, note)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from reelforge.core import ledger
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.db.database import Database
-from reelforge.db.models import Request, utcnow
+from reelforge.db.models import Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 
@@ -50,16 +50,28 @@ def list_for(db: Database, account_id: str, type_: str, limit: int) -> list[Requ
         return list(rows)
 
 
-def set_stage_status(db: Database, request_id: str, stage: str, status: str) -> None:
+def live_stages(db: Database, req: Request) -> dict[str, str]:
+    """Per-stage status: the plan's stages, overlaid with the latest execution record of each.
+
+    Derived from ``stage_runs`` (append-only) rather than kept in a JSON column, so parallel
+    stages in different processes never overwrite each other's progress."""
+    stages = dict(req.stages)
     with db.session() as s:
-        req = s.get(Request, request_id, with_for_update=True)
-        if req is None:
-            return
-        req.stages = {**req.stages, stage: status}
+        rows = s.execute(select(StageRun.stage, StageRun.status).where(StageRun.request_id == req.id)
+                         .order_by(StageRun.id)).all()
+    for stage, status in rows:
+        stages[stage] = status
+    return stages
+
+
+def status_body(db: Database, req: Request) -> dict[str, Any]:
+    if req.status == "PENDING":
+        req.stages = live_stages(db, req)
+    return status_payload(req)
 
 
 def _transition(s: Session, request_id: str, status: str, **values: Any) -> Request | None:
-    changed = s.execute(
+    changed = s.execute(  # type: ignore[attr-defined]
         update(Request)
         .where(Request.id == request_id, Request.status == "PENDING")
         .values(status=status, updated_at=utcnow(), **values)
@@ -78,7 +90,7 @@ def complete(db: Database, request_id: str, result: dict[str, Any], final_price:
             diff = final_price - ledger.net_for_request(s, request_id)
             if diff:
                 # Settlement may not push the balance below zero: a shortfall is written off.
-                kind = "charge" if diff > 0 else "refund"
+                kind: ledger.Kind = "charge" if diff > 0 else "refund"
                 try:
                     ledger.post_in(s, req.account_id, kind, -diff, request_id, note="settle to final duration")
                 except Exception:

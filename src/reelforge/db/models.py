@@ -121,3 +121,21 @@ class WebhookAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("event_id", "attempt", name="uq_webhook_event_attempt"),)
+
+
+class SessionVersion(Base):
+    """One stored version of a video session document (the timeline). Operations on a session
+    create new sessions whose first version derives from the source's latest."""
+
+    __tablename__ = "session_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    request_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("session_id", "version", name="uq_session_version"),)

@@ -166,11 +166,12 @@ def _font(path: str, index: int, size: int, weight: int) -> ImageFont.FreeTypeFo
         axes = font.get_variation_axes()
     except OSError:
         return font  # static font: the registry already picked a heavy file
-    values = []
+    values: list[float] = []
     for axis in axes:
         name = axis["name"].decode() if isinstance(axis["name"], bytes) else str(axis["name"])
-        wanted = weight if name.lower() in ("weight", "wght") else axis["default"]
-        values.append(max(axis["minimum"], min(axis["maximum"], wanted)))
+        low, high = float(axis["minimum"] or 0), float(axis["maximum"] or 0)
+        wanted = float(weight) if name.lower() in ("weight", "wght") else float(axis["default"] or low)
+        values.append(max(low, min(high, wanted)))
     font.set_variation_by_axes(values)
     return font
 
@@ -190,7 +191,7 @@ def _has_glyph(font: ImageFont.FreeTypeFont, char: str) -> bool:
         return True  # blanks and combining marks follow their base character's font
 
     def rendered(text: str) -> bytes:
-        size = font.size * 2
+        size = int(font.size * 2)
         canvas = Image.new("L", (size, size))
         ImageDraw.Draw(canvas).text((size // 4, size // 4), text, font=font, fill=255)
         return canvas.tobytes()
@@ -506,9 +507,10 @@ def render_footer_card(width: int, height: int, url: str, text: str | None, font
     sub = fit_text(host, font_key, "en", text_w, height * 0.22, int(height * 0.16), weight=500, max_lines=1)
     total = main.height + (sub.height if text else 0)
     y = (height - total) / 2
-    draw_text_block(strip, main, margin, y, text_w, shadow=2)
+    align = "right" if language == "ar" else "left"  # both lines follow the text's direction
+    draw_text_block(strip, main, margin, y, text_w, align=align, shadow=2)
     if text:
-        draw_text_block(strip, sub, margin, y + main.height, text_w, fill=(*palette.glow, 255))
+        draw_text_block(strip, sub, margin, y + main.height, text_w, align=align, fill=(*palette.glow, 255))
     return save_image(strip, out_path)
 
 

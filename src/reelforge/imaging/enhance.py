@@ -11,8 +11,18 @@ LONG_EDGE = {"1k": 1024, "2k": 2048, "4k": 4096}
 # edge-preserving bilateral filter does the job without stalling a worker for minutes.
 NLM_MAX_PIXELS = 3_000_000
 
-COMMON_RATIOS = {"1:1": 1.0, "4:3": 4 / 3, "3:4": 3 / 4, "16:9": 16 / 9, "9:16": 9 / 16, "3:2": 1.5,
-                 "2:3": 2 / 3, "4:5": 0.8, "5:4": 1.25, "21:9": 21 / 9}
+COMMON_RATIOS = {
+    "1:1": 1.0,
+    "4:3": 4 / 3,
+    "3:4": 3 / 4,
+    "16:9": 16 / 9,
+    "9:16": 9 / 16,
+    "3:2": 1.5,
+    "2:3": 2 / 3,
+    "4:5": 0.8,
+    "5:4": 1.25,
+    "21:9": 21 / 9,
+}
 
 
 def nearest_aspect_ratio(width: int, height: int) -> str:
@@ -30,8 +40,7 @@ def target_size(width: int, height: int, resolution: str) -> tuple[int, int]:
 
 def _denoise(rgb: np.ndarray) -> np.ndarray:
     if rgb.shape[0] * rgb.shape[1] <= NLM_MAX_PIXELS:
-        return cv2.fastNlMeansDenoisingColored(rgb, None, h=4, hColor=4, templateWindowSize=7,
-                                               searchWindowSize=15)
+        return cv2.fastNlMeansDenoisingColored(rgb, None, h=4, hColor=4, templateWindowSize=7, searchWindowSize=15)
     return cv2.bilateralFilter(rgb, d=5, sigmaColor=20, sigmaSpace=5)
 
 

@@ -66,10 +66,10 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
     if req.status != "PENDING":
         return {"skipped": True}
     ctx = StageContext(rt, req, outputs)
-    requests.set_stage_status(rt.db, request_id, stage_name, "IN_PROGRESS")
     with rt.db.session() as s:
-        run = StageRun(request_id=request_id, stage=stage_name, status="IN_PROGRESS",
-                       executor_id=rt.settings.executor_id)
+        run = StageRun(
+            request_id=request_id, stage=stage_name, status="IN_PROGRESS", executor_id=rt.settings.executor_id
+        )
         s.add(run)
     try:
         _inject_faults(rt, stage_name, ctx)
@@ -81,14 +81,12 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
             row = s.get(StageRun, run.id)
             if row:
                 row.status, row.error, row.finished_at = "FAILED", message, utcnow()
-        requests.set_stage_status(rt.db, request_id, stage_name, "FAILED")
         raise StageFailed(message) from None
     with rt.db.session() as s:
         row = s.get(StageRun, run.id)
         if row:
             row.status, row.finished_at = "COMPLETED", utcnow()
             row.output = output
-    requests.set_stage_status(rt.db, request_id, stage_name, "COMPLETED")
     return output
 
 
@@ -125,8 +123,11 @@ def request_workflow(request_id: str) -> None:
             handles = []
             for name in group:
                 with SetWorkflowID(f"{request_id}:{name}"):
-                    handles.append(DBOS.retrieve_queue(STAGES[name].queue).enqueue(  # type: ignore[union-attr]
-                        stage_workflow, request_id, name, outputs))
+                    handles.append(
+                        DBOS.retrieve_queue(STAGES[name].queue).enqueue(  # type: ignore[union-attr]
+                            stage_workflow, request_id, name, outputs
+                        )
+                    )
             for name, handle in zip(group, handles, strict=True):
                 outputs[name] = handle.get_result()
         finish(request_id, outputs)
@@ -142,7 +143,7 @@ def webhook_body(request_id: str) -> tuple[str | None, str, str]:
     import json
 
     req = requests.get(runtime().db, request_id)
-    return req.webhook_url, req.status, json.dumps(requests.status_payload(req), separators=(",", ":"))
+    return req.webhook_url, req.status, json.dumps(requests.status_body(runtime().db, req), separators=(",", ":"))
 
 
 @DBOS.step()
@@ -151,14 +152,21 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     status: int | None = None
     error: str | None = None
     try:
-        resp = httpx.post(url, content=body.encode(), timeout=rt.settings.webhook_timeout_s,
-                          headers=headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()))
+        resp = httpx.post(
+            url,
+            content=body.encode(),
+            timeout=rt.settings.webhook_timeout_s,
+            headers=headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
+        )
         status = resp.status_code
     except httpx.HTTPError as exc:
         error = f"{exc.__class__.__name__}: {exc}"
     with rt.db.session() as s:
-        s.add(WebhookAttempt(request_id=request_id, event_id=event_id, url=url, attempt=attempt,
-                             status_code=status, error=error))
+        s.add(
+            WebhookAttempt(
+                request_id=request_id, event_id=event_id, url=url, attempt=attempt, status_code=status, error=error
+            )
+        )
     return status is not None and 200 <= status < 300
 
 
@@ -210,21 +218,22 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none)."""
     load_stage_modules()
     s = rt.settings
-    DBOS(config={
-        "name": "reelforge",
-        "system_database_url": s.resolved_engine_database_url,
-        "application_version": s.application_version,
-        "executor_id": s.executor_id,
-        "log_level": "WARNING",
-        "notification_listener_polling_interval_sec": 0.2,
-    })
+    DBOS(
+        config={
+            "name": "reelforge",
+            "system_database_url": s.resolved_engine_database_url,
+            "application_version": s.application_version,
+            "executor_id": s.executor_id,
+            "log_level": "WARNING",
+            "notification_listener_polling_interval_sec": 0.2,
+        }
+    )
     all_queues = {JOBS_QUEUE: 32, **s.queue_concurrency}
     if queues is not None:
         DBOS.listen_queues(queues)
     DBOS.launch()
     for name, concurrency in all_queues.items():
-        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2,
-                            on_conflict="always_update")
+        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2, on_conflict="always_update")
 
 
 def stop() -> None:
@@ -241,10 +250,14 @@ class Janitor(threading.Thread):
         self.stopped = threading.Event()
 
     def sweep(self) -> None:
-        dead = DBOS.list_workflows(status=["MAX_RECOVERY_ATTEMPTS_EXCEEDED"], load_input=False,
-                                   load_output=False, name=[request_workflow.__qualname__,
-                                                            stage_workflow.__qualname__], limit=200,
-                                   sort_desc=True)
+        dead = DBOS.list_workflows(
+            status=["MAX_RECOVERY_ATTEMPTS_EXCEEDED"],
+            load_input=False,
+            load_output=False,
+            name=[request_workflow.__qualname__, stage_workflow.__qualname__],
+            limit=200,
+            sort_desc=True,
+        )
         rt = runtime()
         for wf in dead:
             request_id = wf.workflow_id.split(":", 1)[0]

@@ -48,8 +48,9 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
     return {"x-credits-charged": str(charged), "x-credits-remaining": str(remaining)}
 
 
-def submit(rt: Runtime, account: Account, spec: JobSpec, idempotency_key: str | None,
-           request_fingerprint: str) -> Accepted:
+def submit(
+    rt: Runtime, account: Account, spec: JobSpec, idempotency_key: str | None, request_fingerprint: str
+) -> Accepted:
     for group in spec.plan:
         for name in group:
             if name not in STAGES:
@@ -57,23 +58,43 @@ def submit(rt: Runtime, account: Account, spec: JobSpec, idempotency_key: str | 
     if idempotency_key:
         replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
         if replay is not None:
-            return Accepted(replay.status_code, replay.body, {**replay.headers, "idempotent-replayed": "true"},
-                            replay.body.get("request_id"))
+            return Accepted(
+                replay.status_code,
+                replay.body,
+                {**replay.headers, "idempotent-replayed": "true"},
+                replay.body.get("request_id"),
+            )
     request_id = spec.request_id or new_id(spec.id_prefix)
     try:
         with rt.db.session() as s:
-            remaining = ledger.post_in(s, account.id, "charge", spec.price, request_id,
-                                       note=spec.case_type) if spec.price else ledger.balance_in(s, account.id)
-            s.add(Request(
-                id=request_id, account_id=account.id, type=spec.type, case_type=spec.case_type,
-                provider=spec.provider, session_id=request_id, input={**spec.input, "plan": spec.plan},
-                stages={name: "PENDING" for group in spec.plan for name in group},
-                credits_charged=spec.price, webhook_url=spec.webhook_url,
-            ))
+            remaining = (
+                ledger.post_in(s, account.id, "charge", spec.price, request_id, note=spec.case_type)
+                if spec.price
+                else ledger.balance_in(s, account.id)
+            )
+            s.add(
+                Request(
+                    id=request_id,
+                    account_id=account.id,
+                    type=spec.type,
+                    case_type=spec.case_type,
+                    provider=spec.provider,
+                    session_id=request_id,
+                    input={**spec.input, "plan": spec.plan},
+                    stages={name: "PENDING" for group in spec.plan for name in group},
+                    credits_charged=spec.price,
+                    webhook_url=spec.webhook_url,
+                )
+            )
             body = {
-                "status": "queued", "request_id": request_id, "session_id": request_id,
-                "global_status_id": request_id, "case_type": spec.case_type, **spec.response_extra,
-                "creditsCharged": spec.price, "remainingCredits": remaining,
+                "status": "queued",
+                "request_id": request_id,
+                "session_id": request_id,
+                "global_status_id": request_id,
+                "case_type": spec.case_type,
+                **spec.response_extra,
+                "creditsCharged": spec.price,
+                "remainingCredits": remaining,
             }
             headers = credit_headers(spec.price, remaining)
             if idempotency_key:

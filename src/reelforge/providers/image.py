@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from reelforge.imaging.cards import (
@@ -112,6 +113,43 @@ def _draw_panels(draw: ImageDraw.ImageDraw, w: int, h: int, palette: Palette, rn
 _MOTIFS = (_draw_orbs, _draw_waves, _draw_arcs, _draw_panels)
 
 
+def _hero_layer(w: int, h: int, palette: Palette, rng: random.Random, mirrored: bool = False) -> Image.Image:
+    """The focal object opposite the title: a shaded sphere ("sun"/"planet") or thick ring,
+    sometimes with an orbit, and a soft halo. Built at quarter size with numpy and upscaled (it is all gradients)."""
+    qw, qh = max(8, w // 4), max(8, h // 4)
+    landscape = w >= h
+    cx = qw * rng.uniform(0.68, 0.8) if landscape else qw * rng.uniform(0.4, 0.6)
+    cy = qh * rng.uniform(0.4, 0.55) if landscape else qh * rng.uniform(0.68, 0.76)
+    if mirrored:  # right-to-left title on the right: the object goes left
+        cx = qw - cx
+    radius = min(qw, qh) * rng.uniform(0.26, 0.36)
+    ys, xs = np.mgrid[0:qh, 0:qw].astype(np.float32)
+    dist = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / radius
+    # light from the upper left: lighter towards (-0.4, -0.4) of the sphere
+    shade = np.clip(np.sqrt((xs - cx + 0.4 * radius) ** 2 + (ys - cy + 0.4 * radius) ** 2) / (1.6 * radius), 0, 1)
+    glow = np.asarray(palette.glow, np.float32)
+    accent = np.asarray(palette.accent, np.float32)
+    rgb = glow + (accent - glow) * shade[..., None]
+    disc_alpha = np.clip((1.0 - dist) * radius / 1.5, 0, 1) * 0.92
+    if rng.random() < 0.35:  # a thick ring instead of a full sphere
+        inner = rng.uniform(0.55, 0.7)
+        disc_alpha = disc_alpha * np.clip((dist - inner) * radius / 1.5, 0, 1)
+    halo_alpha = np.exp(-np.maximum(dist - 1.0, 0) ** 2 / 0.18) * 0.35
+    alpha = np.maximum(disc_alpha, halo_alpha)
+    pixels = np.dstack([rgb, alpha * 255]).clip(0, 255).astype(np.uint8)
+    # bilinear: bicubic overshoot draws a dark rim at the disc's edge
+    layer = Image.fromarray(pixels, "RGBA").resize((w, h), Image.Resampling.BILINEAR)
+    if rng.random() < 0.45:  # a planetary ring
+        ring = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        scale_x, scale_y = w / qw, h / qh
+        rx, ry = radius * 1.7 * scale_x, radius * 0.45 * scale_y
+        x0, y0 = cx * scale_x, cy * scale_y
+        ImageDraw.Draw(ring).ellipse((x0 - rx, y0 - ry, x0 + rx, y0 + ry), outline=_rgba(palette.glow, 170),
+                                     width=max(3, int(min(w, h) * 0.012)))
+        layer.alpha_composite(ring.rotate(rng.uniform(-25, 25), center=(x0, y0), resample=Image.Resampling.BICUBIC))
+    return layer
+
+
 def _shapes_layer(w: int, h: int, palette: Palette, rng: random.Random) -> Image.Image:
     """Soft translucent shapes plus out-of-focus bokeh, drawn at half size (they are blurred)."""
     layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
@@ -120,12 +158,12 @@ def _shapes_layer(w: int, h: int, palette: Palette, rng: random.Random) -> Image
     layer = layer.filter(ImageFilter.GaussianBlur(max(1, min(w, h) // 200)))
     bokeh = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     bokeh_draw = ImageDraw.Draw(bokeh)
-    for _ in range(rng.randint(22, 40)):
-        r = rng.uniform(0.006, 0.035) * w
+    for _ in range(rng.randint(12, 26)):
+        r = rng.uniform(0.006, 0.03) * w
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         colour = rng.choice((palette.glow, (255, 255, 255), palette.accent))
         bokeh_draw.ellipse((x - r, y - r, x + r, y + r), fill=_rgba(colour, rng.randint(25, 95)))
-    layer.alpha_composite(bokeh.filter(ImageFilter.GaussianBlur(max(2, min(w, h) // 120))))
+    layer.alpha_composite(bokeh.filter(ImageFilter.GaussianBlur(max(2, min(w, h) // 90))))
     return layer
 
 
@@ -154,6 +192,7 @@ class LocalIllustrator:
         half = (max(16, width // 2), max(16, height // 2))
         shapes = _shapes_layer(*half, palette, rng).resize((width, height), Image.Resampling.BICUBIC)
         image.alpha_composite(shapes)
+        image.alpha_composite(_hero_layer(width, height, palette, rng, mirrored=language == "ar"))
         if text:
             self._draw_title(image, text, language, font_key or self.font_key, palette)
         final = add_grain(image.convert("RGB"), seed=stable_int("grain", seed) % (2**32), amount=3.5)
@@ -163,16 +202,18 @@ class LocalIllustrator:
     def _draw_title(image: Image.Image, text: str, language: str, font_key: str | None, palette: Palette) -> None:
         width, height = image.size
         landscape = width >= height
-        box_w = width * (0.72 if landscape else 0.84)
-        max_size = int(height * 0.105) if landscape else int(width * 0.12)
+        box_w = width * (0.6 if landscape else 0.84)
+        max_size = int(height * 0.13) if landscape else int(width * 0.13)
         block = fit_text(text, font_key, language, box_w, height * (0.42 if landscape else 0.34),
                          max_size, min_size=max(14, max_size // 4), max_lines=4)
-        x = width * 0.08 if landscape else (width - box_w) / 2
+        x = (width - box_w - width * 0.08 if language == "ar" else width * 0.08) if landscape else (width - box_w) / 2
         # Upper-middle of the frame: the lower third is kept for subtitles.
         y = height * (0.42 if landscape else 0.36) - block.height / 2
         align = "left" if landscape else "center"
+        if language == "ar" and landscape:
+            align = "right"
         bar_w, bar_h = int(min(width, height) * 0.09), max(4, height // 120)
-        bar_x = int(x) if align == "left" else int((width - bar_w) / 2)
+        bar_x = {"left": int(x), "center": int((width - bar_w) / 2), "right": int(x + box_w - bar_w)}[align]
         bar_y = int(y - bar_h - height * 0.03)
         ImageDraw.Draw(image).rounded_rectangle((bar_x, bar_y, bar_x + bar_w, bar_y + bar_h), radius=bar_h // 2,
                                                 fill=_rgba(palette.accent, 255))

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
+from reelforge.imaging.cards import urlsplit_host
 from reelforge.providers.openai_compat import ProviderError
 
 log = logging.getLogger(__name__)
@@ -108,16 +108,20 @@ _SCRIPT_RANGES: tuple[tuple[str, int, int], ...] = (
     ("ru", 0x0400, 0x04FF),
 )
 
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Small, distinctive function-word sets: enough to tell Latin-script languages apart in a prompt.
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in for with is on your this that our you are".split()),
-    "es": frozenset("el los las del que y en una para con por es su más nuestro tu".split()),
-    "fr": frozenset("le les des du et est une pour avec dans sur au aux vous notre".split()),
-    "de": frozenset("der die das und ist mit für ein eine nicht auf dem den zu unser".split()),
-    "pt": frozenset("os as do da dos das em um uma para com não você nosso".split()),
-    "it": frozenset("il lo gli della del è per con una un che di sono nostro".split()),
-    "nl": frozenset("het een en van voor met op niet je wij dat onze".split()),
-    "sv": frozenset("och att det som ett för med är på av inte den vår".split()),
+    "en": _word_set("the and of to in for with is on your this that our you are"),
+    "es": _word_set("el los las del que y en una para con por es su más nuestro tu"),
+    "fr": _word_set("le les des du et est une pour avec dans sur au aux vous notre"),
+    "de": _word_set("der die das und ist mit für ein eine nicht auf dem den zu unser"),
+    "pt": _word_set("os as do da dos das em um uma para com não você nosso"),
+    "it": _word_set("il lo gli della del è per con una un che di sono nostro"),
+    "nl": _word_set("het een en van voor met op niet je wij dat onze"),
+    "sv": _word_set("och att det som ett för med är på av inte den vår"),
 }
 
 
@@ -180,13 +184,19 @@ def _is_cjk_like(language: str) -> bool:
 
 def estimate_speech_seconds(text: str, language: str) -> float:
     """Roughly how long ``text`` takes to speak in ``language`` (used to fit scene lengths)."""
-    if language in ("ja", "zh", "th"):
-        letters = sum(1 for ch in text if not ch.isspace() and unicodedata.category(ch)[0] in "LM")
-        return letters / _CHARS_PER_SECOND[language]
-    if language == "ko":
-        syllables = sum(1 for ch in text if 0xAC00 <= ord(ch) <= 0xD7AF) + len(re.findall(r"[A-Za-z]+", text))
-        return syllables / _CHARS_PER_SECOND["ko"]
+    if language in _CHARS_PER_SECOND:
+        # Embedded Latin names ("Linen Travel Shirt", "example.com") are spoken word by word.
+        latin_words = _LATIN_WORD.findall(text)
+        native = _LATIN_WORD.sub(" ", text)
+        if language == "ko":
+            units = sum(1 for ch in native if 0xAC00 <= ord(ch) <= 0xD7AF)
+        else:
+            units = sum(1 for ch in native if not ch.isspace() and unicodedata.category(ch)[0] in "LM")
+        return units / _CHARS_PER_SECOND[language] + len(latin_words) / WORDS_PER_SECOND
     return len(text.split()) / _WORDS_PER_SECOND.get(language, WORDS_PER_SECOND)
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'’\-]*")
 
 
 def _capitalise(text: str) -> str:
@@ -218,15 +228,15 @@ def _short_title(text: str, language: str, max_words: int = 7, max_chars: int = 
     return " ".join(kept).rstrip(",;:")
 
 
-_DANGLING_WORDS = frozenset(
+_DANGLING_WORDS = _word_set(
     "a an the of over at in on with and for to by from de la el le les du des der die das und mit "
-    "em com para por sur avec con y et e i och med en het van".split()
+    "em com para por sur avec con y et e i och med en het van"
 )
 # Prepositions that separate the "things" in a descriptive prompt ("clouds over a city at dawn").
-_PREPOSITIONS = frozenset(
+_PREPOSITIONS = _word_set(
     "of over at in on under through across near by from into above below beside along around "
     "de del sobre en bajo entre sous dans sur über im am unter auf durch do da no na sob em "
-    "di del della nel sulla sopra van boven onder op över under på av i".split()
+    "di del della nel sulla sopra van boven onder op över under på av i"
 )
 
 
@@ -262,8 +272,8 @@ _CLAUSE_SPLIT = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s*|\n+")
-_LEADING_ARTICLES = frozenset(
-    "a an the un una unos unas le la les une der die das ein eine o os um uma il lo gli de het een en ett".split()
+_LEADING_ARTICLES = _word_set(
+    "a an the un una unos unas le la les une der die das ein eine o os um uma il lo gli de het een en ett"
 )
 
 
@@ -362,10 +372,7 @@ def _detect_intent(cta_url: str | None, explicit: str | None, context: str, has_
 
 def cta_host(cta_url: str | None) -> str | None:
     """``https://www.example.com/book?x=1`` → ``example.com`` (what a CTA card prints)."""
-    if not cta_url:
-        return None
-    host = urlsplit(cta_url if "://" in cta_url else f"https://{cta_url}").hostname or ""
-    return host.removeprefix("www.") or None
+    return urlsplit_host(cta_url) or None if cta_url else None
 
 
 def _scene_roles(n_scenes: int, has_features: int, topic_mode: bool, closes_with_cta: bool) -> list[str]:
@@ -706,6 +713,11 @@ _LANGUAGE_NAMES = {
 }
 _NON_LATIN = frozenset({"hi", "ar", "ru", "ja", "ko", "th", "zh"})
 
+
+def _script_class(language: str) -> str:
+    """Languages that share a writing system (kanji-only Japanese reads as Chinese)."""
+    return "cjk" if language in ("ja", "zh") else language
+
 _SYSTEM_PROMPT = (
     "You write narration scripts for short marketing videos. Reply with one JSON object only: "
     '{"scenes": [{"title": str, "narration": str}], "cta_text_top": str, "cta_text_bottom": str}. '
@@ -764,7 +776,7 @@ def parse_chat_script(payload: dict[str, Any], req: ScriptRequest, language: str
         narration = _text_field(item, "narration", "voiceover", "text")
         if not narration:
             raise ScriptFormatError(f"scene {index} has no narration")
-        if language in _NON_LATIN and detect_language(narration) != language:
+        if language in _NON_LATIN and _script_class(detect_language(narration)) != _script_class(language):
             raise ScriptFormatError(f"scene {index} narration is not written in {_LANGUAGE_NAMES[language]}")
         title = _text_field(item, "title", "on_screen_text", "heading") or _short_title(narration, language, 5)
         plan_entry = facts["scenes"][index] if index < len(facts["scenes"]) else {"index": index}

@@ -127,8 +127,7 @@ def load_image(data: bytes, policy: FetchPolicy, field: str) -> Image.Image:
             probe = Image.open(io.BytesIO(data))
             w, h = probe.size
             if w * h > policy.max_pixels:
-                raise BadRequest(f"{field}: image is {w}x{h}, over the {policy.max_pixels}-pixel limit.",
-                                 field=field)
+                raise BadRequest(f"{field}: image is {w}x{h}, over the {policy.max_pixels}-pixel limit.", field=field)
             probe.verify()
             img = Image.open(io.BytesIO(data))
             img.load()

@@ -37,31 +37,42 @@ class EnhanceRequest(RequestBody):
 
 
 @router.post("/enhance", summary="Upscale and denoise an image (45/75/90 credits for 1k/2k/4k)")
-def enhance_image(body: EnhanceRequest, request: Request, rt: RuntimeDep, account: AccountDep,
-                  key: IdempotencyKeyDep) -> JSONResponse:
+def enhance_image(
+    body: EnhanceRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
+) -> JSONResponse:
     data, img = fetch_image(body.image_url, rt.fetch_policy, "image_url")
     input_key = content_key("inputs", data, ".img")
     spec = JobSpec(
-        type="image", case_type="image_enhance", id_prefix="img_enh",
-        price=rt.prices.route("image_enhance", body.resolution), plan=[["image_enhance"]],
+        type="image",
+        case_type="image_enhance",
+        id_prefix="img_enh",
+        price=rt.prices.route("image_enhance", body.resolution),
+        plan=[["image_enhance"]],
         input={"input_key": input_key, "resolution": body.resolution, "image_url": echo_url(body.image_url)},
-        response_extra={"image_url": echo_url(body.image_url), "resolution": body.resolution.upper(),
-                        "aspect_ratio": nearest_aspect_ratio(img.width, img.height)},
+        response_extra={
+            "image_url": echo_url(body.image_url),
+            "resolution": body.resolution.upper(),
+            "aspect_ratio": nearest_aspect_ratio(img.width, img.height),
+        },
         blobs={input_key: data},
     )
     return accept(rt, account, request, body, spec, key)
 
 
 @router.get("/status", summary="Status of one image request")
-def image_status(rt: RuntimeDep, account: AccountDep, request_id: str | None = None,
-                 session_id: str | None = None) -> dict[str, Any]:
+def image_status(
+    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+) -> dict[str, Any]:
     req = requests.get_owned(rt.db, account.id, request_id or session_id)
-    return requests.status_payload(req)
+    return requests.status_body(rt.db, req)
 
 
 @router.get("/list", summary="Recent image requests of this account")
-def image_list(rt: RuntimeDep, account: AccountDep,
-               limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+def image_list(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     rows = requests.list_for(rt.db, account.id, "image", limit)
-    return {"sessions": [{**requests.status_payload(r), "request_type": "API",
-                          "created_at": r.created_at.isoformat() + "Z"} for r in rows]}
+    return {
+        "sessions": [
+            {**requests.status_payload(r), "request_type": "API", "created_at": r.created_at.isoformat() + "Z"}
+            for r in rows
+        ]
+    }

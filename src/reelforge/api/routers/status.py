@@ -13,7 +13,8 @@ router = APIRouter(prefix="/v1", tags=["status"])
 
 
 @router.get("/status", summary="Status of any request (video or image)")
-def get_status(rt: RuntimeDep, account: AccountDep, request_id: str | None = None,
-               session_id: str | None = None) -> dict[str, Any]:
+def get_status(
+    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+) -> dict[str, Any]:
     req = requests.get_owned(rt.db, account.id, request_id or session_id)
-    return requests.status_payload(req)
+    return requests.status_body(rt.db, req)

@@ -1,0 +1,32 @@
+"""Stage speech_generation: narration audio per scene, with word timings for subtitles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reelforge.pipeline.registry import StageContext, stage
+from reelforge.providers import registry
+from reelforge.providers.tts import EspeakTTS
+
+
+@stage("speech_generation", queue="cpu")
+def run(ctx: StageContext) -> dict[str, Any]:
+    script = ctx.outputs["prompt_generation"]
+    tts = registry.tts(ctx.rt.settings)
+    voices = EspeakTTS.voices if isinstance(tts, EspeakTTS) else (None,)
+    single = bool(ctx.input.get("limit_single_narrator"))
+    tracks = []
+    for i, scene in enumerate(script["script"]["scenes"]):
+        voice = voices[0] if single else voices[i % len(voices)]
+        path = ctx.work_dir() / f"speech-{i}.wav"
+        result = tts.synthesize(scene["narration"], script["language"], path, voice=voice)
+        key = ctx.rt.blobs.put_file(f"sessions/{ctx.request.id}/speech-{i}.wav", path)
+        tracks.append(
+            {
+                "key": key,
+                "duration_s": result.duration_s,
+                "voice": voice,
+                "words": [[w.text, w.start_s, w.end_s] for w in result.words],
+            }
+        )
+    return {"speech": tracks}
