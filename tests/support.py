@@ -103,7 +103,17 @@ class ReelforgeServer:
         self.proc.wait(10)
 
     def new_key(self, credits: int = 5000, name: str = "test") -> str:
-        return str(self.cli("accounts", "create", name, "--credits", str(credits))["api_key"])
+        """A new account with credits and its API key, written straight into the server's database
+        (the same code path as `reelforge accounts create`, without a subprocess per test)."""
+        from reelforge.core import accounts
+        from reelforge.db.database import Database
+
+        db = Database(f"sqlite:///{(self.data_dir / 'reelforge.db').resolve()}")
+        try:
+            account = accounts.create_account(db, name, credits)
+            return accounts.create_api_key(db, account.id).plaintext
+        finally:
+            db.engine.dispose()
 
     def client(self, key: str | None, timeout: float = 30.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}

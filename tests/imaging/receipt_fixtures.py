@@ -171,10 +171,7 @@ def render_receipt(spec: ReceiptSpec) -> Image.Image:
     if spec.discount:
         pen.row(labels.discount, "-" + _money(spec.discount, spec))
     total_right = _money(spec.total, spec)
-    if spec.language == "th":
-        total_right = f"{total_right} บาท"
-    else:
-        total_right = f"{spec.currency} {total_right}"
+    total_right = f"{total_right} บาท" if spec.language == "th" else f"{spec.currency} {total_right}"
     pen.row(labels.total, total_right, font="bold")
     pen.rule()
     pen.row(labels.payment, spec.payment_method)

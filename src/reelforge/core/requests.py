@@ -60,7 +60,7 @@ def live_stages(db: Database, req: Request) -> dict[str, str]:
         rows = s.execute(select(StageRun.stage, StageRun.status).where(StageRun.request_id == req.id)
                          .order_by(StageRun.id)).all()
     for stage, status in rows:
-        stages[stage] = status
+        stages[stage] = "COMPLETED" if status == "REUSED" else status
     return stages
 
 

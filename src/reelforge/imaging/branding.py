@@ -132,41 +132,14 @@ def detect_branding(img: Image.Image, ocr: OcrEngine | None = None, use_ocr: boo
 # --- masking --------------------------------------------------------------------------------
 
 
-def _region_mask(rgb: np.ndarray, region: BrandingRegion) -> np.ndarray:
-    """Pixels of ``region`` that belong to the mark: those that differ from the background
-    (estimated by a median filter wider than the strokes), dilated over anti-aliasing. Explicit
-    regions, and marks that fill most of their box, take the whole box."""
-    h, w = rgb.shape[:2]
-    x0, y0, x1, y1 = region.box
-    mask = np.zeros((h, w), np.uint8)
-    box_h = y1 - y0
-    if region.kind == "explicit":
-        mask[y0:y1, x0:x1] = 255
-        return mask
-    margin = max(8, box_h)
-    cx0, cy0, cx1, cy1 = max(0, x0 - margin), max(0, y0 - margin), min(w, x1 + margin), min(h, y1 + margin)
-    crop = rgb[cy0:cy1, cx0:cx1]
-    k = (max(box_h, 9) * 2) | 1
-    background = cv2.medianBlur(crop, min(k, 255))
-    diff = np.abs(crop.astype(np.int16) - background.astype(np.int16)).max(axis=2)
-    strokes = np.zeros_like(diff, np.uint8)
-    inner = (slice(y0 - cy0, y1 - cy0), slice(x0 - cx0, x1 - cx0))
-    strokes[inner] = (diff[inner] > 12).astype(np.uint8) * 255
-    coverage = strokes[inner].mean() / 255
-    if coverage < 0.02 or coverage > 0.7:
-        mask[y0:y1, x0:x1] = 255
-        return mask
-    grow = max(3, int(box_h * 0.12))
-    strokes = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    mask[cy0:cy1, cx0:cx1] = strokes
-    return mask
-
-
 def branding_mask(img: Image.Image, regions: list[BrandingRegion]) -> np.ndarray:
-    rgb = np.asarray(img.convert("RGB"))
-    mask = np.zeros(rgb.shape[:2], np.uint8)
+    """The fill mask: every region's whole (padded) box. Stroke-tight masks leave the soft
+    shadow and anti-aliased halo of a watermark behind, and the patch fill would then copy
+    those remnants around; whole boxes give clean results and are filled structure-aware."""
+    mask = np.zeros((img.height, img.width), np.uint8)
     for region in regions:
-        mask = np.maximum(mask, _region_mask(rgb, region))
+        x0, y0, x1, y1 = region.box
+        mask[y0:y1, x0:x1] = 255
     return mask
 
 
@@ -228,7 +201,7 @@ def _exemplar_fill(rgb: np.ndarray, hole: np.ndarray, patch: int = 9) -> np.ndar
     return out
 
 
-def _coarse_fill(rgb: np.ndarray, mask: np.ndarray, max_hole: int = 48) -> np.ndarray:
+def _coarse_fill(rgb: np.ndarray, mask: np.ndarray, max_hole: int = 64) -> np.ndarray:
     """Exemplar fill at a resolution where the hole is at most ``max_hole`` px across, then
     scaled back up (the fine detail comes back as grain in :func:`inpaint`)."""
     h, w = mask.shape

@@ -9,8 +9,12 @@ def validation_issues(exc: ValidationError) -> list[dict[str, str]]:
     """``[{"field": "image_tiling_position.top_left.margin_ratio", "message": "..."}]``."""
     issues = []
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "body"
+        field = ".".join(str(part) for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not field:
+            # Whole-model checks have no location; they start their message with the field.
+            head, sep, rest = message.partition(": ")
+            field, message = (head, rest) if sep and " " not in head else ("body", message)
         issues.append({"field": field, "message": message})
     return issues
 

@@ -259,7 +259,7 @@ def make_image_set(
         if len(outputs) == num_images:
             break
         source = sources[variant.source]
-        aspect = parse_aspect_ratio(aspect_ratio) if aspect_ratio else AspectRatio(source.width, source.height)
+        aspect = parse_aspect_ratio(aspect_ratio) if aspect_ratio else AspectRatio(float(source.width), float(source.height))
         zoom, shift = variant.framing
         crop = reframe(source, aspect.value, zoom, shift, saliencies[variant.source])
         if variant.mirrored:

@@ -239,7 +239,7 @@ class RollupBannerRequest(_Layout):
     @model_validator(mode="after")
     def _needs_tiles(self) -> RollupBannerRequest:
         if not self.items:
-            raise ValueError("image_list (or images / image_urls) must be a non-empty array")
+            raise ValueError("image_list: must be a non-empty array (or send images / image_urls)")
         return self
 
     @property

@@ -30,6 +30,11 @@ _SMALL_WORDS = {
     "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on",
     "or", "per", "the", "to", "vs", "via", "with",
 }
+# Acronyms that arrive lower-cased in metadata but are written in capitals.
+_ACRONYMS = {
+    "usb", "led", "lcd", "oled", "hd", "uhd", "uv", "diy", "tv", "pc", "gps", "nfc", "usa", "uk", "eu",
+    "ai", "xs", "xl", "xxl", "hdmi", "ssd", "rgb", "bbq", "spf", "nyc",
+}
 _COLOUR_NAMES = {
     "Red": (200, 40, 40), "Orange": (230, 130, 40), "Yellow": (230, 210, 60), "Green": (60, 150, 70),
     "Teal": (40, 140, 140), "Blue": (50, 90, 190), "Purple": (120, 70, 160), "Pink": (230, 130, 170),
@@ -51,8 +56,14 @@ def smart_title_case(text: str) -> str:
         elif any(ch.isupper() for ch in core[1:]) or (core.isupper() and len(core) > 1 and len(core) <= 4):
             out.append(word)
         else:
-            out.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
+            out.append("-".join(_capitalise(part) for part in word.split("-")))
     return " ".join(out)
+
+
+def _capitalise(part: str) -> str:
+    if part.lower() in _ACRONYMS:
+        return part.upper()
+    return part[:1].upper() + part[1:].lower()
 
 
 def _clip(title: str, limit: int = MAX_TITLE_CHARS) -> str:

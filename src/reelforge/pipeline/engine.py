@@ -10,6 +10,8 @@ Domain state (status, results, money) stays in our tables; DBOS holds execution 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import threading
@@ -19,6 +21,7 @@ from typing import Any
 
 import httpx
 from dbos import DBOS, SetWorkflowID
+from sqlalchemy import select
 
 from reelforge.core import requests
 from reelforge.core.webhooks import headers_for
@@ -59,6 +62,26 @@ def _inject_faults(rt: Runtime, stage_name: str, ctx: StageContext) -> None:
         raise StageFailed(f"Injected failure in stage {stage_name}.")
 
 
+def _input_hash(ctx: StageContext, stage_name: str) -> str | None:
+    key_fn = STAGES[stage_name].cache_key
+    if key_fn is None:
+        return None
+    canonical = json.dumps({"stage": stage_name, "key": key_fn(ctx)}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _cached_output(rt: Runtime, account_id: str, stage_name: str, input_hash: str) -> dict[str, Any] | None:
+    with rt.db.session() as s:
+        row = s.execute(
+            select(StageRun.output)
+            .join(Request, Request.id == StageRun.request_id)
+            .where(StageRun.stage == stage_name, StageRun.input_hash == input_hash,
+                   StageRun.status.in_(("COMPLETED", "REUSED")), Request.account_id == account_id)
+            .order_by(StageRun.id.desc()).limit(1)
+        ).scalar_one_or_none()
+    return dict(row) if row is not None else None
+
+
 @DBOS.step()
 def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     rt = runtime()
@@ -66,10 +89,17 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
     if req.status != "PENDING":
         return {"skipped": True}
     ctx = StageContext(rt, req, outputs)
+    input_hash = _input_hash(ctx, stage_name)
+    if input_hash is not None:
+        cached = _cached_output(rt, req.account_id, stage_name, input_hash)
+        if cached is not None:
+            with rt.db.session() as s:
+                s.add(StageRun(request_id=request_id, stage=stage_name, status="REUSED", input_hash=input_hash,
+                               output=cached, executor_id=rt.settings.executor_id, finished_at=utcnow()))
+            return cached
     with rt.db.session() as s:
-        run = StageRun(
-            request_id=request_id, stage=stage_name, status="IN_PROGRESS", executor_id=rt.settings.executor_id
-        )
+        run = StageRun(request_id=request_id, stage=stage_name, status="IN_PROGRESS", input_hash=input_hash,
+                       executor_id=rt.settings.executor_id)
         s.add(run)
     try:
         _inject_faults(rt, stage_name, ctx)
@@ -140,8 +170,6 @@ def request_workflow(request_id: str) -> None:
 
 @DBOS.step()
 def webhook_body(request_id: str) -> tuple[str | None, str, str]:
-    import json
-
     req = requests.get(runtime().db, request_id)
     return req.webhook_url, req.status, json.dumps(requests.status_body(runtime().db, req), separators=(",", ":"))
 

@@ -44,6 +44,7 @@ class StageContext:
 
 
 StageFn = Callable[[StageContext], dict[str, Any]]
+CacheKeyFn = Callable[[StageContext], Any]
 
 
 @dataclass(frozen=True)
@@ -51,19 +52,23 @@ class StageDef:
     name: str
     fn: StageFn
     queue: str
+    cache_key: CacheKeyFn | None = None  # the stage's inputs; same inputs → reuse the earlier output
 
 
 STAGES: dict[str, StageDef] = {}
 
 
-def stage(name: str, queue: str = "cpu") -> Callable[[StageFn], StageFn]:
+def stage(name: str, queue: str = "cpu", cache_key: CacheKeyFn | None = None) -> Callable[[StageFn], StageFn]:
     """Declare a stage. Its function returns a JSON-serialisable dict; a ``result`` key in it is
-    merged into the request's result, and ``final_price`` settles the charge."""
+    merged into the request's result, and ``final_price`` settles the charge.
+
+    ``cache_key`` returns everything the stage's output depends on; when an earlier run of the
+    stage for the same account had the same key, its output is reused instead of recomputed."""
 
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
             raise ValueError(f"stage {name!r} declared twice")
-        STAGES[name] = StageDef(name, fn, queue)
+        STAGES[name] = StageDef(name, fn, queue, cache_key)
         return fn
 
     return register

@@ -45,6 +45,10 @@ def _with_avatar(footer: Path | None, avatar: Path, width: int, height: int, out
 
 @stage("frame_generation", queue="cpu")
 def run(ctx: StageContext) -> dict[str, Any]:
+    if "operation" in ctx.input:
+        from reelforge.stages import session_ops
+
+        return session_ops.frames(ctx)
     opts, script = ctx.input, ctx.outputs["prompt_generation"]
     width, height = opts["canvas"]
     language, font = script["language"], opts.get("font_key")

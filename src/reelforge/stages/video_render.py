@@ -90,6 +90,10 @@ def build_document(opts: dict[str, Any], out: dict[str, dict[str, Any]]) -> Sess
 
 @stage("video_generation", queue="render")
 def run(ctx: StageContext) -> dict[str, Any]:
+    if "operation" in ctx.input:
+        from reelforge.stages import session_ops
+
+        return session_ops.render(ctx)
     doc = build_document(ctx.input, ctx.outputs)
     version = save_version(ctx.rt, ctx.request, doc)
     result = publish_render(ctx, doc, version)

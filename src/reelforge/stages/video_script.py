@@ -12,6 +12,10 @@ from reelforge.providers.script import ScriptRequest, write_cta_texts
 
 @stage("prompt_generation", queue="cpu")
 def run(ctx: StageContext) -> dict[str, Any]:
+    if "operation" in ctx.input:
+        from reelforge.stages import session_ops
+
+        return session_ops.script(ctx)
     opts = ctx.input
     images = opts.get("images", [])
     n_scenes = len(images) or scene_count_for_duration(float(opts["duration"]))

@@ -9,7 +9,18 @@ from reelforge.providers import registry
 from reelforge.providers.tts import EspeakTTS
 
 
-@stage("speech_generation", queue="cpu")
+def _speech_inputs(ctx: StageContext) -> dict[str, Any]:
+    script = ctx.outputs["prompt_generation"]
+    settings = ctx.rt.settings
+    return {
+        "narrations": [s["narration"] for s in script["script"]["scenes"]],
+        "language": script["language"],
+        "single": bool(ctx.input.get("limit_single_narrator")),
+        "tts": [settings.openai_base_url, settings.openai_speech_model, settings.openai_speech_voice],
+    }
+
+
+@stage("speech_generation", queue="cpu", cache_key=_speech_inputs)
 def run(ctx: StageContext) -> dict[str, Any]:
     script = ctx.outputs["prompt_generation"]
     tts = registry.tts(ctx.rt.settings)

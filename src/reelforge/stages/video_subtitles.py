@@ -42,6 +42,10 @@ def cues_from_words(words: list[list[Any]], joiner: str = " ") -> list[dict[str,
 
 @stage("transcript_generation", queue="cpu")
 def run(ctx: StageContext) -> dict[str, Any]:
+    if "operation" in ctx.input:
+        from reelforge.stages import session_ops
+
+        return session_ops.transcript(ctx)
     if not ctx.input.get("enable_subtitles", True):
         return {"cues": []}
     language = ctx.outputs["prompt_generation"]["language"]

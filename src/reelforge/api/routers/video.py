@@ -203,7 +203,8 @@ FONTS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>reelforg
 body{{font-family:sans-serif;margin:2rem}} .row{{display:flex;gap:1rem;margin:.5rem 0}}
 .s{{flex:1;padding:1rem;border-radius:8px;font-size:22px}} .l{{background:#fafafa;color:#111}}
 .d{{background:#111;color:#fafafa}} code{{background:#eee;padding:2px 4px}}</style>{faces}</head><body>
-<h1>Supported fonts</h1><p>Use a key as <code>font_key</code> with a matching <code>language</code>.</p>{rows}</body></html>"""
+<h1>Supported fonts</h1><p>Use a key as <code>font_key</code> with a matching <code>language</code>.</p>
+{rows}</body></html>"""
 
 SAMPLES = {
     "en": "Scan to shop the new collection",

@@ -105,12 +105,10 @@ def parse_date(text: str, day_first: bool = True) -> date | None:
         if month > 12 >= day:
             day, month = month, day
         return _safe_date(year, month, day)
-    if m := _WORD_DATE_DMY.search(low):
-        if (month := _MONTHS.get(m.group(2))) is not None:
-            return _safe_date(_year(m.group(3)), month, int(m.group(1)))
-    if m := _WORD_DATE_MDY.search(low):
-        if (month := _MONTHS.get(m.group(1))) is not None:
-            return _safe_date(_year(m.group(3)), month, int(m.group(2)))
+    if (m := _WORD_DATE_DMY.search(low)) and (month := _MONTHS.get(m.group(2))) is not None:
+        return _safe_date(_year(m.group(3)), month, int(m.group(1)))
+    if (m := _WORD_DATE_MDY.search(low)) and (month := _MONTHS.get(m.group(1))) is not None:
+        return _safe_date(_year(m.group(3)), month, int(m.group(2)))
     for name, month in sorted(_THAI_MONTHS.items(), key=lambda kv: -len(kv[0])):
         if m := re.search(rf"(\d{{1,2}})\s*{re.escape(name)}\s*(\d{{4}}|\d{{2}})", low):
             return _safe_date(_year(m.group(2)), month, int(m.group(1)))

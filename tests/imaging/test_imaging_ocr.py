@@ -1,0 +1,49 @@
+"""The OCR provider: both engines return lines with boxes; Thai goes to tesseract."""
+
+from __future__ import annotations
+
+import fontpkg_noto_sans_thai
+import fontpkg_poppins
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from reelforge.providers.ocr import (
+    OcrEngine,
+    TesseractEngine,
+    ocr_for_language,
+    rapid_engine,
+    tesseract_available,
+)
+
+
+def _text_image(text: str, font_path: str, size: int = 40) -> Image.Image:
+    img = Image.new("RGB", (720, 160), "white")
+    ImageDraw.Draw(img).text((30, 50), text, font=ImageFont.truetype(font_path, size), fill="black")
+    return img
+
+
+LATIN = str(fontpkg_poppins.ROOT / "files" / "Poppins-Regular.ttf")
+THAI = str(next((fontpkg_noto_sans_thai.ROOT / "files").glob("*.ttf")))
+
+
+def test_rapidocr_reads_latin_with_boxes() -> None:
+    engine = rapid_engine()
+    assert isinstance(engine, OcrEngine)
+    lines = engine.read(_text_image("Fresh Market 12.50", LATIN))
+    assert lines
+    line = lines[0]
+    assert "12.50" in line.text
+    x0, y0, x1, y1 = line.box
+    assert 10 <= x0 < x1 <= 720 and 30 <= y0 < y1 <= 120
+    assert 0.5 <= line.confidence <= 1
+
+
+@pytest.mark.skipif(not tesseract_available("tha+eng"), reason="tesseract tha+eng not installed")
+def test_thai_goes_to_tesseract_and_reads_thai() -> None:
+    engine = ocr_for_language("th")
+    assert isinstance(engine, TesseractEngine) and engine.lang == "tha+eng"
+    lines = engine.read(_text_image("ขอบคุณที่ใช้บริการ 250.00", THAI))
+    text = " ".join(line.text for line in lines)
+    assert "250.00" in text
+    assert "ขอบคุณ" in text.replace(" ", "")
+    assert ocr_for_language("en").name == "rapidocr"

@@ -1,0 +1,98 @@
+"""Video generation through HTTP with real workers; the rendered files are checked."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from media_checks import decode_qr, decode_qr_in, frame_at, ocr_text
+from PIL import Image, ImageDraw
+
+from reelforge.render.probe import measure_loudness, probe_media
+from support import ReelforgeServer, wait_status
+
+CTA = "https://shop.example.com/linen?utm=reel"
+FOOTER = "https://shop.example.com/f"
+
+
+def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
+    colours = ["#e76f51", "#2a9d8f", "#264653", "#f4a261"]
+    img = Image.new("RGB", size, colours[seed % 4])
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((200, 150, 700, 550), fill=colours[(seed + 1) % 4])
+    draw.rectangle((350, 250, 550, 450), fill=colours[(seed + 2) % 4])
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def download(url: str, path: Path) -> Path:
+    path.write_bytes(httpx.get(url, timeout=60).content)
+    return path
+
+
+def submit(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
+    with server.client(key, timeout=120) as c:
+        r = c.post(route, json={"input": body})
+        assert r.status_code == 200, r.text
+        return wait_status(c, r.json()["request_id"], timeout=400)
+
+
+@pytest.mark.parametrize(("aspect", "canvas"), [("16:9", (1792, 1024)), ("9:16", (1024, 1792))])
+def test_image_list_video_with_qr_outro_footers_and_subtitles(server: ReelforgeServer, tmp_path: Path,
+                                                              aspect: str, canvas: tuple[int, int]) -> None:
+    key = server.new_key(credits=5000)
+    status = submit(server, key, "/v1/video/image_list_to_video", {
+        "image_urls": [product_photo(0), {"image_url": product_photo(1), "title": "Breathable linen"},
+                       {"url": product_photo(2), "title": "Packs flat"}],
+        "metadata": {"product": "linen travel shirt", "brand": "Northwind"},
+        "language": "en", "aspect_ratio": aspect, "generate_outro_image": True, "cta_url": CTA,
+        "cta_text_top": "Scan to shop", "add_footer_animation": True, "footer_metadata": [{"url": FOOTER,
+                                                                                           "text": "Shop now"}],
+    })
+    assert status["status"] == "COMPLETED", status
+    assert status["has_subtitles"] is True and status["result_language"] == "en"
+    video = download(status["result_url"], tmp_path / "out.mp4")
+    info = probe_media(video)
+    assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
+    assert (info["width"], info["height"]) == canvas
+    assert info["duration"] == pytest.approx(status["duration"], abs=1 / 30 + 0.05)
+
+    outro = frame_at(video, info["duration"] - 0.6, tmp_path / "outro.png")
+    assert decode_qr(outro) == CTA
+    mid_first_scene = frame_at(video, 2.0, tmp_path / "scene.png")
+    assert decode_qr_in(mid_first_scene, 0.75, 1.0) == FOOTER
+    words = set(re.findall(r"[a-z]{4,}", ocr_text(mid_first_scene)))
+    assert words, "no subtitle text found in a scene frame"
+
+
+def test_subtitles_disabled_leaves_frames_clean(server: ReelforgeServer, tmp_path: Path) -> None:
+    key = server.new_key(credits=5000)
+    status = submit(server, key, "/v1/video/image_list_to_video", {
+        "image_urls": [product_photo(0), product_photo(1)], "metadata": {"product": "linen travel shirt"},
+        "language": "en", "enable_subtitles": False, "aspect_ratio": "banana"})
+    assert status["status"] == "COMPLETED", status
+    assert status["has_subtitles"] is False and status["aspect_ratio"] == "16:9"  # invalid ratio → 16:9
+    video = download(status["result_url"], tmp_path / "nosubs.mp4")
+    assert ocr_text(frame_at(video, 2.0, tmp_path / "f.png")).strip() == ""
+    loudness, peak = measure_loudness(video)
+    assert loudness == pytest.approx(-14, abs=1) and peak <= -0.9
+
+
+@pytest.mark.parametrize(("language", "prompt"), [
+    ("en", "A calm morning coffee ritual with our new ceramic pour-over"),
+    ("es", "Un ritual de café por la mañana con nuestra nueva cafetera de cerámica"),
+    ("th", "กาแฟยามเช้าแสนสบายกับดริปเปอร์เซรามิกใหม่ของเรา"),
+])
+def test_text_to_video_languages(server: ReelforgeServer, tmp_path: Path, language: str, prompt: str) -> None:
+    key = server.new_key(credits=5000)
+    status = submit(server, key, "/v1/video/text_to_video", {
+        "prompt": prompt, "duration": 10, "language": language, "image_model": "LOCAL", "video_model": "LOCAL"})
+    assert status["status"] == "COMPLETED", status
+    assert status["result_language"] == language
+    info = probe_media(download(status["result_url"], tmp_path / f"{language}.mp4"))
+    assert info["duration"] == pytest.approx(10, abs=2.5)
