@@ -168,5 +168,10 @@ def credits_grant(account_id: str, amount: int, note: Annotated[str, typer.Optio
     typer.echo(json.dumps({"account_id": account_id, "granted": amount, "balance": balance}))
 
 
+# Client-side commands (video, status, image, receipts, banner) live in cli_client.
+from reelforge.cli_client import register as register_client_commands  # noqa: E402
+
+register_client_commands(app)
+
 if __name__ == "__main__":
     app()

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from reelforge import __version__
 from reelforge.api import errors
-from reelforge.api.routers import accounts, image, status, video, video_ops
+from reelforge.api.routers import accounts, image, image_ops, status, video, video_ops
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -46,7 +46,7 @@ def create_app(
     )
     app.state.rt = rt
     errors.install(app)
-    for module in (status, image, video, video_ops, accounts):
+    for module in (status, image, image_ops, video, video_ops, accounts):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.mount("/files", StaticFiles(directory=rt.settings.resolved_storage_dir, check_dir=False), name="files")

@@ -33,7 +33,7 @@ class CallOptions(ReadOptions, total=False):
     """Overrides the key generated for this POST (reuse it to make your own retries safe)."""
 
 
-OPTION_KEYS = frozenset(CallOptions.__annotations__) | frozenset(ReadOptions.__annotations__)
+OPTION_KEYS = CallOptions.__optional_keys__
 
 # (field name, file name, bytes, content type)
 FilePart = tuple[str, str, bytes, str]
@@ -84,7 +84,7 @@ def post_flat(path: str, model: type[T], input: Mapping[str, Any] | None, kwargs
     return Call("POST", path, model, json=body, options=options)
 
 
-def get(path: str, model: type[T], params: Mapping[str, Any] | None = None, kwargs: Mapping[str, Any] = {}) -> Call[T]:  # noqa: B006
+def get(path: str, model: type[T], params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> Call[T]:
     _, options = split_options(kwargs)
     query = {k: str(v) for k, v in (params or {}).items() if v is not None}
     return Call("GET", path, model, params=query, options=options)

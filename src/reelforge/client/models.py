@@ -8,11 +8,9 @@ attribute access (``status.result_url``), each model reads like the wire JSON
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-
-M = TypeVar("M", bound="ApiModel")
 
 TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
@@ -23,13 +21,15 @@ class ApiModel(BaseModel):
     _wire: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @classmethod
-    def from_wire(cls: type[M], payload: Any) -> M:
+    def from_wire(cls, payload: Any) -> Self:
         """Validate a decoded JSON body; falls back to an unvalidated model rather than failing."""
         data = payload if isinstance(payload, dict) else {"value": payload}
         try:
             model = cls.model_validate(data)
-        except ValidationError:
-            model = cls.model_construct(**data)
+        except ValidationError as exc:
+            # A field of an unexpected type is left to the wire dict instead of failing the call.
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            model = cls.model_validate({k: v for k, v in data.items() if k not in bad})
         model._wire = dict(data)
         return model
 
@@ -105,7 +105,7 @@ class RequestStatus(ApiModel):
             value = self.get(key)
             if isinstance(value, str) and value:
                 return value
-        return (self.result_urls or [None])[0]
+        return self.result_urls[0] if self.result_urls else None
 
 
 class Credits(ApiModel):
@@ -164,6 +164,28 @@ class RequestList(ApiModel):
     sessions: list[RequestStatus] = Field(default_factory=list)
 
 
+class CompletedSession(ApiModel):
+    session_id: str | None = None
+    request_id: str | None = None
+    result_url: str | None = None
+    result_language: str | None = None
+    has_subtitles: bool | None = None
+    duration: float | None = None
+
+
+class SessionList(ApiModel):
+    """Completed video sessions; accepts the bare array samsar-js expects or ``{"sessions": [...]}``."""
+
+    sessions: list[CompletedSession] = Field(default_factory=list)
+
+    @classmethod
+    def from_wire(cls, payload: Any) -> Self:
+        items = payload if isinstance(payload, list) else (payload or {}).get("sessions", [])
+        model = cls.model_validate({"sessions": [CompletedSession.from_wire(i) for i in items if isinstance(i, dict)]})
+        model._wire = payload if isinstance(payload, dict) else {"sessions": payload}
+        return model
+
+
 class ImageTitle(ApiModel):
     content: str | None = None
 
@@ -185,15 +207,3 @@ class ReceiptQueryResult(ApiModel):
 class RollupBanner(Accepted):
     result_url: str | None = None
     thumbnail_url: str | None = None
-
-
-class JsonValue(ApiModel):
-    """A body without a fixed shape (e.g. a list): the decoded JSON is ``.value``."""
-
-    value: Any = None
-
-    @classmethod
-    def from_wire(cls: type[M], payload: Any) -> M:
-        model = cls.model_construct(value=payload)
-        model._wire = payload if isinstance(payload, dict) else {"value": payload}
-        return model

@@ -139,3 +139,22 @@ class SessionVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("session_id", "version", name="uq_session_version"),)
+
+
+class ReceiptTemplate(Base):
+    """A receipt extraction template built from one sample receipt; owned by one account
+    (other accounts get 404 for it)."""
+
+    __tablename__ = "receipt_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    template_hash: Mapped[str] = mapped_column(String(64))
+    normalized_template: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sample_receipt: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provider: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source_image_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the create request
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

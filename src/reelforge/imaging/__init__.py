@@ -1,0 +1,1 @@
+"""Image processing: branding removal, image sets, titles, receipts, roll-up banners, enhance."""

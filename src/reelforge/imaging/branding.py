@@ -84,10 +84,10 @@ def detect_logo_regions(img: Image.Image, exclude: list[Box] | None = None) -> l
     rgb = np.asarray(small)
     h, w = rgb.shape[:2]
     anomaly = _local_anomaly(rgb)
-    candidate = (anomaly > 45).astype(np.uint8)
+    strong = (anomaly > 45).astype(np.uint8)
     # Opening drops the thin anomaly lines along natural edges; closing joins a logo's parts.
-    candidate = cv2.morphologyEx(candidate, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    candidate = cv2.morphologyEx(candidate, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    opened = cv2.morphologyEx(strong, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    candidate = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     edge_band = 0.14 * min(w, h)
@@ -185,8 +185,8 @@ def _exemplar_fill(rgb: np.ndarray, hole: np.ndarray, patch: int = 9) -> np.ndar
         if not front.any():
             break
         scores = np.where(front, counts, -1.0)
-        cy, cx = np.unravel_index(int(np.argmax(scores)), scores.shape)
-        cy, cx = min(max(cy, r), wh - r - 1), min(max(cx, r), ww - r - 1)
+        best_y, best_x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        cy, cx = min(max(int(best_y), r), wh - r - 1), min(max(int(best_x), r), ww - r - 1)
         target = (slice(cy - r, cy + r + 1), slice(cx - r, cx + r + 1))
         known_in_target = ~unknown[target]
         template_mask = np.repeat(known_in_target[..., None], 3, axis=2).astype(np.uint8)

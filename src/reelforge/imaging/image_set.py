@@ -114,9 +114,8 @@ def banner_text(prompt: str | None, metadata: Mapping[str, Any] | None = None) -
 
 def _output_size(crop: tuple[int, int], aspect: AspectRatio, max_side: int) -> tuple[int, int]:
     """Largest size of exactly ``aspect`` not bigger than the crop (no upscaling) or max_side."""
-    width, height = crop
-    scale = min(1.0, max_side / max(width, height))
-    width, height = width * scale, height * scale
+    scale = min(1.0, max_side / max(crop))
+    width, height = crop[0] * scale, crop[1] * scale
     if aspect.width.is_integer() and aspect.height.is_integer() and aspect.width <= 64 and aspect.height <= 64:
         step_w, step_h = int(aspect.width), int(aspect.height)
         units = max(1, int(min(width / step_w, height / step_h)))
@@ -259,7 +258,9 @@ def make_image_set(
         if len(outputs) == num_images:
             break
         source = sources[variant.source]
-        aspect = parse_aspect_ratio(aspect_ratio) if aspect_ratio else AspectRatio(float(source.width), float(source.height))
+        aspect = (
+            parse_aspect_ratio(aspect_ratio) if aspect_ratio else AspectRatio(float(source.width), float(source.height))
+        )
         zoom, shift = variant.framing
         crop = reframe(source, aspect.value, zoom, shift, saliencies[variant.source])
         if variant.mirrored:

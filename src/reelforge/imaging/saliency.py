@@ -68,9 +68,8 @@ def spectral_residual(gray: np.ndarray) -> np.ndarray:
 
 def colour_contrast(rgb_small: np.ndarray) -> np.ndarray:
     """Distance of each (blurred) pixel's Lab colour from the image's mean colour."""
-    lab = cv2.cvtColor(rgb_small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lab = cv2.GaussianBlur(lab, (0, 0), 2.0)
-    distance = np.linalg.norm(lab - lab.reshape(-1, 3).mean(axis=0), axis=2)
+    lab = cv2.GaussianBlur(cv2.cvtColor(rgb_small, cv2.COLOR_RGB2LAB).astype(np.float32), (0, 0), 2.0)
+    distance: np.ndarray = np.linalg.norm(lab - lab.reshape(-1, 3).mean(axis=0), axis=2)
     return _normalise(distance)
 
 
@@ -107,11 +106,11 @@ def crop_window(
     """
     width, height = size
     if width / height > aspect:
-        crop_h, crop_w = height, height * aspect
+        exact_w, exact_h = height * aspect, float(height)
     else:
-        crop_w, crop_h = width, width / aspect
+        exact_w, exact_h = float(width), width / aspect
     zoom = min(1.0, max(0.3, zoom))
-    crop_w, crop_h = max(1, round(crop_w * zoom)), max(1, round(crop_h * zoom))
+    crop_w, crop_h = max(1, round(exact_w * zoom)), max(1, round(exact_h * zoom))
 
     sal_h, sal_w = saliency.shape
     sx, sy = sal_w / width, sal_h / height

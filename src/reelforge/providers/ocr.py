@@ -12,6 +12,7 @@ Both return :class:`OcrLine` objects with pixel boxes in the coordinates of the 
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterable
@@ -102,6 +103,11 @@ class RapidOcrEngine:
 
 
 # --- Tesseract ------------------------------------------------------------------------------
+
+
+# Tesseract's OpenMP threads make results vary slightly from run to run under load and slow
+# down parallel workers; one thread per process is both deterministic and faster overall.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 def tesseract_available(lang: str = "eng") -> bool:

@@ -12,7 +12,7 @@ files through a ``resolve_media`` callable.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -179,6 +179,6 @@ class SessionDocument(_Model):
     def has_subtitles(self) -> bool:
         return self.subtitles and any(layer.subtitles for layer in self.layers)
 
-    def to_json_dict(self) -> dict[str, object]:
+    def to_json_dict(self) -> dict[str, Any]:
         """The stored/wire form (Samsar aliases such as ``activeItemList``)."""
         return self.model_dump(mode="json", by_alias=True)

@@ -57,7 +57,7 @@ def latest_document(rt: Runtime, session_id: str) -> tuple[SessionDocument, Sess
 
 def publish_render(ctx: StageContext, doc: SessionDocument, version: int) -> dict[str, Any]:
     """Render ``doc`` to MP4 in the blob store and describe the result as status bodies show it."""
-    from reelforge.render import render_timeline
+    from reelforge.render.timeline import render_timeline
 
     last_check = [0.0]
 

@@ -38,13 +38,18 @@ def _copy(doc: SessionDocument) -> SessionDocument:
     return doc.model_copy(deep=True)
 
 
+def _validated(doc: SessionDocument) -> SessionDocument:
+    """Re-run the model validators on an edited copy (model_copy and attribute edits skip them)."""
+    return SessionDocument.model_validate(doc.model_dump(by_alias=True))
+
+
 def remove_subtitles(doc: SessionDocument) -> SessionDocument:
     """Drop every ``type: "text"`` item and turn subtitles off."""
     new = _copy(doc)
     new.subtitles = False
     for layer in new.layers:
         layer.active_items = [item for item in layer.active_items if item.type != "text"]
-    return new
+    return _validated(new)
 
 
 def set_subtitles(doc: SessionDocument, cues: Mapping[str, Sequence[TextItem]]) -> SessionDocument:
@@ -61,7 +66,7 @@ def set_subtitles(doc: SessionDocument, cues: Mapping[str, Sequence[TextItem]]) 
             if cue.text.strip() and cue.start < layer.duration
         ]
         layer.active_items = [item for item in layer.active_items if item.type != "text"] + clipped
-    return new
+    return _validated(new)
 
 
 def _validated_outro_options(
@@ -120,7 +125,7 @@ def replace_outro(
             )
         )
     _extend_music(new.audio, old_end, new.duration)
-    return new
+    return _validated(new)
 
 
 def _unique_id(doc: SessionDocument, base: str) -> str:
@@ -139,7 +144,7 @@ def set_footer(
     for layer in new.scenes:
         if wanted is None or layer.id in wanted:
             layer.footer = footer_ref
-    return new
+    return _validated(new)
 
 
 def _check_joinable(docs: Sequence[SessionDocument]) -> None:

@@ -80,7 +80,8 @@ _TO_LABELS = ("to", "ไปยัง", "ถึง")
 _TITLE_WORDS = ("receipt", "invoice", "ใบเสร็จ", "ใบกำกับภาษี", "bill", "statement")
 _NOT_ITEMS = ("change", "cash", "tendered", "เงินทอน", "ทอน", "รับเงิน", "points", "balance")
 _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_-]{3,}")
-_QTY_PREFIX = re.compile(r"^(\d{1,3})\s*[x×X*]\s+(.+)$")
+# "2 x Coffee"; OCR sometimes reads the "x" as "%" or a Cyrillic "х".
+_QTY_PREFIX = re.compile(r"^(\d{1,3})\s*[x×X*%х]\s+(.+)$")
 _QTY_SUFFIX = re.compile(r"^(.+?)\s+[x×X*@]\s*(\d{1,3})$")
 
 

@@ -35,11 +35,17 @@ class ReceiptRow:
     digits_text: str | None = None  # the digits-only reading of the same row, if any
 
     def amount(self) -> float | None:
-        """The row's price-column amount, preferring the digits-only reading."""
+        """The row's price-column amount. The digits-only reading is preferred, but a reading
+        that kept its decimal point beats one that lost it ("17.15" read as "1715")."""
+        readings: list[tuple[float, bool]] = []
         for source in (self.digits_text, self.text):
             if source and (found := trailing_amount(source)) is not None:
-                return found[0]
-        return None
+                token = source[found[1] :].split()[0] if source[found[1] :].split() else ""
+                readings.append((found[0], any(sep in token for sep in ".,")))
+        with_decimals = [value for value, has_decimals in readings if has_decimals]
+        if with_decimals:
+            return with_decimals[0]
+        return readings[0][0] if readings else None
 
     def label(self) -> str:
         """The row's text left of its trailing amount."""

@@ -105,13 +105,13 @@ def parse_date(text: str, day_first: bool = True) -> date | None:
         if month > 12 >= day:
             day, month = month, day
         return _safe_date(year, month, day)
-    if (m := _WORD_DATE_DMY.search(low)) and (month := _MONTHS.get(m.group(2))) is not None:
-        return _safe_date(_year(m.group(3)), month, int(m.group(1)))
-    if (m := _WORD_DATE_MDY.search(low)) and (month := _MONTHS.get(m.group(1))) is not None:
-        return _safe_date(_year(m.group(3)), month, int(m.group(2)))
-    for name, month in sorted(_THAI_MONTHS.items(), key=lambda kv: -len(kv[0])):
+    if (m := _WORD_DATE_DMY.search(low)) and (word_month := _MONTHS.get(m.group(2))) is not None:
+        return _safe_date(_year(m.group(3)), word_month, int(m.group(1)))
+    if (m := _WORD_DATE_MDY.search(low)) and (word_month := _MONTHS.get(m.group(1))) is not None:
+        return _safe_date(_year(m.group(3)), word_month, int(m.group(2)))
+    for name, thai_month in sorted(_THAI_MONTHS.items(), key=lambda kv: -len(kv[0])):
         if m := re.search(rf"(\d{{1,2}})\s*{re.escape(name)}\s*(\d{{4}}|\d{{2}})", low):
-            return _safe_date(_year(m.group(2)), month, int(m.group(1)))
+            return _safe_date(_year(m.group(2)), thai_month, int(m.group(1)))
     return None
 
 

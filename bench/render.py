@@ -1,0 +1,108 @@
+"""Render benchmark: the standard 6-scene 1792x1024 ad at 30 s and at 240 s vs the encoder floor.
+
+Prints, from one run, for each length: render wall time, encoder floor (same ffmpeg and codec settings
+encoding a static 1792x1024 source of the same length), their ratio, and the peak RSS of the ffmpeg
+children. Each measurement runs in a fresh worker process so RUSAGE_CHILDREN only sees its own ffmpeg.
+
+    python bench/render.py            # both lengths
+    python bench/render.py --lengths 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from reelforge.render.demo import build_demo_ad
+from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.render.probe import probe_media
+from reelforge.render.timeline import encoder_args, render_timeline
+from reelforge.sessions.document import Canvas
+
+WIDTH, HEIGHT, FPS = 1792, 1024, 30
+OUTRO_S = 3.0
+SCENES_PER_30S = 6
+
+
+def _scenes_for(length_s: float) -> tuple[int, float]:
+    """Same ad structure at any length: six scenes per 30 s, the outro fixed."""
+    scenes = max(SCENES_PER_30S, round(SCENES_PER_30S * length_s / 30))
+    return scenes, (length_s - OUTRO_S) / scenes
+
+
+def _peak_child_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux reports KiB
+
+
+def worker_render(length_s: float, workdir: Path) -> dict[str, float]:
+    scenes, scene_s = _scenes_for(length_s)
+    ad = build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=scenes,
+                       scene_s=scene_s, outro_s=OUTRO_S, subtitles=True, footers=True, outro_animation=True)
+    out = workdir / f"ad-{int(length_s)}s.mp4"
+    started = time.monotonic()
+    result = render_timeline(ad.doc, out, ad.resolve, workdir=workdir)
+    wall = time.monotonic() - started
+    probed = probe_media(out)
+    return {"wall_s": wall, "rss_mb": _peak_child_rss_mb(), "duration_s": result.duration_s,
+            "probed_duration_s": probed["duration"] or 0.0, "scenes": scenes}
+
+
+def worker_floor(length_s: float, workdir: Path) -> dict[str, float]:
+    still = workdir / "still.png"
+    build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=1)
+    still.write_bytes((workdir / "assets" / "scene-0.png").read_bytes())
+    frames = round(length_s * FPS)
+    out = workdir / "floor.mp4"
+    started = time.monotonic()
+    run_ffmpeg([
+        "-i", str(still), "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+        "-filter_complex", f"[0:v]format=yuv420p,loop=loop={frames - 1}:size=1,setpts=N/{FPS}/TB[v]",
+        "-map", "[v]", "-map", "1:a", "-frames:v", str(frames), "-t", f"{length_s}",
+        *encoder_args(FPS), str(out),
+    ], what="encoder floor")
+    return {"wall_s": time.monotonic() - started, "rss_mb": _peak_child_rss_mb()}
+
+
+def _run_worker(kind: str, length_s: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
+        proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--length", str(length_s),
+                               "--workdir", tmp], check=True, capture_output=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lengths", type=float, nargs="+", default=[30.0, 240.0])
+    parser.add_argument("--worker", choices=["render", "floor"])
+    parser.add_argument("--length", type=float)
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args()
+    if args.worker:
+        worker = worker_render if args.worker == "render" else worker_floor
+        print(json.dumps(worker(args.length, args.workdir)))
+        return
+
+    rows = []
+    for length in args.lengths:
+        render = _run_worker("render", length)
+        floor = _run_worker("floor", length)
+        ratio = render["wall_s"] / floor["wall_s"]
+        rows.append((length, render, floor, ratio))
+        print(f"{int(length):>4d} s ad ({int(render['scenes'])} scenes, {WIDTH}x{HEIGHT}@{FPS}, "
+              f"duration {render['probed_duration_s']:.3f} s): render {render['wall_s']:.2f} s, "
+              f"encoder floor {floor['wall_s']:.2f} s, ratio {ratio:.2f} (target <= 1.4), "
+              f"peak ffmpeg RSS {render['rss_mb']:.0f} MB (floor {floor['rss_mb']:.0f} MB)", flush=True)
+    if len(rows) >= 2:
+        short, long = rows[0][1], rows[-1][1]
+        print(f"RSS {int(rows[-1][0])} s / {int(rows[0][0])} s = {long['rss_mb'] / short['rss_mb']:.2f} "
+              f"(target <= 1.1); peak {max(r[1]['rss_mb'] for r in rows):.0f} MB (target <= 600)")
+
+
+if __name__ == "__main__":
+    main()

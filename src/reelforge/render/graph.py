@@ -1,0 +1,143 @@
+"""Filter-graph text for the main render: two still lanes + mixer, overlays, captions, outro fades.
+
+Everything here is string building from a :class:`RenderPlan`; no files are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reelforge.render.plan import ZOOM_RANGE, LaneEntry, RenderPlan
+from reelforge.sessions.document import FocusArea
+
+_LEVEL1 = "\\':"  # characters special inside a filter's option list
+_LEVEL2 = "\\'[],;"  # characters special in the graph description
+
+
+def escape_value(value: str) -> str:
+    """Escape an option value (e.g. a path) for use inside a filter-graph script."""
+    once = "".join(f"\\{c}" if c in _LEVEL1 else c for c in value)
+    return "".join(f"\\{c}" if c in _LEVEL2 else c for c in once)
+
+
+def frame_ranges_expr(ranges: Iterable[tuple[int, int]]) -> str:
+    """Timeline ``enable`` expression true on frames [start, end) of any range (merged, 0 if none)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(r for r in ranges if r[1] > r[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if not merged:
+        return "0"
+    return "+".join(f"between(n\\,{start}\\,{end - 1})" for start, end in merged)
+
+
+def _progress(entry: LaneEntry) -> str:
+    span = max(1, entry.visible_end - entry.visible_start)
+    return f"clip((n-{entry.visible_start})/{span}\\,0\\,1)"
+
+
+def _zoom(entry: LaneEntry) -> str:
+    if entry.motion == "push_in":
+        return f"(1+{ZOOM_RANGE}*{_progress(entry)})"
+    if entry.motion == "push_out":
+        return f"(1+{ZOOM_RANGE}*(1-{_progress(entry)}))"
+    return "1"
+
+
+def _pan(entry: LaneEntry, forward: str, backward: str) -> str:
+    if entry.motion == forward:
+        return _progress(entry)
+    if entry.motion == backward:
+        return f"(1-{_progress(entry)})"
+    return "0.5"
+
+
+def _piecewise(entries: Sequence[LaneEntry], term: str, values: list[str]) -> str:
+    """Nested if over the lane's entries by frame number ``n`` (entry i holds from its begin)."""
+    if all(v == values[0] for v in values):
+        return values[0]
+    expr = values[-1]
+    for value, following in zip(reversed(values[:-1]), reversed(entries[1:]), strict=True):
+        expr = f"if(lt({term}\\,{following.begin})\\,{value}\\,{expr})"
+    return expr
+
+
+@dataclass(frozen=True)
+class Canvas:
+    width: int
+    height: int
+    headroom_width: int
+    headroom_height: int
+
+
+def lane_chain(input_index: int, entries: Sequence[LaneEntry], plan: RenderPlan, canvas: Canvas,
+               label: str) -> str:
+    """The lane's stills (already yuv420p, one packet per frame), camera motion, crop to the canvas."""
+    filters = [f"trim=end_frame={plan.total_frames}", f"setpts=N/{plan.fps}/TB"]
+    zoom = _piecewise(entries, "n", [_zoom(e) for e in entries])
+    if zoom != "1":
+        filters.append(f"scale=w='trunc(iw*{zoom}/2)*2':h='trunc(ih*{zoom}/2)*2':eval=frame:flags=bilinear")
+    x = _piecewise(entries, "n", [_pan(e, "pan_right", "pan_left") for e in entries])
+    y = _piecewise(entries, "n", [_pan(e, "pan_down", "pan_up") for e in entries])
+    # Even offsets (crop's default for yuv420p): whole-chroma-pixel moves keep x264's motion search
+    # exact, which measurably beats odd luma steps with a half-pixel chroma shift.
+    filters.append(f"crop=w={canvas.width}:h={canvas.height}:x='(iw-ow)*{x}':y='(ih-oh)*{y}'")
+    return f"[{input_index}:v]{','.join(filters)}[{label}]"
+
+
+def mixer_chain(plan: RenderPlan, commands_path: str, out_label: str) -> str:
+    """Two lanes → one stream: streamselect picks the visible lane (zero-copy), blend cross-fades.
+
+    Both are driven by a sendcmd script (lane switches and per-frame opacity), and blend only runs
+    during cross-fades (timeline ``enable``), so cuts and still frames cost nothing here. (One
+    streamselect per output: ffmpeg asserts on a framesync filter with two outputs.)
+    """
+    enable = frame_ranges_expr((cf.start, cf.end) for cf in plan.crossfades)
+    first = plan.switches[0][1]
+    return (
+        f"[lane0]sendcmd=f={escape_value(commands_path)},split=2[lane0a][lane0b];"
+        "[lane1]split=2[lane1a][lane1b];"
+        f"[lane0a][lane1a]streamselect@cur=inputs=2:map={first}[visible];"
+        f"[lane0b][lane1b]streamselect@oth=inputs=2:map={1 - first}[hidden];"
+        f"[visible][hidden]blend@mix=all_mode=normal:all_opacity=1:enable='{enable}'[{out_label}]"
+    )
+
+
+def mixer_commands(plan: RenderPlan) -> str:
+    """sendcmd script: at each crossfade frame the outgoing lane's weight, at each switch the new map."""
+    half = 0.5 / plan.fps
+    lines: list[str] = []
+    for cf in plan.crossfades:
+        for i in range(cf.frames):
+            opacity = 1 - (i + 1) / (cf.frames + 1)
+            lines.append(f"{(cf.start + i) / plan.fps - half:.6f} blend@mix all_opacity {opacity:.4f};")
+    for frame, lane in plan.switches[1:]:
+        t = max(0.0, frame / plan.fps - half)
+        lines.append(f"{t:.6f} streamselect@cur map {lane}, streamselect@oth map {1 - lane},"
+                     " blend@mix all_opacity 1;")
+    return "\n".join(lines) + "\n"
+
+
+def overlay_chain(in_label: str, overlay_label: str, x: str, y: str, frames: Iterable[tuple[int, int]],
+                  out_label: str) -> str:
+    enable = frame_ranges_expr(frames)
+    return f"[{in_label}][{overlay_label}]overlay=x={x}:y={y}:eof_action=pass:enable='{enable}'[{out_label}]"
+
+
+def outro_fade_chain(in_label: str, start: int, end: int, fps: int, focus: FocusArea | None, tag: str,
+                     out_label: str) -> str:
+    """Fade to black over frames [start, end); a focus area is cut from the undimmed frame and put back."""
+    frames = max(1, end - start)
+    window = f"between(n\\,{start}\\,{end - 1})"
+    fade = f"fade=t=out:st={start / fps:.6f}:d={frames / fps:.6f}:color=black:enable='{window}'"
+    if focus is None:
+        return f"[{in_label}]{fade}[{out_label}]"
+    return (
+        f"[{in_label}]split=2[{tag}main][{tag}lit];"
+        f"[{tag}main]{fade}[{tag}dark];"
+        f"[{tag}lit]crop=w={focus.width}:h={focus.height}:x={focus.x}:y={focus.y}:exact=1[{tag}area];"
+        f"[{tag}dark][{tag}area]overlay=x={focus.x}:y={focus.y}:enable='{window}'[{out_label}]"
+    )

@@ -1,0 +1,245 @@
+"""render_timeline: session document → MP4 (H.264 yuv420p + AAC, faststart) with one ffmpeg graph."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelforge.render import graph, stills
+from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
+from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.render.fonts import FontChoice, resolve_font
+from reelforge.render.graph import Canvas
+from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
+from reelforge.render.subtitles import subtitle_event_count, write_ass
+from reelforge.sessions.document import SessionDocument
+
+FOOTER_MAX_FRACTION = 0.25  # a footer card never covers more than this share of the canvas height
+OUTRO_DIM_DELAY = 0.4  # the outro starts dimming after this share of its length
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    duration_s: float
+    width: int
+    height: int
+
+
+def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
+    """Codec settings shared by the render and the benchmark's encoder floor."""
+    return [
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-g", str(fps * 2), "-r", str(fps),
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-ac", "2",
+        "-movflags", "+faststart", "-f", "mp4",
+    ]
+
+
+def _canvas(doc: SessionDocument) -> Canvas:
+    width, height = doc.canvas.width, doc.canvas.height
+
+    def grown(size: int) -> int:  # a multiple of 4 larger, so centred crops land on even offsets
+        return size + 4 * max(1, round(size * (MOTION_HEADROOM - 1) / 4))
+
+    return Canvas(width=width, height=height, headroom_width=grown(width), headroom_height=grown(height))
+
+
+class _Stills:
+    """Prepared lane stills, one file per (treatment, media ref)."""
+
+    def __init__(self, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> None:
+        self._canvas = canvas
+        self._resolve = resolve
+        self._workdir = workdir
+        self._done: dict[tuple[str, str], Path] = {}
+
+    def for_entry(self, entry: LaneEntry) -> Path:
+        treatment = {"scene": "cover", "video-backdrop": "blank"}.get(entry.kind, "contain")
+        key = (treatment, entry.media)
+        if key not in self._done:
+            out = self._workdir / f"still-{len(self._done)}.pgmyuv"
+            size = (self._canvas.headroom_width, self._canvas.headroom_height)
+            if treatment == "blank":
+                stills.blank(size, out)
+            elif treatment == "cover":
+                stills.cover(self._resolve(entry.media), size, out)
+            else:
+                stills.contain_centered(self._resolve(entry.media), (self._canvas.width, self._canvas.height),
+                                        size, out)
+            self._done[key] = out
+        return self._done[key]
+
+
+def _quote_concat(path: Path) -> str:
+    return "'" + str(path).replace("'", "'\\''") + "'"
+
+
+def write_concat(items: Sequence[tuple[Path, int]], total_frames: int, fps: int, out: Path,
+                 *, looped: bool) -> Path:
+    """ffconcat list of stills, each held from its begin frame until the next one's.
+
+    ``looped``: each still is demuxed as a stream at ``fps`` (one packet per output frame) and cut
+    half a frame before its end; otherwise each still is a single frame to be duplicated by ``fps``.
+    """
+    lines = ["ffconcat version 1.0"]
+    for i, (path, begin) in enumerate(items):
+        end = items[i + 1][1] if i + 1 < len(items) else total_frames + 1  # one spare frame at the end
+        lines.append(f"file {_quote_concat(path)}")
+        if looped:
+            lines += [f"option framerate {fps}", "option loop 1", f"outpoint {(end - begin - 0.5) / fps:.6f}"]
+        lines.append(f"duration {(end - begin) / fps:.6f}")
+    if not looped:
+        lines.append(f"file {_quote_concat(items[-1][0])}")  # the demuxer ignores the last duration otherwise
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+@dataclass(frozen=True)
+class _Footer:
+    concat: Path
+    band_height: int
+    frames: tuple[tuple[int, int], ...]
+
+
+def _footers(doc: SessionDocument, plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path],
+             workdir: Path) -> _Footer | None:
+    with_footer = [lf for lf in plan.layers if lf.layer.kind == "scene" and lf.layer.footer]
+    if not with_footer:
+        return None
+    sources = {lf.layer.footer: resolve(lf.layer.footer) for lf in with_footer if lf.layer.footer}
+    band_height = max(stills.footer_height(src, (canvas.width, canvas.height), FOOTER_MAX_FRACTION)
+                      for src in sources.values())
+    band = (canvas.width, band_height)
+    bands = {ref: stills.footer_band(src, band, workdir / f"footer-{i}.png")
+             for i, (ref, src) in enumerate(sources.items())}
+    empty = stills.transparent(band, workdir / "footer-none.png")
+    items = [(bands[lf.layer.footer] if lf in with_footer and lf.layer.footer else empty,
+              0 if lf.index == 0 else lf.start) for lf in plan.layers]
+    concat = write_concat(items, plan.total_frames, plan.fps, workdir / "footer.ffconcat", looped=False)
+    return _Footer(concat=concat, band_height=band_height,
+                   frames=tuple((lf.start, lf.end) for lf in with_footer))
+
+
+def _video_clip_chain(index: int, lf: LayerFrames, canvas: Canvas, fps: int, label: str) -> str:
+    frames = lf.end - lf.start
+    return (f"[{index}:v]scale={canvas.width}:{canvas.height}:force_original_aspect_ratio=increase,"
+            f"crop={canvas.width}:{canvas.height},setsar=1,fps={fps},format=yuv420p,"
+            f"trim=end_frame={frames},setpts=PTS-STARTPTS+{lf.start / fps:.6f}/TB[{label}]")
+
+
+def _outro_chains(plan: RenderPlan, current: str) -> tuple[list[str], str]:
+    chains: list[str] = []
+    for lf in plan.layers:
+        options = lf.layer.outro
+        if lf.layer.kind != "outro" or options is None or not options.animation:
+            continue
+        start = lf.start + round((lf.end - lf.start) * OUTRO_DIM_DELAY)
+        label = f"outro{lf.index}"
+        chains.append(graph.outro_fade_chain(current, start, lf.end, plan.fps, options.focus_area,
+                                             f"o{lf.index}", label))
+        current = label
+    return chains, current
+
+
+def build_render_command(
+    doc: SessionDocument,
+    plan: RenderPlan,
+    resolve_media: Callable[[str], Path],
+    workdir: Path,
+    audio_path: Path,
+    audio_filter: str,
+    font: FontChoice,
+    out: Path,
+    preset: str,
+) -> list[str]:
+    """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg args."""
+    canvas = _canvas(doc)
+    prepared = _Stills(canvas, resolve_media, workdir)
+    inputs: list[str] = []
+    chains: list[str] = []
+    for lane_index, lane in enumerate(plan.lanes):
+        entries = list(lane) or [LaneEntry(media="", kind="video-backdrop", begin=0, visible_start=0,
+                                           visible_end=plan.total_frames, motion="none")]
+        concat = write_concat([(prepared.for_entry(e), e.begin) for e in entries], plan.total_frames, plan.fps,
+                              workdir / f"lane{lane_index}.ffconcat", looped=True)
+        inputs += ["-f", "concat", "-safe", "0", "-i", str(concat)]
+        chains.append(graph.lane_chain(lane_index, entries, plan, canvas, f"lane{lane_index}"))
+    commands = workdir / "mixer.cmd"
+    commands.write_text(graph.mixer_commands(plan), encoding="utf-8")
+    chains.append(graph.mixer_chain(plan, str(commands), "mixed"))
+    current = "mixed"
+
+    inputs += ["-i", str(audio_path)]
+    audio_index = 2
+    next_index = 3
+    for lf in plan.layers:
+        if lf.layer.clip_type != "video":
+            continue
+        inputs += ["-stream_loop", "-1", "-i", str(resolve_media(lf.layer.clip))]
+        chains.append(_video_clip_chain(next_index, lf, canvas, plan.fps, f"clip{lf.index}"))
+        chains.append(graph.overlay_chain(current, f"clip{lf.index}", "0", "0", [(lf.start, lf.end)],
+                                          f"withclip{lf.index}"))
+        current = f"withclip{lf.index}"
+        next_index += 1
+
+    footer = _footers(doc, plan, canvas, resolve_media, workdir)
+    if footer is not None:
+        inputs += ["-f", "concat", "-safe", "0", "-i", str(footer.concat)]
+        chains.append(f"[{next_index}:v]format=yuva420p,fps={plan.fps},trim=end_frame={plan.total_frames},"
+                      f"setpts=N/FRAME_RATE/TB[footer]")
+        chains.append(graph.overlay_chain(current, "footer", "0", str(canvas.height - footer.band_height),
+                                          footer.frames, "withfooter"))
+        current = "withfooter"
+        next_index += 1
+
+    if subtitle_event_count(doc):
+        margins = {lf.layer.id: footer.band_height for lf in plan.layers
+                   if footer is not None and (lf.start, lf.end) in footer.frames}
+        ass = write_ass(doc, font.family, workdir / "captions.ass", margins)
+        chains.append(f"[{current}]ass=filename={graph.escape_value(str(ass))}:"
+                      f"fontsdir={graph.escape_value(str(font.fonts_dir))}:shaping=complex[captioned]")
+        current = "captioned"
+
+    outro, current = _outro_chains(plan, current)
+    chains += outro
+    chains.append(f"[{current}]format=yuv420p[vout]")
+    chains.append(f"[{audio_index}:a]{audio_filter}[aout]")
+    script = workdir / "render.filtergraph"
+    script.write_text(";\n".join(chains) + "\n", encoding="utf-8")
+    return [*inputs, "-/filter_complex", str(script), "-map", "[vout]", "-map", "[aout]",
+            "-frames:v", str(plan.total_frames), *encoder_args(plan.fps, preset), str(out)]
+
+
+def render_timeline(
+    doc: SessionDocument,
+    out_path: Path | str,
+    resolve_media: Callable[[str], Path],
+    *,
+    should_cancel: Callable[[], bool] | None = None,
+    preset: str = "veryfast",
+    workdir: Path | None = None,
+) -> RenderResult:
+    """Render ``doc`` to ``out_path`` (written atomically).
+
+    Raises ``RenderCancelled`` (ffmpeg killed, nothing left at ``out_path``), ``RenderError`` (ffmpeg
+    failed; stderr tail in the message), ``UnsupportedFont``/``ValueError`` for an unrenderable doc.
+    """
+    out_path = Path(out_path)
+    plan = build_plan(doc)
+    font = resolve_font(doc.font_key, doc.language)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.partial.mp4")
+    with tempfile.TemporaryDirectory(prefix="reelforge-render-", dir=workdir) as tmp:
+        work = Path(tmp)
+        mix = render_mix(list(doc.audio), plan.duration_s, resolve_media, work, should_cancel)
+        args = build_render_command(doc, plan, resolve_media, work, mix.path, mastering_filter(mix), font,
+                                    partial, preset)
+        run_ffmpeg(args, should_cancel=should_cancel, partial_outputs=[partial], what="render")
+    os.replace(partial, out_path)
+    return RenderResult(path=out_path, duration_s=plan.duration_s, width=doc.canvas.width,
+                        height=doc.canvas.height)

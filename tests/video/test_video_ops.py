@@ -1,0 +1,111 @@
+"""Session operations on a real rendered session, checked by decoding the results."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from media_checks import decode_qr, decode_qr_in, frame_at, ocr_text
+from test_video_generation import download, product_photo, submit
+
+from reelforge.render.probe import probe_media
+from support import ReelforgeServer, wait_status
+
+CTA = "https://shop.example.com/first"
+NEW_CTA = "https://shop.example.com/second"
+FOOTER = "https://shop.example.com/foot"
+
+
+@pytest.fixture(scope="module")
+def base_session(server: ReelforgeServer) -> tuple[str, dict]:
+    key = server.new_key(credits=100_000)
+    status = submit(server, key, "/v1/video/image_list_to_video", {
+        "image_urls": [product_photo(0), product_photo(1)], "metadata": {"product": "linen travel shirt"},
+        "language": "en", "generate_outro_image": True, "cta_url": CTA, "add_footer_animation": True,
+        "footer_metadata": {"url": FOOTER, "text": "Shop"}})
+    assert status["status"] == "COMPLETED", status
+    return key, status
+
+
+def stages_run(server: ReelforgeServer, request_id: str) -> dict[str, str]:
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        rows = db.execute("select stage, status from stage_runs where request_id=? order by id", (request_id,))
+        return dict(rows.fetchall())
+
+
+def run_op(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
+    with server.client(key, timeout=120) as c:
+        r = c.post(route, json={"input": body})
+        assert r.status_code == 200, r.text
+        final = wait_status(c, r.json()["request_id"], timeout=400)
+        assert final["status"] == "COMPLETED", final
+        return final
+
+
+def test_update_outro_renders_new_qr_and_reruns_only_frames_and_render(server, base_session, tmp_path: Path) -> None:
+    key, base = base_session
+    done = run_op(server, key, "/v1/video/update_outro_image",
+                  {"videoSessionId": base["request_id"], "cta_url": NEW_CTA, "generate_outro_image": True})
+    assert set(stages_run(server, done["request_id"])) == {"frame_generation", "video_generation"}
+    video = download(done["result_url"], tmp_path / "o.mp4")
+    assert decode_qr(frame_at(video, probe_media(video)["duration"] - 0.6, tmp_path / "f.png")) == NEW_CTA
+
+
+def test_remove_footer_and_remove_subtitles(server, base_session, tmp_path: Path) -> None:
+    key, base = base_session
+    nofoot = run_op(server, key, "/v1/video/update_footer_image",
+                    {"videoSessionId": base["request_id"], "remove_footer": True})
+    assert set(stages_run(server, nofoot["request_id"])) == {"frame_generation", "video_generation"}
+    frame = frame_at(download(nofoot["result_url"], tmp_path / "nf.mp4"), 2.0, tmp_path / "nf.png")
+    assert decode_qr_in(frame, 0.75, 1.0) == ""
+
+    nosub = run_op(server, key, "/v1/video/remove_subtitles", {"videoSessionId": base["request_id"]})
+    assert set(stages_run(server, nosub["request_id"])) == {"frame_generation", "video_generation"}
+    assert nosub["has_subtitles"] is False
+    plain = frame_at(download(nosub["result_url"], tmp_path / "ns.mp4"), 2.0, tmp_path / "ns.png")
+    assert decode_qr_in(plain, 0.75, 1.0) == FOOTER
+    h = plain.shape[0]
+    assert ocr_text(plain[: int(h * 0.75)]).strip() == ""
+
+    back = run_op(server, key, "/v1/video/add_subtitles", {"videoSessionId": nosub["request_id"]})
+    assert back["has_subtitles"] is True
+    with_subs = frame_at(download(back["result_url"], tmp_path / "as.mp4"), 2.0, tmp_path / "as.png")
+    assert ocr_text(with_subs[: int(h * 0.75)]).strip() != ""
+
+
+def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
+    key, base = base_session
+    clone = run_op(server, key, "/v1/video/clone", {"videoSessionId": base["request_id"]})
+    assert set(stages_run(server, clone["request_id"])) == {"video_generation"}
+    assert clone["result_url"] != base["result_url"]
+    assert clone["duration"] == pytest.approx(base["duration"], abs=1 / 30)
+
+    es = run_op(server, key, "/v1/video/translate_video", {"videoSessionId": base["request_id"], "language": "es"})
+    assert es["result_language"] == "es" and es["duration"] != base["duration"]
+    video = download(es["result_url"], tmp_path / "es.mp4")
+    assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
+
+    joined = run_op(server, key, "/v1/video/join_videos", {"session_ids": [base["request_id"], es["request_id"]]})
+    assert joined["duration"] == pytest.approx(base["duration"] + es["duration"], abs=2 / 30 + 0.05)
+    with server.client(key) as c:
+        listed = {s["session_id"]: s for s in c.get("/v1/video/list_completed_video_sessions").json()["sessions"]}
+        assert listed[es["request_id"]]["result_language"] == "es"
+        assert c.get("/v1/video/fetch_latest_version", params={"session_id": es["request_id"]}).json()[
+            "result_url"] == es["result_url"]
+
+
+def test_op_errors(server: ReelforgeServer, base_session) -> None:
+    key, base = base_session
+    other = server.new_key()
+    with server.client(other) as c:
+        assert c.post("/v1/video/clone", json={"input": {"videoSessionId": base["request_id"]}}).status_code == 404
+        assert c.get("/v1/video/fetch_latest_version", params={"session_id": base["request_id"]}).status_code == 403
+    with server.client(key) as c:
+        r = c.post("/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "xx"}})
+        assert r.status_code == 400 and r.json()["field"] == "language"
+        r = c.post("/v1/video/join_videos", json={"input": {"session_ids": [base["request_id"]]}})
+        assert r.status_code == 400 and r.json()["field"] == "session_ids"
+        r = c.post("/v1/video/join_videos", json={"input": {"session_ids": [base["request_id"], "vid_missing"]}})
+        assert r.status_code == 404
+        assert c.get("/v1/video/fetch_latest_version", params={"session_id": "vid_nope"}).status_code == 404
