@@ -34,3 +34,17 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+
+# Node >= 18 and the pinned samsar-js for the compatibility suite (tests/compat).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ]; then
+  echo "setup: installing Node.js (Debian nodejs + npm)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -f tests/compat/node_modules/.package-lock.json ] || \
+   [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
+  echo "setup: installing samsar-js for the compatibility suite"
+  npm ci --prefix tests/compat --no-audit --no-fund --loglevel=error
+fi

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, get_type_hints
 
@@ -27,7 +27,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from reelforge.client import APIResult, Client, ReelforgeError, RequestStatus, to_data_url
+from reelforge.client import APIResult, Client, JobFailedError, ReelforgeError, RequestStatus, to_data_url
 from reelforge.client.models import ApiModel
 
 video_app = typer.Typer(help="Generate videos (client commands).", no_args_is_help=True)
@@ -48,7 +48,6 @@ class Session:
     client: Client
     json_output: bool
     timeout: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, payload: dict[str, Any], human: str) -> None:
         if self.json_output:
@@ -102,7 +101,11 @@ COMMON_NAMES = [p.name for p in COMMON_OPTIONS]
 
 
 def _error_payload(exc: ReelforgeError) -> dict[str, Any]:
-    return {"error": exc.code or "request_failed", "message": exc.message, "field": exc.field, "status": exc.status}
+    code = exc.code or ("job_failed" if isinstance(exc, JobFailedError) else "request_failed")
+    payload = {"error": code, "message": exc.message, "field": exc.field, "status": exc.status}
+    if isinstance(exc.body, dict) and exc.body.get("request_id"):
+        payload["request_id"] = exc.body["request_id"]
+    return payload
 
 
 def client_command(func: Callable[..., None]) -> Callable[..., None]:

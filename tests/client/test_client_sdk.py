@@ -128,6 +128,9 @@ ERROR_CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], int, str | None]] 
     ("remove_subtitles", (), {"video_session_id": "vid_nope"}, 404, None),
     ("add_subtitles", (), {"video_session_id": "vid_nope"}, 404, None),
     ("join_videos", (), {"session_ids": ["vid_nope_a", "vid_nope_b"]}, 404, "session_ids"),
+    ("join_videos", (), {"session_ids": ["vid_same", "vid_same"]}, 400, "session_ids"),
+    ("update_video_footer_image", (), {"video_session_id": "vid_nope", "cta_url": "ftp://example.com"}, 400, None),
+    ("update_video_outro_image", (), {"video_session_id": "vid_nope", "cta_url": "ftp://example.com"}, 400, None),
 ]
 
 

@@ -178,17 +178,29 @@ const completedSession = () => once('completed', async () => {
 const enhanced = () => once('enhance', () => client.enhanceImage({ image_url: IMAGE, resolution: '1k' }));
 const receiptTemplate = () => once('receipt', () => client.createReceiptTemplate({ image_url: RECEIPT, template_name: 'compat-receipt' }));
 
-async function sessionOp(name, input, { badInput, badStatus = 404 } = {}) {
+// A pending (not yet rendered) session: operations on it must be refused with a 400.
+const pendingSession = () => once('pending', async () => {
+  const r = await client.createVideoFromText({ prompt: 'A session that is still rendering', duration: 6 });
+  await cancelQuietly(r.data.request_id);
+  return r.data.request_id;
+});
+
+// A session operation: accepted on a completed session (then cancelled), and a 400 for
+// ``badInput`` (by default the same call on a session that is not completed), plus a 404 for
+// a session that does not exist.
+async function sessionOp(name, input, badInput) {
   const sessionId = await completedSession();
   const result = await client[name]({ videoSessionId: sessionId, ...input });
   expect(result.status >= 200 && result.status < 300, `${name}: status ${result.status}`);
   expect(typeof result.data?.request_id === 'string', `${name}: data.request_id missing`);
   expect(typeof result.data?.sessionID === 'string', `${name}: SDK-normalised data.sessionID missing`);
   await cancelQuietly(result.data.request_id);
-  const error = await expectError(
-    client[name](badInput ?? { videoSessionId: 'vid_does_not_exist', ...input }), badStatus, name,
-  );
-  return [`2xx, data.request_id, creditsCharged=${result.creditsCharged ?? 0}`, error];
+  const bad = badInput ? { videoSessionId: sessionId, ...badInput } : { videoSessionId: await pendingSession(), ...input };
+  return [
+    `2xx, data.request_id, creditsCharged=${result.creditsCharged ?? 0}`,
+    await expectError(client[name](bad), 400, `${name} bad input`),
+    await expectError(client[name]({ ...input, videoSessionId: 'vid_does_not_exist' }), 404, `${name} unknown session`),
+  ];
 }
 
 function pngBytes() {
@@ -266,10 +278,18 @@ const SCENARIOS = {
     expect(r.data.some((s) => s.session_id === sessionId && s.result_url), 'completed session not listed');
     return ['2xx, data[].session_id/result_url', await expectError(badKeyClient.listCompletedVideoSessions(), 401, 'invalid key')];
   },
-  updateVideoOutroImage: () => sessionOp('updateVideoOutroImage', { generate_outro_image: true, cta_url: 'https://example.com/book' }),
-  updateVideoFooterImage: () => sessionOp('updateVideoFooterImage', { cta_text: 'Scan to book', cta_url: 'https://example.com/book' }),
-  addVideoOutroImage: () => sessionOp('addVideoOutroImage', { outro_image_url: IMAGE }),
-  translateVideo: () => sessionOp('translateVideo', { language: 'es' }, { badInput: { videoSessionId: 'vid_nope', language: 'es' } }),
+  updateVideoOutroImage: () => sessionOp(
+    'updateVideoOutroImage',
+    { generate_outro_image: true, cta_url: 'https://example.com/book' },
+    { generate_outro_image: true, cta_url: 'ftp://example.com/book' },
+  ),
+  updateVideoFooterImage: () => sessionOp(
+    'updateVideoFooterImage',
+    { cta_text: 'Scan to book', cta_url: 'https://example.com/book' },
+    { cta_text: 'Scan to book', cta_url: 'ftp://example.com/book' },
+  ),
+  addVideoOutroImage: () => sessionOp('addVideoOutroImage', { outro_image_url: IMAGE }, { outro_image_url: 'not a url' }),
+  translateVideo: () => sessionOp('translateVideo', { language: 'es' }, { language: 'xx' }),
   cloneVideo: () => sessionOp('cloneVideo', {}),
   removeSubtitles: () => sessionOp('removeSubtitles', {}),
   addSubtitles: () => sessionOp('addSubtitles', {}),
@@ -280,7 +300,11 @@ const SCENARIOS = {
     const r = await client.joinVideos({ session_ids: [sessionId, clone.data.request_id] });
     const ok = expectAccepted(r, 'joinVideos');
     await cancelQuietly(r.data.request_id);
-    return [ok, await expectError(client.joinVideos({ session_ids: [sessionId, 'vid_nope'] }), 404, 'unknown session')];
+    return [
+      ok,
+      await expectError(client.joinVideos({ session_ids: [sessionId, sessionId] }), 400, 'repeated session'),
+      await expectError(client.joinVideos({ session_ids: [sessionId, 'vid_nope'] }), 404, 'unknown session'),
+    ];
   },
   async removeBrandingFromImage() {
     const r = await client.removeBrandingFromImage({ image_url: IMAGE });
@@ -356,7 +380,7 @@ function markdown(rows) {
     '',
     '- **served**: the route answers (any status other than the framework\'s 404/405 for an unknown route).',
     '- **checked**: a real call got a 2xx with the fields the SDK reads, and a bad call threw `SamsarRequestError`',
-    '  with the server\'s status and message.',
+    '  with the server\'s status and message (400 for bad input; reads without a bad-input case check 401/404).',
     '',
     `## Served (${served.length} of ${rows.length} SDK methods)`,
     '',

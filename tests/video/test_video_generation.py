@@ -64,10 +64,11 @@ def test_image_list_video_with_qr_outro_footers_and_subtitles(server: ReelforgeS
 
     outro = frame_at(video, info["duration"] - 0.6, tmp_path / "outro.png")
     assert decode_qr(outro) == CTA
-    mid_first_scene = frame_at(video, 2.0, tmp_path / "scene.png")
+    mid_first_scene = frame_at(video, 1.0, tmp_path / "scene.png")  # while the first line is spoken
     assert decode_qr_in(mid_first_scene, 0.75, 1.0) == FOOTER
-    words = set(re.findall(r"[a-z]{4,}", ocr_text(mid_first_scene)))
-    assert words, "no subtitle text found in a scene frame"
+    # The footer says "Shop now": any product word read here comes from the burned subtitle.
+    letters = re.sub(r"[^a-z]", "", ocr_text(mid_first_scene))  # OCR may merge words; compare letters
+    assert any(word in letters for word in ("linen", "travel", "shirt", "northwind")), letters
 
 
 def test_subtitles_disabled_leaves_frames_clean(server: ReelforgeServer, tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ def test_subtitles_disabled_leaves_frames_clean(server: ReelforgeServer, tmp_pat
     assert status["status"] == "COMPLETED", status
     assert status["has_subtitles"] is False and status["aspect_ratio"] == "16:9"  # invalid ratio → 16:9
     video = download(status["result_url"], tmp_path / "nosubs.mp4")
-    assert ocr_text(frame_at(video, 2.0, tmp_path / "f.png")).strip() == ""
+    assert ocr_text(frame_at(video, 1.0, tmp_path / "f.png")).strip() == ""
     loudness, peak = measure_loudness(video)
     assert loudness == pytest.approx(-14, abs=1) and peak <= -0.9
 

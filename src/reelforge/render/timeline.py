@@ -17,6 +17,9 @@ from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, Rende
 from reelforge.render.subtitles import subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
 
+# Tag frames as BT.709 TV range inside the graph: with only the encoder's -colorspace options, ffmpeg
+# negotiates a per-frame colour conversion in front of the encoder (measured: +40 % CPU).
+FRAME_TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 FOOTER_MAX_FRACTION = 0.25  # a footer card never covers more than this share of the canvas height
 OUTRO_DIM_DELAY = 0.4  # the outro starts dimming after this share of its length
 
@@ -207,7 +210,7 @@ def build_render_command(
 
     outro, current = _outro_chains(plan, current)
     chains += outro
-    chains.append(f"[{current}]format=yuv420p[vout]")
+    chains.append(f"[{current}]format=yuv420p,{FRAME_TAGS}[vout]")
     chains.append(f"[{audio_index}:a]{audio_filter}[aout]")
     script = workdir / "render.filtergraph"
     script.write_text(";\n".join(chains) + "\n", encoding="utf-8")

@@ -345,27 +345,26 @@ def join_videos(
 
 
 @router.get("/list_completed_video_sessions", summary="The account's completed video sessions")
-def list_completed_video_sessions(rt: RuntimeDep, account: AccountDep, limit: int = 100) -> dict[str, Any]:
+def list_completed_video_sessions(rt: RuntimeDep, account: AccountDep, limit: int = 100) -> list[dict[str, Any]]:
+    """A bare JSON array, as samsar-js expects (its readme iterates ``data`` directly)."""
     rows = [
         r for r in requests.list_for(rt.db, account.id, "video", min(max(limit, 1), 500)) if r.status == "COMPLETED"
     ]
-    return {
-        "sessions": [
-            {
-                "session_id": r.id,
-                "request_id": r.id,
-                "result_url": r.result.get("result_url"),
-                "result_language": r.result.get("result_language"),
-                "langauge": r.result.get("result_language"),
-                "has_subtitles": r.result.get("has_subtitles"),
-                "duration": r.result.get("duration"),
-                "aspect_ratio": r.result.get("aspect_ratio"),
-                "case_type": r.case_type,
-                "created_at": r.created_at.isoformat() + "Z",
-            }
-            for r in rows
-        ]
-    }
+    return [
+        {
+            "session_id": r.id,
+            "request_id": r.id,
+            "result_url": r.result.get("result_url"),
+            "result_language": r.result.get("result_language"),
+            "langauge": r.result.get("result_language"),
+            "has_subtitles": r.result.get("has_subtitles"),
+            "duration": r.result.get("duration"),
+            "aspect_ratio": r.result.get("aspect_ratio"),
+            "case_type": r.case_type,
+            "created_at": r.created_at.isoformat() + "Z",
+        }
+        for r in rows
+    ]
 
 
 __all__ = ["CANVAS", "router"]
