@@ -12,8 +12,23 @@ import numpy as np
 
 
 def frame_at(video: Path, t: float, out: Path) -> np.ndarray:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{t:.3f}", "-i", str(video),
-                    "-frames:v", "1", str(out)], check=True, timeout=60)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            f"{t:.3f}",
+            "-i",
+            str(video),
+            "-frames:v",
+            "1",
+            str(out),
+        ],
+        check=True,
+        timeout=60,
+    )
     img = cv2.imread(str(out))
     assert img is not None, f"no frame at {t}s"
     return img
@@ -31,7 +46,7 @@ def decode_qr(img: np.ndarray) -> str:
 def decode_qr_in(img: np.ndarray, y0: float, y1: float) -> str:
     """Decode a QR code inside a horizontal band (fractions of the height), e.g. the footer row."""
     h = img.shape[0]
-    return decode_qr(img[int(h * y0): int(h * y1)])
+    return decode_qr(img[int(h * y0) : int(h * y1)])
 
 
 @cache

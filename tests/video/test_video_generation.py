@@ -43,17 +43,30 @@ def submit(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
 
 
 @pytest.mark.parametrize(("aspect", "canvas"), [("16:9", (1792, 1024)), ("9:16", (1024, 1792))])
-def test_image_list_video_with_qr_outro_footers_and_subtitles(server: ReelforgeServer, tmp_path: Path,
-                                                              aspect: str, canvas: tuple[int, int]) -> None:
+def test_image_list_video_with_qr_outro_footers_and_subtitles(
+    server: ReelforgeServer, tmp_path: Path, aspect: str, canvas: tuple[int, int]
+) -> None:
     key = server.new_key(credits=5000)
-    status = submit(server, key, "/v1/video/image_list_to_video", {
-        "image_urls": [product_photo(0), {"image_url": product_photo(1), "title": "Breathable linen"},
-                       {"url": product_photo(2), "title": "Packs flat"}],
-        "metadata": {"product": "linen travel shirt", "brand": "Northwind"},
-        "language": "en", "aspect_ratio": aspect, "generate_outro_image": True, "cta_url": CTA,
-        "cta_text_top": "Scan to shop", "add_footer_animation": True, "footer_metadata": [{"url": FOOTER,
-                                                                                           "text": "Shop now"}],
-    })
+    status = submit(
+        server,
+        key,
+        "/v1/video/image_list_to_video",
+        {
+            "image_urls": [
+                product_photo(0),
+                {"image_url": product_photo(1), "title": "Breathable linen"},
+                {"url": product_photo(2), "title": "Packs flat"},
+            ],
+            "metadata": {"product": "linen travel shirt", "brand": "Northwind"},
+            "language": "en",
+            "aspect_ratio": aspect,
+            "generate_outro_image": True,
+            "cta_url": CTA,
+            "cta_text_top": "Scan to shop",
+            "add_footer_animation": True,
+            "footer_metadata": [{"url": FOOTER, "text": "Shop now"}],
+        },
+    )
     assert status["status"] == "COMPLETED", status
     assert status["has_subtitles"] is True and status["result_language"] == "en"
     video = download(status["result_url"], tmp_path / "out.mp4")
@@ -73,9 +86,18 @@ def test_image_list_video_with_qr_outro_footers_and_subtitles(server: ReelforgeS
 
 def test_subtitles_disabled_leaves_frames_clean(server: ReelforgeServer, tmp_path: Path) -> None:
     key = server.new_key(credits=5000)
-    status = submit(server, key, "/v1/video/image_list_to_video", {
-        "image_urls": [product_photo(0), product_photo(1)], "metadata": {"product": "linen travel shirt"},
-        "language": "en", "enable_subtitles": False, "aspect_ratio": "banana"})
+    status = submit(
+        server,
+        key,
+        "/v1/video/image_list_to_video",
+        {
+            "image_urls": [product_photo(0), product_photo(1)],
+            "metadata": {"product": "linen travel shirt"},
+            "language": "en",
+            "enable_subtitles": False,
+            "aspect_ratio": "banana",
+        },
+    )
     assert status["status"] == "COMPLETED", status
     assert status["has_subtitles"] is False and status["aspect_ratio"] == "16:9"  # invalid ratio → 16:9
     video = download(status["result_url"], tmp_path / "nosubs.mp4")
@@ -84,15 +106,22 @@ def test_subtitles_disabled_leaves_frames_clean(server: ReelforgeServer, tmp_pat
     assert loudness == pytest.approx(-14, abs=1) and peak <= -0.9
 
 
-@pytest.mark.parametrize(("language", "prompt"), [
-    ("en", "A calm morning coffee ritual with our new ceramic pour-over"),
-    ("es", "Un ritual de café por la mañana con nuestra nueva cafetera de cerámica"),
-    ("th", "กาแฟยามเช้าแสนสบายกับดริปเปอร์เซรามิกใหม่ของเรา"),
-])
+@pytest.mark.parametrize(
+    ("language", "prompt"),
+    [
+        ("en", "A calm morning coffee ritual with our new ceramic pour-over"),
+        ("es", "Un ritual de café por la mañana con nuestra nueva cafetera de cerámica"),
+        ("th", "กาแฟยามเช้าแสนสบายกับดริปเปอร์เซรามิกใหม่ของเรา"),
+    ],
+)
 def test_text_to_video_languages(server: ReelforgeServer, tmp_path: Path, language: str, prompt: str) -> None:
     key = server.new_key(credits=5000)
-    status = submit(server, key, "/v1/video/text_to_video", {
-        "prompt": prompt, "duration": 10, "language": language, "image_model": "LOCAL", "video_model": "LOCAL"})
+    status = submit(
+        server,
+        key,
+        "/v1/video/text_to_video",
+        {"prompt": prompt, "duration": 10, "language": language, "image_model": "LOCAL", "video_model": "LOCAL"},
+    )
     assert status["status"] == "COMPLETED", status
     assert status["result_language"] == language
     info = probe_media(download(status["result_url"], tmp_path / f"{language}.mp4"))

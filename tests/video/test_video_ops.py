@@ -20,10 +20,20 @@ FOOTER = "https://shop.example.com/foot"
 @pytest.fixture(scope="module")
 def base_session(server: ReelforgeServer) -> tuple[str, dict]:
     key = server.new_key(credits=100_000)
-    status = submit(server, key, "/v1/video/image_list_to_video", {
-        "image_urls": [product_photo(0), product_photo(1)], "metadata": {"product": "linen travel shirt"},
-        "language": "en", "generate_outro_image": True, "cta_url": CTA, "add_footer_animation": True,
-        "footer_metadata": {"url": FOOTER, "text": "Shop"}})
+    status = submit(
+        server,
+        key,
+        "/v1/video/image_list_to_video",
+        {
+            "image_urls": [product_photo(0), product_photo(1)],
+            "metadata": {"product": "linen travel shirt"},
+            "language": "en",
+            "generate_outro_image": True,
+            "cta_url": CTA,
+            "add_footer_animation": True,
+            "footer_metadata": {"url": FOOTER, "text": "Shop"},
+        },
+    )
     assert status["status"] == "COMPLETED", status
     return key, status
 
@@ -45,8 +55,12 @@ def run_op(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
 
 def test_update_outro_renders_new_qr_and_reruns_only_frames_and_render(server, base_session, tmp_path: Path) -> None:
     key, base = base_session
-    done = run_op(server, key, "/v1/video/update_outro_image",
-                  {"videoSessionId": base["request_id"], "cta_url": NEW_CTA, "generate_outro_image": True})
+    done = run_op(
+        server,
+        key,
+        "/v1/video/update_outro_image",
+        {"videoSessionId": base["request_id"], "cta_url": NEW_CTA, "generate_outro_image": True},
+    )
     assert set(stages_run(server, done["request_id"])) == {"frame_generation", "video_generation"}
     video = download(done["result_url"], tmp_path / "o.mp4")
     assert decode_qr(frame_at(video, probe_media(video)["duration"] - 0.6, tmp_path / "f.png")) == NEW_CTA
@@ -54,8 +68,9 @@ def test_update_outro_renders_new_qr_and_reruns_only_frames_and_render(server, b
 
 def test_remove_footer_and_remove_subtitles(server, base_session, tmp_path: Path) -> None:
     key, base = base_session
-    nofoot = run_op(server, key, "/v1/video/update_footer_image",
-                    {"videoSessionId": base["request_id"], "remove_footer": True})
+    nofoot = run_op(
+        server, key, "/v1/video/update_footer_image", {"videoSessionId": base["request_id"], "remove_footer": True}
+    )
     assert set(stages_run(server, nofoot["request_id"])) == {"frame_generation", "video_generation"}
     frame = frame_at(download(nofoot["result_url"], tmp_path / "nf.mp4"), 2.0, tmp_path / "nf.png")
     assert decode_qr_in(frame, 0.75, 1.0) == ""
@@ -91,8 +106,10 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
     with server.client(key) as c:
         listed = {s["session_id"]: s for s in c.get("/v1/video/list_completed_video_sessions").json()}
         assert listed[es["request_id"]]["result_language"] == "es"
-        assert c.get("/v1/video/fetch_latest_version", params={"session_id": es["request_id"]}).json()[
-            "result_url"] == es["result_url"]
+        assert (
+            c.get("/v1/video/fetch_latest_version", params={"session_id": es["request_id"]}).json()["result_url"]
+            == es["result_url"]
+        )
 
 
 def test_op_errors(server: ReelforgeServer, base_session) -> None:
@@ -102,7 +119,9 @@ def test_op_errors(server: ReelforgeServer, base_session) -> None:
         assert c.post("/v1/video/clone", json={"input": {"videoSessionId": base["request_id"]}}).status_code == 404
         assert c.get("/v1/video/fetch_latest_version", params={"session_id": base["request_id"]}).status_code == 403
     with server.client(key) as c:
-        r = c.post("/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "xx"}})
+        r = c.post(
+            "/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "xx"}}
+        )
         assert r.status_code == 400 and r.json()["field"] == "language"
         r = c.post("/v1/video/join_videos", json={"input": {"session_ids": [base["request_id"]]}})
         assert r.status_code == 400 and r.json()["field"] == "session_ids"

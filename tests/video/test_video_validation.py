@@ -6,7 +6,10 @@ import pytest
 
 from support import ReelforgeServer
 
-OK_IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+OK_IMAGE = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 CASES = [
     ("/v1/video/text_to_video", {}, "prompt"),
@@ -19,19 +22,28 @@ CASES = [
     ("/v1/video/text_to_video", {"prompt": "ok", "enable_subtitles": "yes"}, "enable_subtitles"),
     ("/v1/video/text_to_video", {"prompt": "ok", "aspect_ratio": "4:3"}, "aspect_ratio"),
     ("/v1/video/text_to_video", {"prompt": "ok", "generate_outro_image": True, "cta_url": "ftp://x.y"}, "cta_url"),
-    ("/v1/video/text_to_video", {"prompt": "ok", "generate_outro_image": True, "cta_url": "https://a.b",
-                                 "outro_image_url": OK_IMAGE}, "body"),
-    ("/v1/video/text_to_video", {"prompt": "ok", "add_outro_animation": True, "add_outro_focus_area": True,
-                                 "outro_focust_area": {"x": 1700, "y": 0, "width": 200, "height": 100}},
-     "outro_focust_area"),
+    (
+        "/v1/video/text_to_video",
+        {"prompt": "ok", "generate_outro_image": True, "cta_url": "https://a.b", "outro_image_url": OK_IMAGE},
+        "body",
+    ),
+    (
+        "/v1/video/text_to_video",
+        {
+            "prompt": "ok",
+            "add_outro_animation": True,
+            "add_outro_focus_area": True,
+            "outro_focust_area": {"x": 1700, "y": 0, "width": 200, "height": 100},
+        },
+        "outro_focust_area",
+    ),
     ("/v1/video/create", {"prompt": "x" * 501}, "prompt"),
     ("/v1/video/create", {"prompt": "ok", "duration": 121}, "duration"),
     ("/v1/video/image_list_to_video", {}, "image_urls"),
     ("/v1/video/image_list_to_video", {"image_urls": []}, "image_urls"),
     ("/v1/video/image_list_to_video", {"image_urls": [{"title": "no url"}]}, "image_urls"),
     ("/v1/video/image_list_to_video", {"image_urls": ["http://10.0.0.1/a.png"]}, "image_urls[0]"),
-    ("/v1/video/image_list_to_video", {"image_urls": [OK_IMAGE], "add_narrator_avatar": 1},
-     "add_narrator_avatar"),
+    ("/v1/video/image_list_to_video", {"image_urls": [OK_IMAGE], "add_narrator_avatar": 1}, "add_narrator_avatar"),
 ]
 
 
