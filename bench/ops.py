@@ -1,0 +1,104 @@
+"""Wall time of a footer update vs a fresh generation of the same video, from one run.
+
+    .venv/bin/python bench/ops.py
+
+Starts a real embedded server on a temporary data directory, generates a 3-scene image-list
+video with footers and a QR outro, then updates its footer, and prints both wall times and their
+ratio (target ≤ 0.6: the footer update re-runs only frame and video generation).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from PIL import Image, ImageDraw
+
+from reelforge.core import accounts
+from reelforge.db.database import Database
+
+
+def photo(seed: int) -> str:
+    img = Image.new("RGB", (1600, 1000), ["#e76f51", "#2a9d8f", "#264653"][seed % 3])
+    ImageDraw.Draw(img).ellipse((400, 200, 1200, 800), fill=["#f4a261", "#e9c46a", "#8ab17d"][seed % 3])
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def wait(client: httpx.Client, rid: str) -> float:
+    start = time.monotonic()
+    while True:
+        body = client.get("/v1/status", params={"request_id": rid}).json()
+        if body["status"] != "PENDING":
+            assert body["status"] == "COMPLETED", body
+            return time.monotonic() - start
+        time.sleep(0.2)
+
+
+def main() -> None:
+    data = Path(tempfile.mkdtemp(prefix="rf-bench-"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "REELFORGE_DATA_DIR": str(data), "REELFORGE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reelforge.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        db = Database(f"sqlite:///{data / 'reelforge.db'}")
+        key = accounts.create_api_key(db, accounts.create_account(db, "bench", 100_000).id).plaintext
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as c:
+            t0 = time.monotonic()
+            rid = c.post(
+                "/v1/video/image_list_to_video",
+                json={
+                    "input": {
+                        "image_urls": [photo(i) for i in range(3)],
+                        "metadata": {"product": "linen travel shirt"},
+                        "generate_outro_image": True,
+                        "cta_url": "https://example.com/shop",
+                        "add_footer_animation": True,
+                        "footer_metadata": {"url": "https://example.com/f", "text": "Shop now"},
+                    }
+                },
+            ).json()["request_id"]
+            wait(c, rid)
+            fresh = time.monotonic() - t0
+            t1 = time.monotonic()
+            op = c.post(
+                "/v1/video/update_footer_image",
+                json={"input": {"videoSessionId": rid, "cta_url": "https://example.com/new", "cta_text": "New drop"}},
+            ).json()
+            wait(c, op["request_id"])
+            footer = time.monotonic() - t1
+        print(f"fresh generation : {fresh:6.2f} s")
+        print(f"update_footer    : {footer:6.2f} s")
+        print(f"ratio            : {footer / fresh:6.2f}  (target <= 0.60)")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+if __name__ == "__main__":
+    main()
