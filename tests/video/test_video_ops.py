@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -42,6 +44,13 @@ def stages_run(server: ReelforgeServer, request_id: str) -> dict[str, str]:
     with sqlite3.connect(server.data_dir / "reelforge.db") as db:
         rows = db.execute("select stage, status from stage_runs where request_id=? order by id", (request_id,))
         return dict(rows.fetchall())
+
+
+def narration(server: ReelforgeServer, request_id: str) -> str:
+    """The first scene's narration as stored in the session document the server rendered."""
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        (doc,) = db.execute("select document from session_versions where request_id=?", (request_id,)).fetchone()
+    return str(json.loads(doc)["layers"][0]["narration"])
 
 
 def run_op(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
@@ -100,6 +109,10 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
     assert es["result_language"] == "es" and es["duration"] != base["duration"]
     video = download(es["result_url"], tmp_path / "es.mp4")
     assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
+    english, spanish = narration(server, base["request_id"]), narration(server, es["request_id"])
+    only_spanish = {w for w in re.findall(r"[a-záéíóúñ]{5,}", spanish.lower())} - set(english.lower().split())
+    letters = ocr_text(frame_at(video, 1.0, tmp_path / "es1.png")).replace(" ", "")
+    assert any(w in letters for w in only_spanish), (letters, only_spanish)
 
     joined = run_op(server, key, "/v1/video/join_videos", {"session_ids": [base["request_id"], es["request_id"]]})
     assert joined["duration"] == pytest.approx(base["duration"] + es["duration"], abs=2 / 30 + 0.05)
