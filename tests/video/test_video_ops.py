@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from pathlib import Path
@@ -141,3 +142,35 @@ def test_op_errors(server: ReelforgeServer, base_session) -> None:
         r = c.post("/v1/video/join_videos", json={"input": {"session_ids": [base["request_id"], "vid_missing"]}})
         assert r.status_code == 404
         assert c.get("/v1/video/fetch_latest_version", params={"session_id": "vid_nope"}).status_code == 404
+
+
+def test_add_outro_billing_and_cancel_refund(server: ReelforgeServer, base_session, tmp_path: Path) -> None:
+    key, base = base_session
+    with server.client(key, timeout=120) as c:
+        before = c.get("/v1/credits").json()["remainingCredits"]
+        r = c.post(
+            "/v1/video/add_outro_image",
+            json={"input": {"videoSessionId": base["request_id"], "outro_image_url": product_photo(3)}},
+        )
+        assert r.status_code == 200 and r.json()["creditsCharged"] == 50, r.text
+        done = wait_status(c, r.json()["request_id"], timeout=400)
+        assert done["status"] == "COMPLETED" and done["duration"] == pytest.approx(base["duration"], abs=0.05)
+        assert c.get("/v1/credits").json()["remainingCredits"] == before - 50
+
+        # translate is billed 2 credits/sec of the source; cancelling it refunds the charge.
+        r = c.post(
+            "/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "fr"}}
+        )
+        assert r.status_code == 200 and r.json()["creditsCharged"] == math.ceil(2 * base["duration"])
+        rid = r.json()["request_id"]
+        assert c.post("/v1/video/cancel_render", json={"input": {"videoSessionId": rid}}).json()["cancelled"]
+        assert wait_status(c, rid)["status"] == "CANCELLED"
+        assert c.get("/v1/credits").json()["remainingCredits"] == before - 50
+        kinds = [e["kind"] for e in c.get("/v1/credits/ledger", params={"request_id": rid}).json()["entries"]]
+        assert kinds == ["charge", "refund"]
+
+        free = c.post("/v1/video/remove_subtitles", json={"input": {"videoSessionId": base["request_id"]}})
+        assert free.json()["creditsCharged"] == 0
+        poor = server.new_key(credits=10)
+    with server.client(poor) as c:
+        assert c.post("/v1/video/clone", json={"input": {"videoSessionId": base["request_id"]}}).status_code == 404
