@@ -106,7 +106,17 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
     assert clone["result_url"] != base["result_url"]
     assert clone["duration"] == pytest.approx(base["duration"], abs=1 / 30)
 
-    es = run_op(server, key, "/v1/video/translate_video", {"videoSessionId": base["request_id"], "language": "es"})
+    with server.client(key) as c:  # the footer text "Shop" was written by the client: no silent non-translation
+        refused = c.post(
+            "/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "es"}}
+        )
+        assert refused.status_code == 400 and refused.json()["field"] == "translate_footer"
+    es = run_op(
+        server,
+        key,
+        "/v1/video/translate_video",
+        {"videoSessionId": base["request_id"], "language": "es", "translate_footer": False},
+    )
     assert es["result_language"] == "es" and es["duration"] != base["duration"]
     video = download(es["result_url"], tmp_path / "es.mp4")
     assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
@@ -159,7 +169,8 @@ def test_add_outro_billing_and_cancel_refund(server: ReelforgeServer, base_sessi
 
         # translate is billed 2 credits/sec of the source; cancelling it refunds the charge.
         r = c.post(
-            "/v1/video/translate_video", json={"input": {"videoSessionId": base["request_id"], "language": "fr"}}
+            "/v1/video/translate_video",
+            json={"input": {"videoSessionId": base["request_id"], "language": "fr", "translate_footer": False}},
         )
         assert r.status_code == 200 and r.json()["creditsCharged"] == math.ceil(2 * base["duration"])
         rid = r.json()["request_id"]

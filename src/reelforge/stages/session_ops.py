@@ -98,6 +98,22 @@ def frames(ctx: StageContext) -> dict[str, Any]:
             work / "outro.png",
         )
         return {"outro_key": blobs.put_file(f"sessions/{rid}/outro.png", card)}
+    if op == "translate" and opts.get("footer_cta_url"):
+        scenes = ctx.outputs["prompt_generation"]["script"]["scenes"]
+        band = int(height * FOOTER_HEIGHT[doc.aspect_ratio])
+        keys = []
+        for i, scene in enumerate(scenes):
+            card = render_footer_card(
+                width,
+                band,
+                opts["footer_cta_url"],
+                scene.get("footer_text") or "",
+                doc.font_key,
+                language,
+                work / f"footer-{i}.png",
+            )
+            keys.append(blobs.put_file(f"sessions/{rid}/footer-{i}.png", card))
+        return {"scene_footer_keys": keys}
     if op == "update_footer_image" and not opts.get("remove_footer"):
         strip = work / "footer.png"
         render_footer_card(
@@ -149,6 +165,9 @@ def render(ctx: StageContext) -> dict[str, Any]:
         )
     if op == "update_footer_image":
         doc = transforms.set_footer(doc, None if opts.get("remove_footer") else frames_out["footer_key"])
+    for layer, footer in zip(doc.scenes, frames_out.get("scene_footer_keys", []), strict=False):
+        if layer.footer:  # translated footers replace existing ones; scenes without footers stay so
+            doc = transforms.set_footer(doc, footer, layer_ids=[layer.id])
     version = save_version(ctx.rt, ctx.request, doc)
     result = publish_render(ctx, doc, version)
     return {"result": result, "final_price": op_price(ctx, result["duration"])}

@@ -244,6 +244,21 @@ def update_footer_image(
     )
 
 
+def _untranslatable_texts(origin: dict[str, Any]) -> dict[str, list[str]]:
+    """Texts in the outro and footers that the client supplied rather than reelforge generated."""
+    outro = [origin[k] for k in ("cta_text_top", "cta_text_bottom") if origin.get(k)]
+    footer = [
+        str(item.get(k))
+        for item in origin.get("footer_metadata") or []
+        for k in ("text", "cta_text", "title", "label")
+        if item.get(k)
+    ]
+    return {
+        "translate_outro": outro if origin.get("generate_outro_image") else [],
+        "translate_footer": footer if origin.get("add_footer_animation") else [],
+    }
+
+
 @router.post("/translate_video", summary="A new session narrated and subtitled in another language (2/s)")
 def translate_video(
     body: Translate, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
@@ -252,9 +267,22 @@ def translate_video(
     origin = requests.get(rt.db, _lineage(source)["origin_request_id"])
     if origin.case_type not in ("text_to_video", "image_list_to_video"):
         raise BadRequest("This session has no stored script to translate.", field="videoSessionId")
+    untranslatable = _untranslatable_texts(origin.input)
+    for flag, texts in untranslatable.items():
+        if getattr(body, flag) and texts:
+            # We translate what reelforge wrote (re-realised from the script's facts); text the client
+            # wrote is not ours to guess at, and an untranslated card in a translated video is worse
+            # than a clear refusal.
+            raise BadRequest(
+                f"Cannot translate client-written text {texts[0]!r} without a translation provider; "
+                f"pass {flag}: false to keep it as it is.",
+                field=flag,
+            )
     opts = body.model_dump(mode="json", exclude={"webhook_url", "session_id", "outro_image_url"})
     if body.translate_outro and origin.input.get("generate_outro_image"):
         opts["cta_url"] = origin.input["cta_url"]
+    if body.translate_footer and origin.input.get("express_cta_generation"):
+        opts["footer_cta_url"] = origin.input["cta_url"]
     blobs: dict[str, bytes] = {}
     _fetch_into(rt, body.outro_image_url, "outro_image_url", opts, blobs, "outro_key")
     plan: Plan = [
