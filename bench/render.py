@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reelforge.render.demo import build_demo_ad
+from reelforge.render.demo import MOTIONS, PAN_MOTIONS, build_demo_ad
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.probe import probe_media
 from reelforge.render.timeline import FRAME_TAGS, encoder_args, render_timeline
@@ -45,10 +45,11 @@ def _child_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker_render(length_s: float, workdir: Path) -> dict[str, float]:
+def worker_render(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
     scenes, scene_s = _scenes_for(length_s)
     ad = build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=scenes,
-                       scene_s=scene_s, outro_s=OUTRO_S, subtitles=True, footers=True, outro_animation=True)
+                       scene_s=scene_s, outro_s=OUTRO_S, subtitles=True, footers=True, outro_animation=True,
+                       motions=PAN_MOTIONS if motions == "pans" else MOTIONS)
     out = workdir / f"ad-{int(length_s)}s.mp4"
     started = time.monotonic()
     result = render_timeline(ad.doc, out, ad.resolve, workdir=workdir)
@@ -58,7 +59,7 @@ def worker_render(length_s: float, workdir: Path) -> dict[str, float]:
             "probed_duration_s": probed["duration"] or 0.0, "scenes": scenes}
 
 
-def worker_floor(length_s: float, workdir: Path) -> dict[str, float]:
+def worker_floor(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
     still = workdir / "still.png"
     build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=1)
     still.write_bytes((workdir / "assets" / "scene-0.png").read_bytes())
@@ -75,10 +76,10 @@ def worker_floor(length_s: float, workdir: Path) -> dict[str, float]:
     return {"wall_s": time.monotonic() - started, "rss_mb": _peak_child_rss_mb(), "cpu_s": _child_cpu_s()}
 
 
-def _run_worker(kind: str, length_s: float) -> dict[str, float]:
+def _run_worker(kind: str, length_s: float, motions: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
         proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--length", str(length_s),
-                               "--workdir", tmp], check=True, capture_output=True, text=True)
+                               "--workdir", tmp, "--motions", motions], check=True, capture_output=True, text=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -88,19 +89,22 @@ def main() -> None:
     parser.add_argument("--worker", choices=["render", "floor"])
     parser.add_argument("--length", type=float)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--motions", choices=["mixed", "pans"], default="mixed",
+                        help="mixed: push-in/out and pans (default); pans: crop-only camera moves")
     args = parser.parse_args()
     if args.worker:
         worker = worker_render if args.worker == "render" else worker_floor
-        print(json.dumps(worker(args.length, args.workdir)))
+        print(json.dumps(worker(args.length, args.workdir, args.motions)))
         return
 
     rows = []
     for length in args.lengths:
-        render = _run_worker("render", length)
-        floor = _run_worker("floor", length)
+        render = _run_worker("render", length, args.motions)
+        floor = _run_worker("floor", length, args.motions)
         ratio = render["wall_s"] / floor["wall_s"]
         rows.append((length, render, floor, ratio))
-        print(f"{int(length):>4d} s ad ({int(render['scenes'])} scenes, {WIDTH}x{HEIGHT}@{FPS}, "
+        print(f"{int(length):>4d} s ad ({int(render['scenes'])} scenes, {args.motions} motions, "
+              f"{WIDTH}x{HEIGHT}@{FPS}, "
               f"duration {render['probed_duration_s']:.3f} s): render {render['wall_s']:.2f} s, "
               f"encoder floor {floor['wall_s']:.2f} s, ratio {ratio:.2f} (target <= 1.4), "
               f"peak ffmpeg RSS {render['rss_mb']:.0f} MB (floor {floor['rss_mb']:.0f} MB); "

@@ -53,6 +53,7 @@ def test_font_key_validation() -> None:
     assert not is_font_supported("Poppins", "ja")
     assert not is_font_supported("Comic Sans", "en")
     assert resolve_font("montserrat", "ru").family == "Montserrat"
+    assert resolve_font("Noto Sans JP", "ja").family == "Noto Sans CJK JP"  # Samsar's key for the face
     assert resolve_font(None, "auto").family == fonts_by_language()["default"][0]
     with pytest.raises(UnsupportedFont):
         resolve_font("Poppins", "th")
@@ -126,3 +127,15 @@ def test_cjk_captions_render_with_the_cjk_font(tmp_path: Path) -> None:
     video = render_timeline(doc, tmp_path / "zh.mp4", media.__getitem__, preset="ultrafast").path
     seen = ocr_text(frame_at(video, 0.8))
     assert sum(ch in seen for ch in caption) >= 4, seen
+
+
+def test_hold_chain_repeats_each_still_from_its_begin_frame() -> None:
+    """One frame per still in, each held exactly from its begin frame (pins ffmpeg's loop semantics)."""
+    from reelforge.render.ffmpeg import run_ffmpeg
+    from reelforge.render.graph import hold_chain
+
+    source = "color=c=black:r=1:d=4:s=16x16,format=gray,geq=lum='N*40+10'"
+    chain = hold_chain([0, 3, 4, 7], total_frames=10, fps=30)
+    run = run_ffmpeg(["-filter_complex", f"{source},{chain},showinfo", "-f", "null", "-"], what="hold chain")
+    means = [int(m) for m in __import__("re").findall(r"mean:\[(\d+)", run.stderr)]
+    assert means == [10, 10, 10, 50, 90, 90, 90, 130, 130, 130]

@@ -180,3 +180,22 @@ def test_cancel_from_another_thread_flag(tmp_path: Path) -> None:
         timer.cancel()
     assert time.monotonic() - started < 1.5 + 2.0
     assert _ffmpeg_children() == []
+
+
+def test_video_clip_layer_is_rendered_for_its_span(tmp_path: Path) -> None:
+    """A scene whose clip is a video (hosted image-to-video models) plays that clip, looped to fit."""
+    from reelforge.render.ffmpeg import run_ffmpeg
+
+    ad = build_demo_ad(tmp_path / "assets", canvas=SMALL, scenes=2, scene_s=1.5, outro_s=1.0, footers=False)
+    clip = tmp_path / "clip.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=0x00ff00:s=320x240:r=25:d=0.6", "-c:v", "libx264", "-preset",
+                "ultrafast", "-pix_fmt", "yuv420p", str(clip)], what="make clip")
+    layers = list(ad.doc.layers)
+    layers[1] = layers[1].model_copy(update={"clip": "clip", "clip_type": "video"})
+    doc = ad.doc.model_copy(update={"layers": layers})
+    media = {**ad.media, "clip": clip}
+    video = render_timeline(doc, tmp_path / "clip-ad.mp4", media.__getitem__, preset="ultrafast").path
+    assert_duration_exact(video, doc)
+    green = frame_at(video, layers[1].start + 1.2)  # past the clip's own 0.6 s: it loops
+    b, g, r = (float(c) for c in green[40:120, 40:120].reshape(-1, 3).mean(axis=0))
+    assert g > 150 and r < 80 and b < 80

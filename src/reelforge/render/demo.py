@@ -37,6 +37,7 @@ CAPTIONS = (
     "Night market flavours",
 )
 MOTIONS: tuple[CameraMotion, ...] = ("push_in", "pan_right", "push_out", "pan_left", "pan_up", "pan_down")
+PAN_MOTIONS: tuple[CameraMotion, ...] = ("pan_right", "pan_up", "pan_left", "pan_down")
 _PALETTES = ((20, 60, 120), (140, 40, 60), (30, 110, 70), (120, 80, 20), (70, 30, 120), (20, 100, 110))
 
 
@@ -161,6 +162,7 @@ def build_demo_ad(
     outro_animation: bool = False,
     outro_url: str = "https://example.com/book?ref=reelforge",
     footer_url: str = "https://example.com/tour",
+    motions: tuple[CameraMotion, ...] = MOTIONS,
 ) -> DemoAd:
     """``scenes`` stills with motions and crossfades, per-scene speech, a looped music bed,
     captions per scene, footer QR cards, and a QR outro faded in over 0.5 s."""
@@ -181,7 +183,7 @@ def build_demo_ad(
         caption = CAPTIONS[i % len(CAPTIONS)]
         layers.append(Layer(
             id=f"scene{i}", kind="scene", start=start, end=start + scene_s, clip=ref,
-            camera_motion=MOTIONS[i % len(MOTIONS)], narration=caption, title=caption,
+            camera_motion=motions[i % len(motions)], narration=caption, title=caption,
             active_items=[TextItem(text=caption, start=0.0, end=scene_s)],
             footer="footer" if footers else None,
             transition_in=Transition(duration=min(0.5, scene_s / 4)) if i else None,

@@ -150,8 +150,18 @@ def _normalise(key: str) -> str:
     return "".join(ch for ch in key.lower() if ch.isalnum())
 
 
+# Samsar's published keys for the same Noto faces (its /supported_fonts lists "Noto Sans JP").
+_ALIASES = {
+    "notosansjp": "notosanscjkjp",
+    "notosanskr": "notosanscjkkr",
+    "notosanssc": "notosanscjksc",
+    "notosanstc": "notosanscjktc",
+}
+
+
 def _match(font_key: str, language: str) -> str | None:
     wanted = _normalise(font_key)
+    wanted = _ALIASES.get(wanted, wanted)
     return next((f for f in _families_for(language) if _normalise(f) == wanted), None)
 
 

@@ -73,10 +73,26 @@ class Canvas:
     headroom_height: int
 
 
-def lane_chain(input_index: int, entries: Sequence[LaneEntry], plan: RenderPlan, canvas: Canvas,
+def hold_chain(begins: Sequence[int], total_frames: int, fps: int) -> str:
+    """Filters turning one frame per still into a ``fps`` stream: still i is repeated from frame
+    ``begins[i]`` until the next begin (the last until ``total_frames``).
+
+    ``loop`` filters hand out references to the held frame only when downstream asks for one, so the
+    graph never runs ahead of the encoder (``fps`` would duplicate greedily and, once a later filter
+    allocates per-frame buffers, pile up frames in memory), and nothing is decoded per frame.
+    """
+    ends = [*begins[1:], total_frames]
+    # The pinned ffmpeg's ``loop`` counts ``start`` from 1 (start=0 and start=1 both pick the first
+    # frame), so the frame at 0-based index ``begin`` is ``start=begin + 1``; tests pin this down.
+    loops = [f"loop=loop={end - begin - 1}:size=1:start={begin + 1}"
+             for begin, end in zip(begins, ends, strict=True) if end - begin > 1]
+    return ",".join([*loops, f"settb=1/{fps}", "setpts=N", f"trim=end_frame={total_frames}"])
+
+
+def lane_chain(source: str, entries: Sequence[LaneEntry], plan: RenderPlan, canvas: Canvas,
                label: str) -> str:
-    """The lane's stills (already yuv420p, one packet per frame), camera motion, crop to the canvas."""
-    filters = [f"trim=end_frame={plan.total_frames}", f"setpts=N/{plan.fps}/TB"]
+    """The lane's stills (yuv420p, one frame each) held for their frames, camera motion, canvas crop."""
+    filters = [hold_chain([e.begin for e in entries], plan.total_frames, plan.fps)]
     zoom = _piecewise(entries, "n", [_zoom(e) for e in entries])
     if zoom != "1":
         filters.append(f"scale=w='trunc(iw*{zoom}/2)*2':h='trunc(ih*{zoom}/2)*2':eval=frame:flags=bilinear")
@@ -85,7 +101,7 @@ def lane_chain(input_index: int, entries: Sequence[LaneEntry], plan: RenderPlan,
     # Even offsets (crop's default for yuv420p): whole-chroma-pixel moves keep x264's motion search
     # exact, which measurably beats odd luma steps with a half-pixel chroma shift.
     filters.append(f"crop=w={canvas.width}:h={canvas.height}:x='(iw-ow)*{x}':y='(ih-oh)*{y}'")
-    return f"[{input_index}:v]{','.join(filters)}[{label}]"
+    return f"{source}{','.join(filters)}[{label}]"
 
 
 def mixer_chain(plan: RenderPlan, commands_path: str, out_label: str) -> str:

@@ -2,10 +2,7 @@
 
 Every lane frame must have one size and pixel format (ffmpeg re-initialises a filter graph when an
 input's frame size changes). Lane stills are written as PGMYUV (yuv420p planes behind a PGM header,
-BT.709 TV range): ffmpeg's image2 demuxer loops such a file at the output frame rate with a plain
-copy per frame, and one input packet per output frame is what lets ffmpeg's scheduler apply
-back-pressure (a still duplicated inside the graph by ``fps`` is produced far ahead of the encoder and
-piles up in memory as soon as a later filter allocates per-frame buffers).
+BT.709 TV range): decoding is a plain copy and no colour conversion is left for ffmpeg to do.
 """
 
 from __future__ import annotations

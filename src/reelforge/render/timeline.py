@@ -78,34 +78,31 @@ class _Stills:
         return self._done[key]
 
 
-def _quote_concat(path: Path) -> str:
-    return "'" + str(path).replace("'", "'\\''") + "'"
+def write_concat(paths: Sequence[Path], fps: int, out: Path) -> Path:
+    """ffconcat list with one frame per still (held for its frames by ``graph.hold_chain``).
 
-
-def write_concat(items: Sequence[tuple[Path, int]], total_frames: int, fps: int, out: Path,
-                 *, looped: bool) -> Path:
-    """ffconcat list of stills, each held from its begin frame until the next one's.
-
-    ``looped``: each still is demuxed as a stream at ``fps`` (one packet per output frame) and cut
-    half a frame before its end; otherwise each still is a single frame to be duplicated by ``fps``.
+    Stills must sit next to the list: names are written relative (the concat demuxer's safe mode).
     """
     lines = ["ffconcat version 1.0"]
-    for i, (path, begin) in enumerate(items):
-        end = items[i + 1][1] if i + 1 < len(items) else total_frames + 1  # one spare frame at the end
-        lines.append(f"file {_quote_concat(path)}")
-        if looped:
-            lines += [f"option framerate {fps}", "option loop 1", f"outpoint {(end - begin - 0.5) / fps:.6f}"]
-        lines.append(f"duration {(end - begin) / fps:.6f}")
-    if not looped:
-        lines.append(f"file {_quote_concat(items[-1][0])}")  # the demuxer ignores the last duration otherwise
+    for path in paths:
+        if path.parent != out.parent:
+            raise ValueError(f"{path} is not beside {out}")
+        lines += [f"file {path.name}", f"duration {1 / fps:.6f}"]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
+
+
+def _still_source(concat: Path) -> str:
+    """A ``movie`` source reading a still list: unlike an ``-i`` input, it demuxes and decodes a still
+    only when the graph asks for the next one, so memory does not grow with the number of stills."""
+    return f"movie=filename={graph.escape_value(str(concat))}:f=concat,"
 
 
 @dataclass(frozen=True)
 class _Footer:
     concat: Path
     band_height: int
+    begins: tuple[int, ...]  # one band per layer, from the layer's first frame
     frames: tuple[tuple[int, int], ...]
 
 
@@ -121,10 +118,9 @@ def _footers(doc: SessionDocument, plan: RenderPlan, canvas: Canvas, resolve: Ca
     bands = {ref: stills.footer_band(src, band, workdir / f"footer-{i}.png")
              for i, (ref, src) in enumerate(sources.items())}
     empty = stills.transparent(band, workdir / "footer-none.png")
-    items = [(bands[lf.layer.footer] if lf in with_footer and lf.layer.footer else empty,
-              0 if lf.index == 0 else lf.start) for lf in plan.layers]
-    concat = write_concat(items, plan.total_frames, plan.fps, workdir / "footer.ffconcat", looped=False)
-    return _Footer(concat=concat, band_height=band_height,
+    paths = [bands[lf.layer.footer] if lf in with_footer and lf.layer.footer else empty for lf in plan.layers]
+    concat = write_concat(paths, plan.fps, workdir / "footer.ffconcat")
+    return _Footer(concat=concat, band_height=band_height, begins=tuple(lf.start for lf in plan.layers),
                    frames=tuple((lf.start, lf.end) for lf in with_footer))
 
 
@@ -168,18 +164,17 @@ def build_render_command(
     for lane_index, lane in enumerate(plan.lanes):
         entries = list(lane) or [LaneEntry(media="", kind="video-backdrop", begin=0, visible_start=0,
                                            visible_end=plan.total_frames, motion="none")]
-        concat = write_concat([(prepared.for_entry(e), e.begin) for e in entries], plan.total_frames, plan.fps,
-                              workdir / f"lane{lane_index}.ffconcat", looped=True)
-        inputs += ["-f", "concat", "-safe", "0", "-i", str(concat)]
-        chains.append(graph.lane_chain(lane_index, entries, plan, canvas, f"lane{lane_index}"))
+        concat = write_concat([prepared.for_entry(e) for e in entries], plan.fps,
+                              workdir / f"lane{lane_index}.ffconcat")
+        chains.append(graph.lane_chain(_still_source(concat), entries, plan, canvas, f"lane{lane_index}"))
     commands = workdir / "mixer.cmd"
     commands.write_text(graph.mixer_commands(plan), encoding="utf-8")
     chains.append(graph.mixer_chain(plan, str(commands), "mixed"))
     current = "mixed"
 
     inputs += ["-i", str(audio_path)]
-    audio_index = 2
-    next_index = 3
+    audio_index = 0
+    next_index = 1
     for lf in plan.layers:
         if lf.layer.clip_type != "video":
             continue
@@ -192,13 +187,11 @@ def build_render_command(
 
     footer = _footers(doc, plan, canvas, resolve_media, workdir)
     if footer is not None:
-        inputs += ["-f", "concat", "-safe", "0", "-i", str(footer.concat)]
-        chains.append(f"[{next_index}:v]format=yuva420p,fps={plan.fps},trim=end_frame={plan.total_frames},"
-                      f"setpts=N/FRAME_RATE/TB[footer]")
+        hold = graph.hold_chain(list(footer.begins), plan.total_frames, plan.fps)
+        chains.append(f"{_still_source(footer.concat)}format=yuva420p,{hold}[footer]")
         chains.append(graph.overlay_chain(current, "footer", "0", str(canvas.height - footer.band_height),
                                           footer.frames, "withfooter"))
         current = "withfooter"
-        next_index += 1
 
     if subtitle_event_count(doc):
         margins = {lf.layer.id: footer.band_height for lf in plan.layers
