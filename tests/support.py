@@ -108,7 +108,10 @@ class ReelforgeServer:
         from reelforge.core import accounts
         from reelforge.db.database import Database
 
-        db = Database(f"sqlite:///{(self.data_dir / 'reelforge.db').resolve()}")
+        db = Database(
+            self.env_overrides.get("REELFORGE_DATABASE_URL")  # PostgreSQL mode (tests/cluster)
+            or f"sqlite:///{(self.data_dir / 'reelforge.db').resolve()}"
+        )
         try:
             account = accounts.create_account(db, name, credits)
             return accounts.create_api_key(db, account.id).plaintext
@@ -196,15 +199,23 @@ class ReelforgeWorker:
 
     server: ReelforgeServer
     queues: str = "cpu,render,io,gpu"
-    executor_id: str = "worker-1"
+    executor_id: str | None = "worker-1"  # None: the process picks its own (hostname-pid)
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    extra_args: list[str] = field(default_factory=list)  # e.g. ["--concurrency", "render=1"]
 
     def start(self) -> ReelforgeWorker:
-        env = {**self.server.env(), "REELFORGE_EXECUTOR_ID": self.executor_id, **self.extra_env}
-        log = open(self.server.data_dir / f"worker-{self.executor_id}.log", "ab")  # noqa: SIM115
+        env = {**self.server.env(), **self.extra_env}
+        if self.executor_id is not None:
+            env["REELFORGE_EXECUTOR_ID"] = self.executor_id
+        name = self.executor_id or f"auto-{time.monotonic_ns()}"
+        log = open(self.server.data_dir / f"worker-{name}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [*REELFORGE, "worker", "--queues", self.queues], env=env, stdout=log, stderr=log, start_new_session=True
+            [*REELFORGE, "worker", "--queues", self.queues, *self.extra_args],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         return self
 

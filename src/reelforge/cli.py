@@ -60,20 +60,37 @@ def serve(
 @app.command()
 def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues: cpu,render,io,gpu.")] = "cpu,render,io,gpu",
+    concurrency: Annotated[
+        str | None,
+        typer.Option(help="Jobs at once per queue in this process, e.g. render=1,cpu=2 (default: settings)."),
+    ] = None,
+    executor_id: Annotated[
+        str | None, typer.Option(help="Unique id of this process in the cluster (default: hostname-pid).")
+    ] = None,
 ) -> None:
-    """Run a job worker process (no HTTP)."""
+    """Run a job worker process (no HTTP). Start any number, on any host sharing the database and files."""
     from reelforge.pipeline import engine
+    from reelforge.pipeline.queue_limits import parse_concurrency, parse_queues
     from reelforge.runtime import init_runtime
 
-    rt = init_runtime(_settings())
-    names = [q.strip() for q in queues.split(",") if q.strip()]
+    try:
+        names = parse_queues(queues)
+        limits = parse_concurrency(concurrency or "")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    settings = _settings()
+    settings.queue_concurrency = {**settings.queue_concurrency, **limits}
+    if executor_id:
+        settings.executor_id = executor_id
+    rt = init_runtime(settings)
     engine.start(rt, sorted({*names, engine.JOBS_QUEUE}))
     janitor = engine.Janitor()
     janitor.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    console.print(f"reelforge worker {rt.settings.executor_id} on queues {names}")
+    shown = {q: rt.settings.queue_concurrency.get(q) for q in names}
+    console.print(f"reelforge worker {rt.settings.executor_id} on queues {shown}")
     stop.wait()
     janitor.stopped.set()
     engine.stop()

@@ -12,7 +12,7 @@ from functools import cached_property
 from reelforge.core.pricing import PriceTable
 from reelforge.db.database import Database
 from reelforge.settings import Settings
-from reelforge.storage.blobs import LocalBlobStore
+from reelforge.storage.blobs import BlobStore, open_blob_store
 from reelforge.storage.fetch import FetchPolicy
 
 
@@ -25,8 +25,8 @@ class Runtime:
         return Database(self.settings.resolved_database_url)
 
     @cached_property
-    def blobs(self) -> LocalBlobStore:
-        return LocalBlobStore(self.settings.resolved_storage_dir, self.settings.public_base_url)
+    def blobs(self) -> BlobStore:
+        return open_blob_store(self.settings)
 
     @cached_property
     def prices(self) -> PriceTable:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,20 @@ class Settings(BaseSettings):
         None, description="DBOS system database. Default: SQLite beside ours, or the same PostgreSQL URL."
     )
     storage_dir: Path | None = Field(None, description="Blob store directory. Default: data_dir/files.")
+    # Shared media on an S3-compatible object store instead of storage_dir (storage/s3.py, docs/storage.md).
+    storage_url: str | None = Field(None, description="s3://bucket/prefix: keep blobs in an object store.")
+    storage_url_mode: Literal["served", "presigned"] = Field(
+        "served", description="result_url: the API's /files/{key} (streams from the store) or presigned by the store."
+    )
+    storage_cache_dir: Path | None = Field(
+        None, description="Local copies of object-store blobs. Default: data_dir/blob-cache."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (MinIO, Ceph, R2, …); None = AWS.")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = Field(None, description="None = boto3's default credential chain.")
+    s3_secret_access_key: str | None = None
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    s3_presign_expiry_s: int = Field(7 * 24 * 3600, gt=0, le=7 * 24 * 3600, description="SigV4 allows at most 7 days.")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Prefix of every result_url.")
     webhook_secret: str | None = Field(
         None, description="Standard Webhooks signing secret (whsec_…). Default: generated once per data_dir."
@@ -37,16 +52,31 @@ class Settings(BaseSettings):
     )
     max_fetch_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
-    max_body_bytes: int = 40 * 1024 * 1024
+    max_body_bytes: int = Field(40 * 1024 * 1024, description="Request bodies above this are refused (413); 0 = off.")
+    # Abuse limits (api/limits.py, core/quotas.py). The token bucket is per process: see docs/reliability.md.
+    rate_limit_per_s: float = Field(50.0, description="Sustained requests per second per API key; 0 = off.")
+    rate_limit_burst: int = Field(100, description="Requests one API key may send at once before 429s start.")
+    max_pending_jobs_per_account: int = Field(
+        32, description="Accepted jobs an account may have PENDING at once; more are refused (429); 0 = off."
+    )
     starting_credits: int = 5000
 
-    executor_id: str = Field("local", description="Unique per process in a cluster; recovery is keyed on it.")
+    executor_id: str = Field(
+        "local",
+        description="Unique per process in a cluster; recovery is keyed on it. Unset: 'local' for the embedded "
+        "process on SQLite, hostname-pid otherwise (pipeline/cluster.py).",
+    )
     application_version: str = __version__
     max_recovery_attempts: int = 3
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
+    # Dead-worker recovery (pipeline/cluster.py): every engine process heartbeats this often, and one
+    # silent for longer than executor_dead_after_s has its pending workflows recovered by a live one.
+    heartbeat_interval_s: float = Field(5.0, gt=0)
+    executor_dead_after_s: float = Field(30.0, gt=0)
 
     webhook_retry_window_s: float = 3600.0
     webhook_initial_backoff_s: float = 2.0
+    webhook_max_backoff_s: float = Field(600.0, gt=0, description="Cap of the doubling delay between attempts.")
     webhook_timeout_s: float = 10.0
 
     # Optional OpenAI-compatible model endpoint; without it the offline providers do the work.

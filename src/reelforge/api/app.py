@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from reelforge import __version__
-from reelforge.api import errors
+from reelforge.api import errors, files, input_guards, limits, openapi_errors
 from reelforge.api.routers import accounts, image, image_ops, status, video, video_ops
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
@@ -46,10 +45,13 @@ def create_app(
     )
     app.state.rt = rt
     errors.install(app)
+    input_guards.install(app)  # middleware added last runs first: the limits below come before it
+    limits.install(app, rt.settings)
+    openapi_errors.install(app)
     for module in (status, image, image_ops, video, video_ops, accounts):
         app.include_router(module.router)
     app.include_router(video.pages)
-    app.mount("/files", StaticFiles(directory=rt.settings.resolved_storage_dir, check_dir=False), name="files")
+    files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

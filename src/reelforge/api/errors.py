@@ -23,14 +23,17 @@ def _field_of(loc: tuple[object, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.response_headers() or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # The spec answers bad input with 400, not FastAPI's default 422.
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
-        field = _field_of(tuple(first.get("loc", ())))
+        # A model-level check may name the field itself (ctx.field), e.g. "metadata.a" for a NaN inside.
+        ctx = first.get("ctx")
+        named = ctx.get("field") if isinstance(ctx, dict) else None
+        field = str(named or _field_of(tuple(first.get("loc", ()))))
         msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         if first.get("type") == "json_invalid":
             field, msg = "body", "Request body is not valid JSON."

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from reelforge.api.input_guards import unstorable_path
 
 
 class RequestBody(BaseModel):
@@ -19,6 +22,13 @@ class RequestBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unwrap_input(cls, data: Any) -> Any:
+        unstorable = unstorable_path(data)
+        if unstorable is not None:
+            raise PydanticCustomError(
+                "unstorable_value",
+                "NUL characters, unpaired surrogates and NaN/Infinity are not accepted",
+                {"field": unstorable},
+            )
         if isinstance(data, dict) and isinstance(data.get("input"), dict):
             merged = dict(data["input"])
             for key in ("webhookUrl", "webhook_url"):

@@ -183,7 +183,8 @@ class ImageListToVideoRequest(VideoOptions):
     @classmethod
     def _fallback_16_9(cls, value: Any) -> Any:
         # The spec: omitted or invalid aspect ratios fall back to 16:9 on this route.
-        return value if value in CANVAS else "16:9"
+        # Unhashable JSON (objects, arrays) must fall back too, not raise a TypeError (a 500).
+        return value if isinstance(value, str) and value in CANVAS else "16:9"
 
 
 class SessionRef(RequestBody):

@@ -47,18 +47,24 @@ def create_api_key(db: Database, account_id: str) -> NewKey:
     return NewKey(account_id=account_id, key_id=key.id, plaintext=plaintext)
 
 
-def authenticate(db: Database, authorization: str | None) -> Account:
-    """Resolve ``Authorization: Bearer <key>``: 400 when absent or empty, 401 when unknown."""
+def bearer_token(authorization: str | None) -> str:
+    """The key in ``Authorization: Bearer <key>``; 400 when absent, empty or another scheme."""
     if authorization is None or not authorization.strip():
         raise BadRequest("Missing API key: send 'Authorization: Bearer <key>'.", field="Authorization")
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise BadRequest("Malformed Authorization header: expected 'Bearer <key>'.", field="Authorization")
+    return token.strip()
+
+
+def authenticate(db: Database, authorization: str | None) -> Account:
+    """Resolve ``Authorization: Bearer <key>``: 400 when absent or empty, 401 when unknown."""
+    token = bearer_token(authorization)
     with db.session() as s:
         account = s.execute(
             select(Account)
             .join(ApiKey, ApiKey.account_id == Account.id)
-            .where(ApiKey.key_hash == hash_key(token.strip()), ApiKey.revoked_at.is_(None))
+            .where(ApiKey.key_hash == hash_key(token), ApiKey.revoked_at.is_(None))
         ).scalar_one_or_none()
     if account is None:
         raise Unauthorized("Invalid API key.", field="Authorization")

@@ -26,6 +26,10 @@ class ApiError(Exception):
         body.update(self.extra)
         return body
 
+    def response_headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. ``Retry-After``); none by default."""
+        return {}
+
 
 class BadRequest(ApiError):
     status_code = 400

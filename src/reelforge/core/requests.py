@@ -7,17 +7,22 @@ cancellation happens in the same transaction as the transition.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from reelforge.core import ledger
-from reelforge.core.errors import BadRequest, NotFound
+from reelforge.core import accounts, ledger
+from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.db.database import Database
-from reelforge.db.models import Request, StageRun, utcnow
+from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+# The columns status_payload reads.
+STATUS_COLUMNS = (
+    "id", "account_id", "type", "case_type", "status", "provider", "session_id", "stages", "result", "error"
+)
 
 
 def get_owned(db: Database, account_id: str, request_id: str | None, field: str = "request_id") -> Request:
@@ -55,11 +60,19 @@ def live_stages(db: Database, req: Request) -> dict[str, str]:
 
     Derived from ``stage_runs`` (append-only) rather than kept in a JSON column, so parallel
     stages in different processes never overwrite each other's progress."""
-    stages = dict(req.stages)
     with db.session() as s:
-        rows = s.execute(select(StageRun.stage, StageRun.status).where(StageRun.request_id == req.id)
-                         .order_by(StageRun.id)).all()
-    for stage, status in rows:
+        return _with_stage_runs(req.stages, s.execute(_STAGE_RUNS, {"request_id": req.id}).all())
+
+
+_STAGE_RUNS = (
+    select(StageRun.stage, StageRun.status).where(StageRun.request_id == bindparam("request_id")).order_by(StageRun.id)
+)
+
+
+def _with_stage_runs(plan_stages: dict[str, Any], runs: Any) -> dict[str, str]:
+    """The plan's stages overlaid with the latest run of each (``runs`` in insertion order)."""
+    stages = dict(plan_stages)
+    for stage, status in runs:
         stages[stage] = "COMPLETED" if status == "REUSED" else status
     return stages
 
@@ -67,6 +80,43 @@ def live_stages(db: Database, req: Request) -> dict[str, str]:
 def status_body(db: Database, req: Request) -> dict[str, Any]:
     if req.status == "PENDING":
         req.stages = live_stages(db, req)
+    return status_payload(req)
+
+
+# GET /status's one query: the key's owner and, only if it owns it, the request (what the
+# status body needs, not the bulky input). No row: unknown key; a row without r_id: not theirs.
+_OWNED_STATUS = (
+    select(
+        ApiKey.account_id,
+        *(getattr(Request, name).label(f"r_{name}") for name in STATUS_COLUMNS),
+    )
+    .select_from(ApiKey)
+    .outerjoin(Request, and_(Request.id == bindparam("request_id"), Request.account_id == ApiKey.account_id))
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+)
+@functools.cache
+def _autocommit(engine: Engine) -> Engine:
+    """The engine's pool, without BEGIN/ROLLBACK around each read: on PostgreSQL that is two
+    round trips fewer per status poll (the reads need no snapshot shared between them)."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def owned_status(db: Database, authorization: str | None, request_id: str | None) -> dict[str, Any]:
+    """``GET /status`` for the polling hot path (bench/load.py): the same answers and errors as
+    ``authenticate`` + ``get_owned`` + ``status_body``, in one indexed query (two while PENDING)
+    on one connection, with no ORM session."""
+    key_hash = accounts.hash_key(accounts.bearer_token(authorization))
+    with _autocommit(db.engine).connect() as conn:
+        row = conn.execute(_OWNED_STATUS, {"key_hash": key_hash, "request_id": request_id or ""}).first()
+        if row is None:
+            raise Unauthorized("Invalid API key.", field="Authorization")
+        if not request_id:
+            raise BadRequest("request_id is required.", field="request_id")
+        if row.r_id is None:
+            raise NotFound(f"No request with id {request_id!r}.", field="request_id")
+        req = Request(**{name: getattr(row, f"r_{name}") for name in STATUS_COLUMNS})
+        if req.status == "PENDING":
+            req.stages = _with_stage_runs(req.stages, conn.execute(_STAGE_RUNS, {"request_id": req.id}))
     return status_payload(req)
 
 

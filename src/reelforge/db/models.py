@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -158,3 +158,23 @@ class ReceiptTemplate(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the create request
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ExecutorHeartbeat(Base):
+    """One row per live engine process (API, worker or embedded), refreshed every few seconds.
+
+    Times are seconds since the epoch by the *database's* clock, so hosts with skewed clocks still
+    agree on who has gone silent. A row silent past the threshold marks a dead executor whose
+    pending workflows a live process recovers (pipeline/cluster.py); ``claimed_by`` and
+    ``claim_expires`` are the lease that stops two live processes recovering the same one."""
+
+    __tablename__ = "executor_heartbeats"
+
+    executor_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    queues: Mapped[list[Any]] = mapped_column(default=list)
+    hostname: Mapped[str] = mapped_column(String(255), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[float] = mapped_column(Float, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    claim_expires: Mapped[float | None] = mapped_column(Float, default=None)

@@ -26,6 +26,9 @@ from sqlalchemy import select
 from reelforge.core import requests
 from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
+from reelforge.db.retry import retry_transient
+from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
+from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.registry import STAGES, StageContext, load_stage_modules
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
@@ -44,9 +47,14 @@ class StageFailed(Exception):
 # --- steps -----------------------------------------------------------------------------------
 
 
+def _get_request(request_id: str) -> Request:
+    # A database restart must pause the engine's bookkeeping, not fail the job (db/retry.py).
+    return retry_transient(lambda: requests.get(runtime().db, request_id), what=f"load {request_id}")
+
+
 @DBOS.step()
 def load_plan(request_id: str) -> list[list[str]]:
-    req = requests.get(runtime().db, request_id)
+    req = _get_request(request_id)
     return [list(group) for group in req.input.get("plan", [])]
 
 
@@ -82,41 +90,55 @@ def _cached_output(rt: Runtime, account_id: str, stage_name: str, input_hash: st
     return dict(row) if row is not None else None
 
 
+def _record_run(**values: Any) -> int:
+    def insert() -> int:
+        with runtime().db.session() as s:
+            run = StageRun(executor_id=runtime().settings.executor_id, **values)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    return retry_transient(insert, what=f"record stage {values.get('stage')}")
+
+
+def _finish_run(run_id: int, **values: Any) -> None:
+    def update() -> None:
+        with runtime().db.session() as s:
+            row = s.get(StageRun, run_id)
+            if row:
+                for name, value in values.items():
+                    setattr(row, name, value)
+
+    retry_transient(update, what="finish stage run")
+
+
 @DBOS.step()
 def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     rt = runtime()
-    req = requests.get(rt.db, request_id)
+    req = _get_request(request_id)
     if req.status != "PENDING":
         return {"skipped": True}
     ctx = StageContext(rt, req, outputs)
     input_hash = _input_hash(ctx, stage_name)
     if input_hash is not None:
-        cached = _cached_output(rt, req.account_id, stage_name, input_hash)
+        key = input_hash
+        cached = retry_transient(lambda: _cached_output(rt, req.account_id, stage_name, key))
         if cached is not None:
-            with rt.db.session() as s:
-                s.add(StageRun(request_id=request_id, stage=stage_name, status="REUSED", input_hash=input_hash,
-                               output=cached, executor_id=rt.settings.executor_id, finished_at=utcnow()))
+            _record_run(request_id=request_id, stage=stage_name, status="REUSED", input_hash=input_hash,
+                        output=cached, finished_at=utcnow())
             return cached
-    with rt.db.session() as s:
-        run = StageRun(request_id=request_id, stage=stage_name, status="IN_PROGRESS", input_hash=input_hash,
-                       executor_id=rt.settings.executor_id)
-        s.add(run)
+    run_id = _record_run(request_id=request_id, stage=stage_name, status="IN_PROGRESS", input_hash=input_hash)
     try:
         _inject_faults(rt, stage_name, ctx)
-        output = STAGES[stage_name].fn(ctx)
+        # A stage is safe to run again (crash recovery does exactly that), so one cut short by a
+        # database outage runs again once the database is back instead of failing the job.
+        output = retry_transient(lambda: STAGES[stage_name].fn(ctx), what=f"stage {stage_name}")
     except Exception as exc:
         message = str(exc) or exc.__class__.__name__
         log.error("stage %s of %s failed: %s", stage_name, request_id, traceback.format_exc())
-        with rt.db.session() as s:
-            row = s.get(StageRun, run.id)
-            if row:
-                row.status, row.error, row.finished_at = "FAILED", message, utcnow()
+        _finish_run(run_id, status="FAILED", error=message, finished_at=utcnow())
         raise StageFailed(message) from None
-    with rt.db.session() as s:
-        row = s.get(StageRun, run.id)
-        if row:
-            row.status, row.finished_at = "COMPLETED", utcnow()
-            row.output = output
+    _finish_run(run_id, status="COMPLETED", finished_at=utcnow(), output=output)
     return output
 
 
@@ -129,12 +151,12 @@ def finish(request_id: str, outputs: dict[str, dict[str, Any]]) -> None:
         result.update(out.get("result", {}))
         if out.get("final_price") is not None:
             final_price = int(out["final_price"])
-    requests.complete(rt.db, request_id, result, final_price)
+    retry_transient(lambda: requests.complete(rt.db, request_id, result, final_price), what=f"complete {request_id}")
 
 
 @DBOS.step()
 def fail(request_id: str, message: str) -> None:
-    requests.fail(runtime().db, request_id, message)
+    retry_transient(lambda: requests.fail(runtime().db, request_id, message), what=f"fail {request_id}")
 
 
 # --- workflows -------------------------------------------------------------------------------
@@ -170,8 +192,9 @@ def request_workflow(request_id: str) -> None:
 
 @DBOS.step()
 def webhook_body(request_id: str) -> tuple[str | None, str, str]:
-    req = requests.get(runtime().db, request_id)
-    return req.webhook_url, req.status, json.dumps(requests.status_body(runtime().db, req), separators=(",", ":"))
+    req = _get_request(request_id)
+    body = retry_transient(lambda: requests.status_body(runtime().db, req))
+    return req.webhook_url, req.status, json.dumps(body, separators=(",", ":"))
 
 
 @DBOS.step()
@@ -189,12 +212,16 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
         status = resp.status_code
     except httpx.HTTPError as exc:
         error = f"{exc.__class__.__name__}: {exc}"
-    with rt.db.session() as s:
-        s.add(
-            WebhookAttempt(
-                request_id=request_id, event_id=event_id, url=url, attempt=attempt, status_code=status, error=error
+
+    def record() -> None:
+        with rt.db.session() as s:
+            s.add(
+                WebhookAttempt(
+                    request_id=request_id, event_id=event_id, url=url, attempt=attempt, status_code=status, error=error
+                )
             )
-        )
+
+    retry_transient(record, what="record webhook attempt")
     return status is not None and 200 <= status < 300
 
 
@@ -213,7 +240,7 @@ def webhook_workflow(request_id: str, event_id: str) -> bool:
             return False
         DBOS.sleep(delay)
         waited += delay
-        delay = min(delay * 2, 600.0)
+        delay = min(delay * 2, settings.webhook_max_backoff_s)
 
 
 # --- the interface the rest of reelforge uses ------------------------------------------------
@@ -221,7 +248,7 @@ def webhook_workflow(request_id: str, event_id: str) -> bool:
 
 def notify(request_id: str) -> None:
     """Queue the webhook for a request's terminal state (idempotent per state)."""
-    req = requests.get(runtime().db, request_id)
+    req = _get_request(request_id)
     if not req.webhook_url or req.status not in requests.TERMINAL:
         return
     event_id = f"evt_{req.id}_{req.status.lower()}"
@@ -242,10 +269,17 @@ def cancel(req: Request) -> None:
             DBOS.cancel_workflow(f"{req.id}:{name}")
 
 
+_monitor: ClusterMonitor | None = None
+
+
 def start(rt: Runtime, queues: list[str] | None) -> None:
-    """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none)."""
+    """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none).
+
+    Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py)."""
+    global _monitor
     load_stage_modules()
     s = rt.settings
+    s.executor_id = default_executor_id(s, embedded=queues is None)
     DBOS(
         config={
             "name": "reelforge",
@@ -257,14 +291,27 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
         }
     )
     all_queues = {JOBS_QUEUE: 32, **s.queue_concurrency}
+    use_local_worker_concurrency(all_queues)
     if queues is not None:
         DBOS.listen_queues(queues)
     DBOS.launch()
     for name, concurrency in all_queues.items():
         DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2, on_conflict="always_update")
+    _monitor = ClusterMonitor(
+        rt.db,
+        s.executor_id,
+        sorted(all_queues) if queues is None else list(queues),
+        interval_s=s.heartbeat_interval_s,
+        dead_after_s=s.executor_dead_after_s,
+    )
+    _monitor.start()
 
 
 def stop() -> None:
+    global _monitor
+    if _monitor is not None:
+        _monitor.stop()
+        _monitor = None
     DBOS.destroy(destroy_registry=False)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from reelforge.core import requests
 from reelforge.db.models import Request
+from reelforge.db.retry import is_transient
 from reelforge.runtime import Runtime
 
 Plan = list[list[str]]
@@ -32,7 +33,12 @@ class StageContext:
         return self.request.input
 
     def is_cancelled(self) -> bool:
-        return requests.get(self.rt.db, self.request.id).status == "CANCELLED"
+        try:
+            return requests.get(self.rt.db, self.request.id).status == "CANCELLED"
+        except Exception as exc:
+            if is_transient(exc):  # the database is restarting: keep working, ask again next poll
+                return False
+            raise
 
     def work_dir(self) -> Path:
         path = self.rt.settings.data_dir.resolve() / "work" / self.request.id

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelforge.core import idempotency, ledger, requests
+from reelforge.core import idempotency, ledger, quotas, requests
 from reelforge.core.ids import new_id
 from reelforge.db.models import Account, Request
 from reelforge.pipeline import engine
@@ -67,6 +67,7 @@ def submit(
     request_id = spec.request_id or new_id(spec.id_prefix)
     try:
         with rt.db.session() as s:
+            quotas.ensure_pending_capacity(s, account.id, rt.settings.max_pending_jobs_per_account)
             remaining = (
                 ledger.post_in(s, account.id, "charge", spec.price, request_id, note=spec.case_type)
                 if spec.price

@@ -1,7 +1,9 @@
 """The blob store: where inputs and results live, and the stable URL each is served at.
 
 ``LocalBlobStore`` keeps files under one directory (which may be a shared mount in a
-cluster); the API serves them at ``{public_base_url}/files/{key}``.
+cluster); the API serves them at ``{public_base_url}/files/{key}``. ``S3BlobStore``
+(storage/s3.py) keeps them in an S3-compatible object store; ``open_blob_store`` picks one
+from the settings.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from reelforge.settings import Settings
 
 
 class BlobStore(Protocol):
@@ -63,3 +68,23 @@ class LocalBlobStore:
 
     def url(self, key: str) -> str:
         return f"{self.public_base_url}/files/{key}"
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The object store when ``storage_url`` is set, else the (possibly shared) directory."""
+    if not settings.storage_url:
+        return LocalBlobStore(settings.resolved_storage_dir, settings.public_base_url)
+    from reelforge.storage.s3 import S3BlobStore  # boto3 is imported only by deployments that use it
+
+    return S3BlobStore(
+        settings.storage_url,
+        (settings.storage_cache_dir or settings.data_dir / "blob-cache"),
+        settings.public_base_url,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+        addressing_style=settings.s3_addressing_style,
+        presign=settings.storage_url_mode == "presigned",
+        presign_expiry_s=settings.s3_presign_expiry_s,
+    )

@@ -114,7 +114,8 @@ def fetch(url: str, policy: FetchPolicy, field: str) -> Fetched:
                         if len(buf) > policy.max_bytes:
                             raise PayloadTooLarge(f"{field} is larger than {policy.max_bytes} bytes.", field=field)
                     return Fetched(bytes(buf), resp.headers.get("content-type"))
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # InvalidURL is not an HTTPError: raised for a URL, or a redirect Location, httpx cannot parse.
                 raise BadRequest(f"{field}: could not fetch ({exc.__class__.__name__}).", field=field) from exc
     raise BadRequest(f"{field}: too many redirects.", field=field)
 

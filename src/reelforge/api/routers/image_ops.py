@@ -38,8 +38,14 @@ from reelforge.core.errors import BadRequest, PayloadTooLarge
 from reelforge.core.ids import new_id
 from reelforge.db.models import Request as RequestRow
 from reelforge.imaging.errors import validation_issues
-from reelforge.imaging.image_set import ImageSetOptions
-from reelforge.imaging.rollup import REFERENCE_TILE, RollupBannerRequest, RollupItem, enhance_resolution_for
+from reelforge.imaging.image_set import MAX_IMAGES, ImageSetOptions
+from reelforge.imaging.rollup import (
+    MAX_TILES_LIMIT,
+    REFERENCE_TILE,
+    RollupBannerRequest,
+    RollupItem,
+    enhance_resolution_for,
+)
 from reelforge.imaging.titles import assign_title
 from reelforge.pipeline.submit import JobSpec
 from reelforge.providers.ocr import OcrLine, default_ocr
@@ -152,6 +158,9 @@ class ImageSetRequest(RequestBody, ImageSetOptions):
     """``image_urls`` (required), ``num_images`` (default len(image_urls)), ``prompt``,
     ``metadata``, ``aspect_ratio``."""
 
+    # Every URL is fetched before the charge: bound the list so one request cannot order thousands.
+    image_urls: list[str] = Field(min_length=1, max_length=MAX_IMAGES)
+
 
 @router.post("/add_image_set", summary="Distinct variants of a set of images (75 credits per requested image)")
 def add_image_set(
@@ -258,7 +267,7 @@ async def _title_input(request: Request, rt: Runtime) -> tuple[Image.Image, dict
     else:
         try:
             payload = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep to parse
             raise BadRequest("Request body is not valid JSON.", field="body") from exc
         try:
             body = AssignTitleRequest.model_validate(payload)
@@ -342,11 +351,23 @@ class ReceiptQueryRequest(RequestBody):
     )
 
 
+# Synchronous answers: 202 with the request id when no worker finished in time, 500 when the job
+# failed for a reason that is not the caller's input (its charge is refunded).
+SYNC_JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Accepted but not finished in time: poll GET /v1/status with request_id"},
+    500: {"description": "Processing failed (refunded)"},
+}
+
+
 def _completed_result(row: RequestRow) -> dict[str, Any]:
     return dict(row.result)
 
 
-@router.post("/receipt_templates/create", summary="Build and save a receipt template from one sample (free)")
+@router.post(
+    "/receipt_templates/create",
+    summary="Build and save a receipt template from one sample (free)",
+    responses=SYNC_JOB_RESPONSES,
+)
 def create_receipt_template(
     body: ReceiptTemplateCreateRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
 ) -> JSONResponse:
@@ -376,7 +397,11 @@ def receipt_template_json(
     return receipt_templates.payload(receipt_templates.get_owned(rt.db, account.id, template_id))
 
 
-@router.post("/receipt_templates/query", summary="Extract and validate a receipt against a template (50 credits)")
+@router.post(
+    "/receipt_templates/query",
+    summary="Extract and validate a receipt against a template (50 credits)",
+    responses=SYNC_JOB_RESPONSES,
+)
 def query_receipt_template(
     body: ReceiptQueryRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
 ) -> JSONResponse:
@@ -408,6 +433,9 @@ class RollupRequest(RequestBody, RollupBannerRequest):
     @model_validator(mode="after")
     def _needs_tiles(self) -> RollupRequest:
         # Replaces the library's whole-model check: the route reports it on the list's field.
+        # Every listed image is fetched before the charge: no more than the banner can show.
+        if len(self.items) > MAX_TILES_LIMIT:
+            raise ValueError(f"{self.list_field}: at most {MAX_TILES_LIMIT} images")
         return self
 
     @property

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Request
+from starlette.concurrency import run_in_threadpool
 
-from reelforge.api.deps import AccountDep, RuntimeDep
 from reelforge.core import requests
 
 router = APIRouter(prefix="/v1", tags=["status"])
 
 
 @router.get("/status", summary="Status of any request (video or image)")
-def get_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+async def get_status(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    request_id: str | None = None,
+    session_id: str | None = None,
 ) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, request_id or session_id)
-    return requests.status_body(rt.db, req)
+    # The most-polled route: key check, ownership and stages in one worker-thread hop and one
+    # database session (AccountDep would cost a hop and a session of its own).
+    db = request.app.state.rt.db
+    body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, request_id or session_id)
+    return body

@@ -161,7 +161,14 @@ def supported_fonts() -> dict[str, Any]:
     return {"fontsByLanguage": fonts.fonts_by_language()}
 
 
-@router.get("/video/fetch_latest_version", summary="Latest render of a session")
+@router.get(
+    "/video/fetch_latest_version",
+    summary="Latest render of a session",
+    responses={
+        202: {"description": "The session is still rendering"},
+        403: {"description": "The session belongs to another account"},
+    },
+)
 def fetch_latest_version(
     rt: RuntimeDep, account: AccountDep, session_id: str | None = None, request_id: str | None = None
 ) -> JSONResponse:

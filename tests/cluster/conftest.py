@@ -1,0 +1,55 @@
+"""Fixtures for the cluster tests: a real PostgreSQL server started (and thrown away) by the tests.
+
+The server binaries come from Debian's ``postgresql`` package (scripts/apt-packages.txt); the
+tests skip with a clear message only when they are not installed at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cluster.cluster_support import Cluster, running
+from cluster.pg_cluster import PostgresCluster, find_pg_bin
+from cluster.webhook_outage import WEBHOOK_OUTAGE_S, WebhookOutage
+
+
+@pytest.fixture(scope="package")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+    cluster = PostgresCluster(bin_dir).init().start()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PostgresCluster) -> str:
+    """A fresh, empty database on the shared test server: our tables and DBOS's go in it."""
+    return pg_cluster.create_database()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, pg_url: str) -> Iterator[Cluster]:
+    """An API process on a fresh PostgreSQL database (started); tests add the workers they need.
+    On failure every process's log is printed."""
+    with running(Cluster(tmp_path / "cluster", pg_url)) as c:
+        c.start_api()
+        yield c
+
+
+@pytest.fixture(scope="package")
+def webhook_outage(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[WebhookOutage]:
+    """A job whose webhook receiver is down for WEBHOOK_OUTAGE_S, on its own PostgreSQL server and
+    cluster so it runs on undisturbed in the background while other tests kill and restart things."""
+    scenario = WebhookOutage(tmp_path_factory.mktemp("webhook"), pg_cluster.bin_dir, WEBHOOK_OUTAGE_S)
+    try:
+        scenario.start()
+        yield scenario
+    finally:
+        scenario.stop()
