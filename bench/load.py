@@ -127,7 +127,9 @@ def small_image(seed: int) -> str:
 
 
 class ConnectionPool:
-    """Keep-alive connections to one server, reused most-recent-first and opened on demand.
+    """Keep-alive connections to one server, reused most-recent-first and opened on demand, at
+    most ``max_connections`` at once (httpx's default, 100): when all are busy a request waits
+    for one, and that wait counts in its latency like any other delay.
 
     Like any HTTP client, a connection left idle long enough for the server to have closed it is
     dropped, and a request whose reused connection turns out closed before any byte of the
@@ -135,13 +137,18 @@ class ConnectionPool:
 
     IDLE_S = 2.0  # below uvicorn's 5 s keep-alive timeout
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, max_connections: int = 100) -> None:
         self.host, self.port = host, port
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.opened = 0
+        self.slots = asyncio.Semaphore(max_connections)
 
     async def get(self, path: str, headers: dict[str, str]) -> int:
         """Send one GET, read the whole response, return its status code."""
+        async with self.slots:
+            return await self._get(path, headers)
+
+    async def _get(self, path: str, headers: dict[str, str]) -> int:
         lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}:{self.port}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode()
         now = time.monotonic()
@@ -218,10 +225,12 @@ class StatusLoadResult:
     server_cpu_ms_per_request: float = math.nan  # server CPU time over the run / requests sent
 
 
-async def status_load(base_url: str, targets: list[tuple[str, str]], rate: float, duration: float) -> StatusLoadResult:
+async def status_load(
+    base_url: str, targets: list[tuple[str, str]], rate: float, duration: float, max_connections: int = 100
+) -> StatusLoadResult:
     """``targets``: (api_key, request_id) pairs, polled round-robin on a fixed schedule."""
     parts = httpx.URL(base_url)
-    pool = ConnectionPool(parts.host, parts.port or 80)
+    pool = ConnectionPool(parts.host, parts.port or 80, max_connections)
     loop = asyncio.get_running_loop()
     total = int(rate * duration)
     latencies: list[float] = []
@@ -230,9 +239,8 @@ async def status_load(base_url: str, targets: list[tuple[str, str]], rate: float
     async def one(i: int, scheduled: float) -> None:
         key, rid = targets[i % len(targets)]
         try:
-            status = await asyncio.wait_for(
-                pool.get(f"/v1/status?request_id={rid}", auth(key)), timeout=5
-            )
+            # 5 s from the scheduled send, waiting for a free connection included.
+            status = await asyncio.wait_for(pool.get(f"/v1/status?request_id={rid}", auth(key)), timeout=5)
             if status != 200:
                 errors[f"http {status}"] = errors.get(f"http {status}", 0) + 1
                 return
@@ -393,6 +401,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=float, default=300.0, help="GET /v1/status per second")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of status load")
+    ap.add_argument("--connections", type=int, default=100, help="most keep-alive connections the poller opens")
     ap.add_argument("--burst", type=int, default=100, help="image_list_to_video submissions (0 = skip)")
     ap.add_argument("--burst-timeout", type=float, default=1800.0, help="seconds to wait for the burst to finish")
     ap.add_argument("--database-url", default=None, help="postgresql://… for PostgreSQL mode (default: SQLite)")
@@ -414,7 +423,8 @@ def main() -> None:
             targets = seed_requests(server.base_url, keys)
             print(f"status load: {args.rate:g}/s for {args.duration:g} s over {n_keys} API keys", flush=True)
             cpu_before = server.cpu_seconds()
-            status_result = asyncio.run(status_load(server.base_url, targets, args.rate, args.duration))
+            load_run = status_load(server.base_url, targets, args.rate, args.duration, args.connections)
+            status_result = asyncio.run(load_run)
             status_result.server_cpu_ms_per_request = round(
                 (server.cpu_seconds() - cpu_before) * 1000 / status_result.sent, 3
             )
