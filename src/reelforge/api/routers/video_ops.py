@@ -295,53 +295,47 @@ def translate_video(
     return _submit_op(rt, account, request, body, key, [source], "translate", "vid_tr", plan, price, opts, blobs)
 
 
+# Operations whose only input is the source session: (id prefix, plan, price-table entry).
+SIMPLE_OPS: dict[str, tuple[str, Plan, str]] = {
+    "clone": ("vid_clone", [["video_generation"]], "clone_video"),
+    "remove_subtitles": ("vid_nosub", FRAMES_THEN_RENDER, "remove_subtitles"),
+    "add_subtitles": (
+        "vid_sub",
+        [["transcript_generation", "frame_generation"], ["video_generation"]],
+        "add_subtitles",
+    ),
+}
+
+
+def _simple_op(
+    operation: str, body: SessionRef, request: Request, rt: Runtime, account: Any, key: str | None
+) -> JSONResponse:
+    source = _completed_source(rt, account.id, body.session_id)
+    prefix, plan, price_name = SIMPLE_OPS[operation]
+    return _submit_op(
+        rt, account, request, body, key, [source], operation, prefix, plan, rt.prices.route(price_name), {}
+    )
+
+
 @router.post("/clone", summary="Deep copy of a completed session with a fresh render (free)")
 def clone(
     body: SessionRef, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
 ) -> JSONResponse:
-    source = _completed_source(rt, account.id, body.session_id)
-    return _submit_op(rt, account, request, body, key, [source], "clone", "vid_clone", [["video_generation"]], 0, {})
+    return _simple_op("clone", body, request, rt, account, key)
 
 
 @router.post("/remove_subtitles", summary="Clone a session without subtitles (free)")
 def remove_subtitles(
     body: SessionRef, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
 ) -> JSONResponse:
-    source = _completed_source(rt, account.id, body.session_id)
-    return _submit_op(
-        rt,
-        account,
-        request,
-        body,
-        key,
-        [source],
-        "remove_subtitles",
-        "vid_nosub",
-        FRAMES_THEN_RENDER,
-        rt.prices.route("remove_subtitles"),
-        {},
-    )
+    return _simple_op("remove_subtitles", body, request, rt, account, key)
 
 
 @router.post("/add_subtitles", summary="Clone a session with subtitles timed to its narration")
 def add_subtitles(
     body: SessionRef, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
 ) -> JSONResponse:
-    source = _completed_source(rt, account.id, body.session_id)
-    plan: Plan = [["transcript_generation", "frame_generation"], ["video_generation"]]
-    return _submit_op(
-        rt,
-        account,
-        request,
-        body,
-        key,
-        [source],
-        "add_subtitles",
-        "vid_sub",
-        plan,
-        rt.prices.route("add_subtitles"),
-        {},
-    )
+    return _simple_op("add_subtitles", body, request, rt, account, key)
 
 
 @router.post("/join_videos", summary="Join completed sessions in order (2 credits/sec of the joined duration)")
