@@ -22,9 +22,11 @@ from pathlib import Path
 
 import httpx
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 from reelforge.core import accounts
 from reelforge.db.database import Database
+from reelforge.db.models import StageRun
 
 
 def photo(seed: int) -> str:
@@ -43,6 +45,15 @@ def wait(client: httpx.Client, rid: str) -> float:
             assert body["status"] == "COMPLETED", body
             return time.monotonic() - start
         time.sleep(0.2)
+
+
+def _stage_times(db: Database, request_id: str) -> str:
+    """Each stage's wall time (started → finished) from its execution record."""
+    with db.session() as session:
+        runs = session.scalars(select(StageRun).where(StageRun.request_id == request_id)
+                               .order_by(StageRun.started_at)).all()
+        return ", ".join(f"{run.stage} {(run.finished_at - run.started_at).total_seconds():.2f}"
+                         for run in runs if run.finished_at is not None)
 
 
 def main() -> None:
@@ -92,8 +103,8 @@ def main() -> None:
             ).json()
             wait(c, op["request_id"])
             footer = time.monotonic() - t1
-        print(f"fresh generation : {fresh:6.2f} s")
-        print(f"update_footer    : {footer:6.2f} s")
+        print(f"fresh generation : {fresh:6.2f} s   stages: {_stage_times(db, rid)}")
+        print(f"update_footer    : {footer:6.2f} s   stages: {_stage_times(db, op['request_id'])}")
         print(f"ratio            : {footer / fresh:6.2f}  (target <= 0.60)")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -2,7 +2,12 @@
 
 Prints, from one run, for each length: render wall time, encoder floor (same ffmpeg and codec settings
 encoding a static 1792x1024 source of the same length), their ratio, and the peak RSS of the ffmpeg
-children. Each measurement runs in a fresh worker process so RUSAGE_CHILDREN only sees its own ffmpeg.
+children. Each measurement runs in a fresh worker process so RUSAGE_CHILDREN only sees its own ffmpeg;
+each is taken --repeat times (alternating render and floor) and the fastest kept.
+
+Up to 60 s it also times the same encoder on the render's own frames and sound (written raw first):
+what encoding this moving content costs with no compositing at all. The gap between that and the
+static floor is the content; the gap between the render and it is the compositor.
 
     python bench/render.py            # both lengths
     python bench/render.py --lengths 30
@@ -19,11 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from reelforge.render.demo import MOTIONS, PAN_MOTIONS, build_demo_ad
+from reelforge.render.audio import mastering_filter, render_mix
+from reelforge.render.demo import MOTIONS, DemoAd, build_demo_ad
 from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.render.fonts import resolve_font
+from reelforge.render.plan import build_plan
 from reelforge.render.probe import probe_media
-from reelforge.render.timeline import FRAME_TAGS, encoder_args, render_timeline
+from reelforge.render.timeline import FRAME_TAGS, build_render_command, encoder_args, render_timeline
 from reelforge.sessions.document import Canvas
+from reelforge.stages.video_clips import motions_for
 
 WIDTH, HEIGHT, FPS = 1792, 1024, 30
 OUTRO_S = 3.0
@@ -45,11 +54,16 @@ def _child_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker_render(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
+def _standard_ad(length_s: float, workdir: Path, motions: str) -> DemoAd:
     scenes, scene_s = _scenes_for(length_s)
-    ad = build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=scenes,
-                       scene_s=scene_s, outro_s=OUTRO_S, subtitles=True, footers=True, outro_animation=True,
-                       motions=PAN_MOTIONS if motions == "pans" else MOTIONS)
+    return build_demo_ad(workdir / "assets", canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), scenes=scenes,
+                         scene_s=scene_s, outro_s=OUTRO_S, subtitles=True, footers=True, outro_animation=True,
+                         motions=motions_for(WIDTH, HEIGHT) if motions == "default" else MOTIONS)
+
+
+def worker_render(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
+    ad = _standard_ad(length_s, workdir, motions)
+    scenes = sum(layer.kind == "scene" for layer in ad.doc.layers)
     out = workdir / f"ad-{int(length_s)}s.mp4"
     started = time.monotonic()
     result = render_timeline(ad.doc, out, ad.resolve, workdir=workdir)
@@ -76,6 +90,27 @@ def worker_floor(length_s: float, workdir: Path, motions: str) -> dict[str, floa
     return {"wall_s": time.monotonic() - started, "rss_mb": _peak_child_rss_mb(), "cpu_s": _child_cpu_s()}
 
 
+def worker_content(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
+    """The encoder alone on the render's own pictures and sound: the filter graph writes raw frames
+    and the mastered mix first (not timed), then the same encoder settings encode them (timed)."""
+    ad = _standard_ad(length_s, workdir, motions)
+    plan = build_plan(ad.doc)
+    font = resolve_font(ad.doc.font_key, ad.doc.language)
+    mix = render_mix(list(ad.doc.audio), plan.duration_s, ad.resolve, workdir)
+    args = build_render_command(ad.doc, plan, ad.resolve, workdir, mix.path, mastering_filter(mix), font,
+                                workdir / "unused.mp4", "veryfast")
+    graph_args = args[:args.index("-map")]
+    frames, sound = workdir / "frames.y4m", workdir / "sound.wav"
+    run_ffmpeg([*graph_args, "-map", "[vout]", "-frames:v", str(plan.total_frames), "-f", "yuv4mpegpipe",
+                str(frames), "-map", "[aout]", "-c:a", "pcm_f32le", str(sound)], what="raw frames")
+    cpu_before = _child_cpu_s()
+    started = time.monotonic()
+    run_ffmpeg(["-i", str(frames), "-i", str(sound), "-map", "0:v", "-map", "1:a",
+                "-frames:v", str(plan.total_frames), *encoder_args(FPS), str(workdir / "content.mp4")],
+               what="content floor")
+    return {"wall_s": time.monotonic() - started, "rss_mb": _peak_child_rss_mb(), "cpu_s": _child_cpu_s() - cpu_before}
+
+
 def _run_worker(kind: str, length_s: float, motions: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
         proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--length", str(length_s),
@@ -86,21 +121,30 @@ def _run_worker(kind: str, length_s: float, motions: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lengths", type=float, nargs="+", default=[30.0, 240.0])
-    parser.add_argument("--worker", choices=["render", "floor"])
+    parser.add_argument("--worker", choices=["render", "floor", "content"])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement; the fastest is kept")
+    parser.add_argument("--content-floor-max", type=float, default=60.0,
+                        help="measure the same-frames floor up to this length (its raw frames take 83 MB/s)")
     parser.add_argument("--length", type=float)
     parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--motions", choices=["mixed", "pans"], default="mixed",
-                        help="mixed: push-in/out and pans (default); pans: crop-only camera moves")
+    parser.add_argument("--motions", choices=["default", "mixed"], default="default",
+                        help="default: the camera moves the offline clip stage gives this canvas (pans along the "
+                             "long side); mixed: push-in, pans, push-out in turn")
     args = parser.parse_args()
     if args.worker:
-        worker = worker_render if args.worker == "render" else worker_floor
+        worker = {"render": worker_render, "floor": worker_floor, "content": worker_content}[args.worker]
         print(json.dumps(worker(args.length, args.workdir, args.motions)))
         return
 
     rows = []
     for length in args.lengths:
-        render = _run_worker("render", length, args.motions)
-        floor = _run_worker("floor", length, args.motions)
+        # Fastest of --repeat runs each, taken alternately, so a burst of other load hits neither side alone.
+        runs: dict[str, list[dict[str, float]]] = {"render": [], "floor": [], "content": []}
+        kinds = ["render", "floor"] + (["content"] if length <= args.content_floor_max else [])
+        for _ in range(args.repeat):
+            for kind in kinds:
+                runs[kind].append(_run_worker(kind, length, args.motions))
+        render, floor = (min(runs[k], key=lambda r: r["wall_s"]) for k in ("render", "floor"))
         ratio = render["wall_s"] / floor["wall_s"]
         rows.append((length, render, floor, ratio))
         print(f"{int(length):>4d} s ad ({int(render['scenes'])} scenes, {args.motions} motions, "
@@ -111,6 +155,12 @@ def main() -> None:
               f"ffmpeg CPU {render['cpu_s']:.1f} s vs floor {floor['cpu_s']:.1f} s "
               f"(ratio {render['cpu_s'] / floor['cpu_s']:.2f}; less sensitive to other load on the machine)",
               flush=True)
+        if runs["content"]:
+            content = min(runs["content"], key=lambda r: r["wall_s"])
+            print(f"       same encoder on the render's own frames and sound (no compositing): "
+                  f"{content['wall_s']:.2f} s = {content['wall_s'] / floor['wall_s']:.2f} x the static floor; "
+                  f"render / this = {render['wall_s'] / content['wall_s']:.2f} "
+                  f"(CPU {content['cpu_s']:.1f} s)", flush=True)
     if len(rows) >= 2:
         short, long = rows[0][1], rows[-1][1]
         print(f"RSS {int(rows[-1][0])} s / {int(rows[0][0])} s = {long['rss_mb'] / short['rss_mb']:.2f} "

@@ -6,8 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from reelforge.pipeline.registry import StageContext, stage
+from reelforge.sessions.document import CameraMotion
 
-MOTIONS = ("push_in", "pan_right", "push_out", "pan_left")
+# Pans glide along the canvas's long side, alternating direction scene by scene. Push-ins stay
+# available to documents (and hosted models) but are not the offline default: x264 predicts a
+# constant-velocity pan almost for free, while a zoom changes every block of every frame and
+# doubled the encode time of a scene (docs/performance.md, "Render").
+LANDSCAPE_MOTIONS: tuple[CameraMotion, ...] = ("pan_right", "pan_left")
+PORTRAIT_MOTIONS: tuple[CameraMotion, ...] = ("pan_down", "pan_up")
+
+
+def motions_for(width: int, height: int) -> tuple[CameraMotion, ...]:
+    return PORTRAIT_MOTIONS if height > width else LANDSCAPE_MOTIONS
 
 
 @stage("ai_video_generation", queue="gpu")
@@ -16,4 +26,6 @@ def run(ctx: StageContext) -> dict[str, Any]:
         sources = ctx.outputs["image_generation"]["scene_images"]
     else:
         sources = [img["key"] for img in ctx.input["images"]]
-    return {"clips": [{"source": key, "motion": MOTIONS[i % len(MOTIONS)]} for i, key in enumerate(sources)]}
+    width, height = ctx.input.get("canvas", (16, 9))
+    motions = motions_for(width, height)
+    return {"clips": [{"source": key, "motion": motions[i % len(motions)]} for i, key in enumerate(sources)]}
