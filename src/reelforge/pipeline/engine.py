@@ -296,7 +296,8 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
         DBOS.listen_queues(queues)
     DBOS.launch()
     for name, concurrency in all_queues.items():
-        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2, on_conflict="always_update")
+        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=s.queue_polling_interval_s,
+                            on_conflict="always_update")
     _monitor = ClusterMonitor(
         rt.db,
         s.executor_id,
