@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from dbos import DBOS, SetWorkflowID
+from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from sqlalchemy import select
 
 from reelforge.core import requests
@@ -38,6 +39,7 @@ log = logging.getLogger("reelforge.engine")
 JOBS_QUEUE = "jobs"
 WEBHOOK_QUEUE = "io"
 MAX_RECOVERY_ATTEMPTS = Settings().max_recovery_attempts
+ABANDONED_MESSAGE = "The job crashed its worker too many times and was abandoned."
 
 
 class StageFailed(Exception):
@@ -185,6 +187,10 @@ def request_workflow(request_id: str) -> None:
         finish(request_id, outputs)
     except StageFailed as exc:
         fail(request_id, str(exc))
+    except DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded:
+        # DBOS gave up on a stage that killed its workers; the Janitor may notice the same dead
+        # stage first: whichever does, the request ends with this message (fail() is idempotent).
+        fail(request_id, ABANDONED_MESSAGE)
     except Exception as exc:  # an engine-level error must still end the request, refunded
         fail(request_id, f"Internal error: {exc.__class__.__name__}")
     notify(request_id)
@@ -338,7 +344,7 @@ class Janitor(threading.Thread):
         for wf in dead:
             request_id = wf.workflow_id.split(":", 1)[0]
             try:
-                if requests.fail(rt.db, request_id, "The job crashed its worker too many times and was abandoned."):
+                if requests.fail(rt.db, request_id, ABANDONED_MESSAGE):
                     notify(request_id)
             except Exception:
                 log.exception("janitor could not end %s", request_id)
