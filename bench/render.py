@@ -5,9 +5,9 @@ encoding a static 1792x1024 source of the same length), their ratio, and the pea
 children. Each measurement runs in a fresh worker process so RUSAGE_CHILDREN only sees its own ffmpeg;
 each is taken --repeat times (alternating render and floor) and the fastest kept.
 
-Up to 60 s it also times the same encoder on the render's own frames and sound (written raw first):
-what encoding this moving content costs with no compositing at all. The gap between that and the
-static floor is the content; the gap between the render and it is the compositor.
+Up to 60 s it also times the same video encoder on raw frames, the render's own and the floor's still
+(written raw first, the time to read them back taken off): what this moving content costs x264 with
+no compositing at all, against a still arriving the same way.
 
     python bench/render.py            # both lengths
     python bench/render.py --lengths 30

@@ -123,7 +123,7 @@ def lane_chain(source: str, entries: Sequence[LaneEntry], plan: RenderPlan, canv
     return f"{source}{','.join(filters)}[{label}]"
 
 
-def mixer_chain(plan: RenderPlan, commands_path: str, out_label: str) -> str:
+def mixer_chain(plan: RenderPlan, commands_path: str | None, out_label: str) -> str:
     """Two lanes → one stream: streamselect picks the visible lane (zero-copy), blend cross-fades.
 
     Both are driven by a sendcmd script (lane switches and per-frame opacity), and blend only runs
@@ -132,8 +132,8 @@ def mixer_chain(plan: RenderPlan, commands_path: str, out_label: str) -> str:
     """
     enable = frame_ranges_expr((cf.start, cf.end) for cf in plan.crossfades)
     first = plan.switches[0][1]
-    # sendcmd refuses an empty script: a single-layer timeline has nothing to switch or blend.
-    steer = f"sendcmd=f={escape_value(commands_path)}," if len(plan.switches) > 1 or plan.crossfades else ""
+    # No script (a single-layer timeline has nothing to switch or blend): no sendcmd, which refuses one.
+    steer = f"sendcmd=f={escape_value(commands_path)}," if commands_path else ""
     return (
         f"[lane0]{steer}split=2[lane0a][lane0b];"
         "[lane1]split=2[lane1a][lane1b];"
@@ -144,7 +144,8 @@ def mixer_chain(plan: RenderPlan, commands_path: str, out_label: str) -> str:
 
 
 def mixer_commands(plan: RenderPlan) -> str:
-    """sendcmd script: at each crossfade frame the outgoing lane's weight, at each switch the new map."""
+    """sendcmd script: at each crossfade frame the outgoing lane's weight, at each switch the new map
+    ("" when there is neither)."""
     half = 0.5 / plan.fps
     lines: list[str] = []
     for cf in plan.crossfades:
@@ -155,7 +156,7 @@ def mixer_commands(plan: RenderPlan) -> str:
         t = max(0.0, frame / plan.fps - half)
         lines.append(f"{t:.6f} streamselect@cur map {lane}, streamselect@oth map {1 - lane},"
                      " blend@mix all_opacity 1;")
-    return "\n".join(lines) + "\n"
+    return "".join(f"{line}\n" for line in lines)
 
 
 def overlay_chain(in_label: str, overlay_label: str, x: str, y: str, frames: Iterable[tuple[int, int]],

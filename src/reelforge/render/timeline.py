@@ -170,9 +170,11 @@ def build_render_command(
         concat = write_concat([prepared.for_entry(e) for e in entries], plan.fps,
                               workdir / f"lane{lane_index}.ffconcat")
         chains.append(graph.lane_chain(_still_source(concat), entries, plan, canvas, f"lane{lane_index}"))
+    steering = graph.mixer_commands(plan)
     commands = workdir / "mixer.cmd"
-    commands.write_text(graph.mixer_commands(plan), encoding="utf-8")
-    chains.append(graph.mixer_chain(plan, str(commands), "mixed"))
+    if steering:
+        commands.write_text(steering, encoding="utf-8")
+    chains.append(graph.mixer_chain(plan, str(commands) if steering else None, "mixed"))
     current = "mixed"
 
     inputs += ["-i", str(audio_path)]
