@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ from sqlalchemy import select
 
 from reelforge.core import accounts
 from reelforge.db.database import Database
-from reelforge.db.models import StageRun
+from reelforge.db.models import Request, StageRun
 
 
 def photo(seed: int) -> str:
@@ -48,12 +49,20 @@ def wait(client: httpx.Client, rid: str) -> float:
 
 
 def _stage_times(db: Database, request_id: str) -> str:
-    """Each stage's wall time (started → finished) from its execution record."""
+    """Each stage's start and end (from its execution record), in seconds after the request was
+    accepted, then when the request was marked done: the gaps are the engine's hand-offs."""
     with db.session() as session:
+        req = session.get(Request, request_id)
+        assert req is not None
         runs = session.scalars(select(StageRun).where(StageRun.request_id == request_id)
                                .order_by(StageRun.started_at)).all()
-        return ", ".join(f"{run.stage} {(run.finished_at - run.started_at).total_seconds():.2f}"
-                         for run in runs if run.finished_at is not None)
+        accepted = req.created_at
+
+        def at(moment: datetime) -> str:
+            return f"{(moment - accepted).total_seconds():.2f}"
+
+        steps = [f"{run.stage} {at(run.started_at)}-{at(run.finished_at)}" for run in runs if run.finished_at]
+        return ", ".join([*steps, f"done {at(req.updated_at)}"])
 
 
 def main() -> None:
@@ -103,8 +112,8 @@ def main() -> None:
             ).json()
             wait(c, op["request_id"])
             footer = time.monotonic() - t1
-        print(f"fresh generation : {fresh:6.2f} s   stages: {_stage_times(db, rid)}")
-        print(f"update_footer    : {footer:6.2f} s   stages: {_stage_times(db, op['request_id'])}")
+        print(f"fresh generation : {fresh:6.2f} s   stages (start-end s): {_stage_times(db, rid)}")
+        print(f"update_footer    : {footer:6.2f} s   stages (start-end s): {_stage_times(db, op['request_id'])}")
         print(f"ratio            : {footer / fresh:6.2f}  (target <= 0.60)")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -183,7 +183,8 @@ def request_workflow(request_id: str) -> None:
                         )
                     )
             for name, handle in zip(group, handles, strict=True):
-                outputs[name] = handle.get_result()
+                outputs[name] = handle.get_result(
+                    polling_interval_sec=runtime().settings.stage_result_polling_interval_s)
         finish(request_id, outputs)
     except StageFailed as exc:
         fail(request_id, str(exc))
