@@ -61,7 +61,13 @@ def _stage_times(db: Database, request_id: str) -> str:
         def at(moment: datetime) -> str:
             return f"{(moment - accepted).total_seconds():.2f}"
 
-        steps = [f"{run.stage} {at(run.started_at)}-{at(run.finished_at)}" for run in runs if run.finished_at]
+        def reuse(run: StageRun) -> str:
+            render = run.output.get("render") if run.output else None
+            return (f" [spans re-used {render['spans_reused']}/{render['spans']}, sound "
+                    f"{'re-used' if render['sound_reused'] else 'mixed'}]") if render else ""
+
+        steps = [f"{run.stage} {at(run.started_at)}-{at(run.finished_at)}{reuse(run)}"
+                 for run in runs if run.finished_at]
         return ", ".join([*steps, f"done {at(req.updated_at)}"])
 
 

@@ -98,9 +98,7 @@ def worker_content(length_s: float, workdir: Path, motions: str) -> dict[str, fl
     plan = build_plan(ad.doc)
     font = resolve_font(ad.doc.font_key, ad.doc.language)
     mix = render_mix(list(ad.doc.audio), plan.duration_s, ad.resolve, workdir)
-    args = build_render_command(ad.doc, plan, ad.resolve, workdir, mix.path, mastering_filter(mix), font,
-                                workdir / "unused.mp4", "veryfast")
-    graph_args = args[:args.index("-map")]
+    graph_args = build_render_command(ad.doc, plan, ad.resolve, workdir, (mix.path, mastering_filter(mix)), font)
     # Raw frames in RAM where there is a tmpfs: read back from disk, the demuxer alone took seconds.
     raw_dir = Path(tempfile.mkdtemp(prefix="reelforge-raw-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
     frames, still = raw_dir / "frames.y4m", raw_dir / "still.y4m"

@@ -7,7 +7,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from reelforge.render import probe_media
 from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.sessions.document import Canvas, SessionDocument
+
+SMALL = Canvas(width=768, height=432, fps=30)
+
+
+def assert_duration_exact(path: Path, doc: SessionDocument) -> dict[str, object]:
+    info = probe_media(path, count_frames=True)
+    assert info["video_codec"] == "h264"
+    assert info["audio_codec"] == "aac"
+    assert info["pix_fmt"] == "yuv420p"
+    assert (info["width"], info["height"]) == (doc.canvas.width, doc.canvas.height)
+    expected_frames = round(doc.duration * doc.canvas.fps)
+    assert abs(int(info["frames"]) - expected_frames) <= 1
+    assert abs(float(info["duration"]) - doc.duration) <= 1 / doc.canvas.fps + 0.03
+    return info
 
 
 def frame_at(video: Path, seconds: float) -> np.ndarray:

@@ -10,32 +10,17 @@ from pathlib import Path
 
 import cv2
 import pytest
-from render_checks import decode_qr, frame_at, ocr_text
+from render_checks import SMALL, assert_duration_exact, decode_qr, frame_at, ocr_text
 
 from reelforge.render import (
     RenderCancelled,
     measure_loudness,
-    probe_media,
     render_timeline,
 )
 from reelforge.render.demo import CAPTIONS, DemoAd, build_demo_ad
 from reelforge.render.ffmpeg import ffmpeg_exe
-from reelforge.sessions.document import Canvas, FocusArea, SessionDocument
+from reelforge.sessions.document import Canvas, FocusArea
 from reelforge.sessions.transforms import remove_subtitles, replace_outro
-
-SMALL = Canvas(width=768, height=432, fps=30)
-
-
-def assert_duration_exact(path: Path, doc: SessionDocument) -> dict[str, object]:
-    info = probe_media(path, count_frames=True)
-    assert info["video_codec"] == "h264"
-    assert info["audio_codec"] == "aac"
-    assert info["pix_fmt"] == "yuv420p"
-    assert (info["width"], info["height"]) == (doc.canvas.width, doc.canvas.height)
-    expected_frames = round(doc.duration * doc.canvas.fps)
-    assert abs(int(info["frames"]) - expected_frames) <= 1
-    assert abs(float(info["duration"]) - doc.duration) <= 1 / doc.canvas.fps + 0.03
-    return info
 
 
 @pytest.fixture(scope="module")
@@ -136,21 +121,24 @@ def test_cancel_kills_ffmpeg_and_removes_partial_output(tmp_path: Path) -> None:
     ad = build_demo_ad(tmp_path / "assets", canvas=Canvas.for_aspect_ratio("16:9"), scenes=4, scene_s=5.0)
     out = tmp_path / "cancelled.mp4"
     partial = out.with_name(f".{out.name}.partial.mp4")
+    work = tmp_path / "work"
+    work.mkdir()
     seen_running: list[bool] = []
 
     def should_cancel() -> bool:
-        # Cancel once the main render's ffmpeg is writing its output.
-        if partial.exists() and _ffmpeg_children():
+        # Cancel once the main render's ffmpeg is writing its spans.
+        if any(work.glob("*/span-*.mp4")) and _ffmpeg_children():
             seen_running.append(True)
         return len(seen_running) >= 2
 
     started = time.monotonic()
     with pytest.raises(RenderCancelled):
-        render_timeline(ad.doc, out, ad.resolve, should_cancel=should_cancel)
+        render_timeline(ad.doc, out, ad.resolve, should_cancel=should_cancel, workdir=work)
     assert seen_running
     assert time.monotonic() - started < 20
     assert _ffmpeg_children() == []
     assert not out.exists() and not partial.exists()
+    assert list(work.iterdir()) == []  # the spans written so far went with the render's scratch folder
 
 
 def test_render_error_carries_stderr(tmp_path: Path) -> None:

@@ -47,6 +47,14 @@ def stages_run(server: ReelforgeServer, request_id: str) -> dict[str, str]:
         return dict(rows.fetchall())
 
 
+def render_reuse(server: ReelforgeServer, request_id: str) -> dict:
+    """What the render stage re-used from earlier renders (spans, sound), from its execution record."""
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        (output,) = db.execute("select output from stage_runs where request_id=? and stage='video_generation'",
+                               (request_id,)).fetchone()
+    return dict(json.loads(output)["render"])
+
+
 def narration(server: ReelforgeServer, request_id: str) -> str:
     """The first scene's narration as stored in the session document the server rendered."""
     with sqlite3.connect(server.data_dir / "reelforge.db") as db:
@@ -72,6 +80,9 @@ def test_update_outro_renders_new_qr_and_reruns_only_frames_and_render(server, b
         {"videoSessionId": base["request_id"], "cta_url": NEW_CTA, "generate_outro_image": True},
     )
     assert set(stages_run(server, done["request_id"])) == {"frame_generation", "video_generation"}
+    # Only the outro's spans (its fade-in and the card) were encoded; scenes and sound were re-used.
+    reuse = render_reuse(server, done["request_id"])
+    assert reuse["spans"] - reuse["spans_reused"] == 2 and reuse["sound_reused"] is True
     video = download(done["result_url"], tmp_path / "o.mp4")
     assert decode_qr(frame_at(video, probe_media(video)["duration"] - 0.6, tmp_path / "f.png")) == NEW_CTA
 
@@ -82,6 +93,8 @@ def test_remove_footer_and_remove_subtitles(server, base_session, tmp_path: Path
         server, key, "/v1/video/update_footer_image", {"videoSessionId": base["request_id"], "remove_footer": True}
     )
     assert set(stages_run(server, nofoot["request_id"])) == {"frame_generation", "video_generation"}
+    reuse = render_reuse(server, nofoot["request_id"])  # the outro card after its fade-in, and the sound
+    assert reuse["spans_reused"] == 1 and reuse["sound_reused"] is True
     frame = frame_at(download(nofoot["result_url"], tmp_path / "nf.mp4"), 2.0, tmp_path / "nf.png")
     assert decode_qr_in(frame, 0.75, 1.0) == ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -10,10 +11,11 @@ from pathlib import Path
 
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
-from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.render.ffmpeg import RenderError, run_ffmpeg
 from reelforge.render.fonts import FontChoice, resolve_font
 from reelforge.render.graph import Canvas
 from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
+from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
 from reelforge.render.subtitles import subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
 
@@ -30,10 +32,12 @@ class RenderResult:
     duration_s: float
     width: int
     height: int
+    spans: int = 0  # spans in the timeline (render/spans.py)
+    spans_reused: int = 0  # of them, copied from the cache rather than encoded
+    sound_reused: bool = False
 
 
-def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
-    """Codec settings shared by the render and the benchmark's encoder floor."""
+def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
     return [
         # subme=1 (veryfast uses 2): on moving pictures x264's sub-pixel refinement was about 40 % of the
         # encode; at subme=1 SSIM moved 0.0001 and files grew ~7 % (measured on the standard ad).
@@ -41,9 +45,16 @@ def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-g", str(fps * 2), "-r", str(fps),
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-        "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-ac", "2",
-        "-movflags", "+faststart", "-f", "mp4",
     ]
+
+
+def audio_encoder_args() -> list[str]:
+    return ["-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
+
+
+def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
+    """Codec settings shared by the render and the benchmark's encoder floor, for one MP4 file."""
+    return [*video_encoder_args(fps, preset, crf), *audio_encoder_args(), "-movflags", "+faststart", "-f", "mp4"]
 
 
 def _canvas(doc: SessionDocument) -> Canvas:
@@ -109,14 +120,24 @@ class _Footer:
     frames: tuple[tuple[int, int], ...]
 
 
-def _footers(doc: SessionDocument, plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path],
-             workdir: Path) -> _Footer | None:
+def _footer_sources(plan: RenderPlan, resolve: Callable[[str], Path]) -> dict[str, Path]:
+    return {lf.layer.footer: resolve(lf.layer.footer) for lf in plan.layers
+            if lf.layer.kind == "scene" and lf.layer.footer}
+
+
+def footer_band_height(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path]) -> int:
+    """Height of the footer band (the tallest card, shrunk to fit); 0 without footers. Captions on
+    footed scenes sit above it."""
+    return max((stills.footer_height(src, (canvas.width, canvas.height), FOOTER_MAX_FRACTION)
+                for src in _footer_sources(plan, resolve).values()), default=0)
+
+
+def _footers(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> _Footer | None:
     with_footer = [lf for lf in plan.layers if lf.layer.kind == "scene" and lf.layer.footer]
     if not with_footer:
         return None
-    sources = {lf.layer.footer: resolve(lf.layer.footer) for lf in with_footer if lf.layer.footer}
-    band_height = max(stills.footer_height(src, (canvas.width, canvas.height), FOOTER_MAX_FRACTION)
-                      for src in sources.values())
+    sources = _footer_sources(plan, resolve)
+    band_height = footer_band_height(plan, canvas, resolve)
     band = (canvas.width, band_height)
     bands = {ref: stills.footer_band(src, band, workdir / f"footer-{i}.png")
              for i, (ref, src) in enumerate(sources.items())}
@@ -148,18 +169,24 @@ def _outro_chains(plan: RenderPlan, current: str) -> tuple[list[str], str]:
     return chains, current
 
 
+def _select_chain(current: str, frames: Sequence[tuple[int, int]], fps: int) -> str:
+    """Keep only the frames of ``frames`` (ranges), renumbered as one continuous stream."""
+    keep = "+".join(f"between(n\\,{start}\\,{end - 1})" for start, end in frames)
+    return f"[{current}]select='{keep}',setpts=N/{fps}/TB[vout]"
+
+
 def build_render_command(
     doc: SessionDocument,
     plan: RenderPlan,
     resolve_media: Callable[[str], Path],
     workdir: Path,
-    audio_path: Path,
-    audio_filter: str,
+    audio: tuple[Path, str] | None,
     font: FontChoice,
-    out: Path,
-    preset: str,
+    frames: Sequence[tuple[int, int]] | None = None,
 ) -> list[str]:
-    """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg args."""
+    """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
+    inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
+    back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``."""
     canvas = _canvas(doc)
     prepared = _Stills(canvas, resolve_media, workdir)
     inputs: list[str] = []
@@ -177,9 +204,11 @@ def build_render_command(
     chains.append(graph.mixer_chain(plan, str(commands) if steering else None, "mixed"))
     current = "mixed"
 
-    inputs += ["-i", str(audio_path)]
-    audio_index = 0
-    next_index = 1
+    next_index = 0
+    if audio is not None:
+        inputs += ["-i", str(audio[0])]
+        chains.append(f"[{next_index}:a]{audio[1]}[aout]")
+        next_index += 1
     for lf in plan.layers:
         if lf.layer.clip_type != "video":
             continue
@@ -190,7 +219,7 @@ def build_render_command(
         current = f"withclip{lf.index}"
         next_index += 1
 
-    footer = _footers(doc, plan, canvas, resolve_media, workdir)
+    footer = _footers(plan, canvas, resolve_media, workdir)
     if footer is not None:
         hold = graph.hold_chain(list(footer.begins), plan.total_frames, plan.fps)
         chains.append(f"{_still_source(footer.concat)}format=yuva420p,{hold}[footer]")
@@ -208,12 +237,40 @@ def build_render_command(
 
     outro, current = _outro_chains(plan, current)
     chains += outro
-    chains.append(f"[{current}]format=yuv420p,{FRAME_TAGS}[vout]")
-    chains.append(f"[{audio_index}:a]{audio_filter}[aout]")
+    if frames is None or list(frames) == [(0, plan.total_frames)]:
+        chains.append(f"[{current}]format=yuv420p,{FRAME_TAGS}[vout]")
+    else:
+        chains.append(f"[{current}]format=yuv420p,{FRAME_TAGS}[tagged]")
+        chains.append(_select_chain("tagged", frames, plan.fps))
     script = workdir / "render.filtergraph"
     script.write_text(";\n".join(chains) + "\n", encoding="utf-8")
-    return [*inputs, "-/filter_complex", str(script), "-map", "[vout]", "-map", "[aout]",
-            "-frames:v", str(plan.total_frames), *encoder_args(plan.fps, preset), str(out)]
+    return [*inputs, "-/filter_complex", str(script)]
+
+
+def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path) -> list[str]:
+    """Encode ``spans`` (back to back in [vout]) into one MP4 file each, every one opening with an
+    IDR frame, so any of them can later be copied into another render unchanged."""
+    firsts, total = [], 0
+    for span in spans:
+        firsts.append(total)
+        total += span.frames
+    cuts = firsts[1:] or [total]  # a single span: a cut that never comes (else the muxer cuts every 2 s)
+    return ["-map", "[vout]", "-frames:v", str(total), *video_encoder_args(fps, preset),
+            "-force_key_frames", "expr:" + "+".join(f"eq(n,{first})" for first in firsts), "-forced-idr", "1",
+            "-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1",
+            "-segment_frames", ",".join(map(str, cuts)), str(pattern)]
+
+
+def _concat_line(path: Path) -> str:
+    return "file '" + str(path).replace("'", "'\\''") + "'"
+
+
+class _NoCache:
+    def get(self, name: str) -> Path | None:
+        return None
+
+    def put(self, name: str, path: Path) -> None:
+        return None
 
 
 def render_timeline(
@@ -224,23 +281,68 @@ def render_timeline(
     should_cancel: Callable[[], bool] | None = None,
     preset: str = "veryfast",
     workdir: Path | None = None,
+    cache: SpanCache | None = None,
 ) -> RenderResult:
     """Render ``doc`` to ``out_path`` (written atomically).
+
+    With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
+    content are copied from it, and what is rendered anew is added to it.
 
     Raises ``RenderCancelled`` (ffmpeg killed, nothing left at ``out_path``), ``RenderError`` (ffmpeg
     failed; stderr tail in the message), ``UnsupportedFont``/``ValueError`` for an unrenderable doc.
     """
     out_path = Path(out_path)
+    store = cache or _NoCache()
     plan = build_plan(doc)
     font = resolve_font(doc.font_key, doc.language)
+
+    @functools.cache
+    def digest(ref: str) -> str:
+        return file_digest(resolve_media(ref))
+
+    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset), FRAME_TAGS],
+                        footer_band=footer_band_height(plan, _canvas(doc), resolve_media),
+                        captions=[font.family, file_digest(font.path), font.face_index])
+    sound_key = audio_key(doc, plan, digest, audio_encoder_args())
+    found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
+    span_files = {key: path for key, path in found.items() if path is not None}
+    sound_file = store.get(f"{sound_key}.m4a")
+    dirty = [span for span in spans if span.key not in span_files]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial.mp4")
     with tempfile.TemporaryDirectory(prefix="reelforge-render-", dir=workdir) as tmp:
         work = Path(tmp)
-        mix = render_mix(list(doc.audio), plan.duration_s, resolve_media, work, should_cancel)
-        args = build_render_command(doc, plan, resolve_media, work, mix.path, mastering_filter(mix), font,
-                                    partial, preset)
-        run_ffmpeg(args, should_cancel=should_cancel, partial_outputs=[partial], what="render")
+        sound_output: list[str] = []
+        audio: tuple[Path, str] | None = None
+        if sound_file is None:
+            mix = render_mix(list(doc.audio), plan.duration_s, resolve_media, work, should_cancel)
+            audio = (mix.path, mastering_filter(mix))
+            sound_file = work / "sound.m4a"
+            sound_output = [*audio_encoder_args(), "-f", "mp4", str(sound_file)]
+        if dirty:
+            args = build_render_command(doc, plan, resolve_media, work, audio, font,
+                                        [(span.start, span.end) for span in dirty])
+            outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
+            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4")
+            run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render")
+            encoded = sorted(work.glob("span-*.mp4"))
+            if len(encoded) != len(dirty):
+                raise RenderError(f"render wrote {len(encoded)} spans, expected {len(dirty)}")
+            span_files.update({span.key: path for span, path in zip(dirty, encoded, strict=True)})
+        elif audio is not None:
+            run_ffmpeg(["-i", str(audio[0]), "-af", audio[1], *sound_output], should_cancel=should_cancel,
+                       what="sound track")
+        playlist = work / "spans.ffconcat"
+        lines = ["ffconcat version 1.0", *(_concat_line(span_files[span.key]) for span in spans)]
+        playlist.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(playlist), "-i", str(sound_file), "-map", "0:v",
+                    "-map", "1:a", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(partial)],
+                   should_cancel=should_cancel, partial_outputs=[partial], what="assemble")
+        for span in dirty:
+            store.put(f"{span.key}.mp4", span_files[span.key])
+        if audio is not None:
+            store.put(f"{sound_key}.m4a", sound_file)
     os.replace(partial, out_path)
     return RenderResult(path=out_path, duration_s=plan.duration_s, width=doc.canvas.width,
-                        height=doc.canvas.height)
+                        height=doc.canvas.height, spans=len(spans), spans_reused=len(spans) - len(dirty),
+                        sound_reused=audio is None)

@@ -11,6 +11,7 @@ from reelforge.db.models import Request, SessionVersion
 from reelforge.pipeline.registry import StageContext
 from reelforge.runtime import Runtime
 from reelforge.sessions.document import SessionDocument
+from reelforge.storage.render_cache import BlobSpanCache
 
 CANCEL_POLL_S = 0.5
 
@@ -56,7 +57,9 @@ def latest_document(rt: Runtime, session_id: str) -> tuple[SessionDocument, Sess
 
 
 def publish_render(ctx: StageContext, doc: SessionDocument, version: int) -> dict[str, Any]:
-    """Render ``doc`` to MP4 in the blob store and describe the result as status bodies show it."""
+    """Render ``doc`` to MP4 in the blob store. Returns the stage output's ``result`` (the result as
+    status bodies show it) and ``render``: how many spans were encoded and how many re-used, which the
+    stage's execution record keeps."""
     from reelforge.render.timeline import render_timeline
 
     last_check = [0.0]
@@ -69,14 +72,16 @@ def publish_render(ctx: StageContext, doc: SessionDocument, version: int) -> dic
         return ctx.is_cancelled()
 
     out = ctx.work_dir() / "render.mp4"
-    rendered = render_timeline(doc, out, ctx.rt.blobs.path, should_cancel=should_cancel)
+    rendered = render_timeline(doc, out, ctx.rt.blobs.path, should_cancel=should_cancel,
+                               cache=BlobSpanCache(ctx.rt.blobs))
     key = ctx.rt.blobs.put_file(f"videos/{ctx.request.id}.mp4", out)
     with ctx.rt.db.session() as s:
         row = s.execute(select(SessionVersion).where(SessionVersion.request_id == ctx.request.id)).scalar_one()
         row.result_key = key
     ctx.clean_work_dir()
     url = ctx.rt.blobs.url(key)
-    return {
+    render = {"spans": rendered.spans, "spans_reused": rendered.spans_reused, "sound_reused": rendered.sound_reused}
+    return {"render": render, "result": {
         "result_url": url,
         "result_urls": [url],
         "duration": round(rendered.duration_s, 3),
@@ -87,4 +92,4 @@ def publish_render(ctx: StageContext, doc: SessionDocument, version: int) -> dic
         "langauge": doc.language,
         "has_subtitles": doc.has_subtitles,
         "session_version": version,
-    }
+    }}

@@ -169,8 +169,8 @@ def render(ctx: StageContext) -> dict[str, Any]:
         if layer.footer:  # translated footers replace existing ones; scenes without footers stay so
             doc = transforms.set_footer(doc, footer, layer_ids=[layer.id])
     version = save_version(ctx.rt, ctx.request, doc)
-    result = publish_render(ctx, doc, version)
-    return {"result": result, "final_price": op_price(ctx, result["duration"])}
+    published = publish_render(ctx, doc, version)
+    return {**published, "final_price": op_price(ctx, published["result"]["duration"])}
 
 
 def retell(doc: SessionDocument, script_out: dict[str, Any], speech_out: dict[str, Any]) -> SessionDocument:

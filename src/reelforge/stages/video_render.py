@@ -96,5 +96,5 @@ def run(ctx: StageContext) -> dict[str, Any]:
         return session_ops.render(ctx)
     doc = build_document(ctx.input, ctx.outputs)
     version = save_version(ctx.rt, ctx.request, doc)
-    result = publish_render(ctx, doc, version)
-    return {"result": result, "final_price": video_price(ctx.rt.prices, ctx.input, result["duration"])}
+    published = publish_render(ctx, doc, version)
+    return {**published, "final_price": video_price(ctx.rt.prices, ctx.input, published["result"]["duration"])}
