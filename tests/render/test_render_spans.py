@@ -103,3 +103,18 @@ def test_span_keys_follow_content_not_names(first: tuple[DemoAd, Path, BlobSpanC
     outro = plan.layers[-1]
     for old, span in zip(base, taller, strict=True):
         assert (old == span.key) == (span.start >= outro.start)  # the outro shows no footer
+
+
+class _FullDisk(LocalBlobStore):
+    def put_file(self, key: str, path: Path) -> str:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_render(first: tuple[DemoAd, Path, BlobSpanCache],
+                                                                 tmp_path: Path) -> None:
+    ad, _, _ = first
+    cache = BlobSpanCache(_FullDisk(tmp_path / "blobs", "http://test"))
+    result = render_timeline(ad.doc, tmp_path / "full-disk.mp4", ad.resolve, cache=cache, preset="ultrafast")
+    assert result.spans_reused == 0
+    assert_duration_exact(result.path, ad.doc)
+    assert cache.get("anything.mp4") is None

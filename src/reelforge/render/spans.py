@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from reelforge.render.ffmpeg import ffmpeg_exe
 from reelforge.render.plan import LayerFrames, RenderPlan
 from reelforge.sessions.document import SessionDocument
 
@@ -48,9 +49,10 @@ class Span:
 
 @cache
 def code_digest() -> str:
-    """Hash of the render package's source: a cached span from other render code is never reused."""
+    """Hash of the render package's source and the ffmpeg build: a span cached by other render code or
+    another encoder is never reused."""
     sources = sorted(Path(__file__).parent.glob("*.py"))
-    return _hash([path.read_bytes().hex() for path in sources])
+    return _hash([Path(ffmpeg_exe()).name, *(path.read_bytes().hex() for path in sources)])
 
 
 def file_digest(path: Path) -> str:

@@ -3,11 +3,13 @@ spans and sound tracks any other one rendered, on local disk or S3 alike."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from reelforge.storage.blobs import BlobStore
 
 PREFIX = "render-cache/"
+log = logging.getLogger(__name__)
 
 
 class BlobSpanCache:
@@ -22,4 +24,7 @@ class BlobSpanCache:
             return None
 
     def put(self, name: str, path: Path) -> None:
-        self._blobs.put_file(PREFIX + name, path)
+        try:
+            self._blobs.put_file(PREFIX + name, path)
+        except Exception:  # a cache: the render it serves has succeeded; the next one encodes this again
+            log.warning("could not keep %s in the render cache", name, exc_info=True)
