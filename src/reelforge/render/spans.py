@@ -11,9 +11,7 @@ Pure, apart from reading media files to hash them (through the ``digest`` callab
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +21,7 @@ from typing import Any, Protocol
 from reelforge.render.ffmpeg import ffmpeg_exe
 from reelforge.render.plan import LayerFrames, RenderPlan
 from reelforge.sessions.document import SessionDocument
+from reelforge.sessions.transforms import content_hash
 
 
 class SpanCache(Protocol):
@@ -52,19 +51,16 @@ def code_digest() -> str:
     """Hash of the render package's source and the ffmpeg build: a span cached by other render code or
     another encoder is never reused."""
     sources = sorted(Path(__file__).parent.glob("*.py"))
-    return _hash([Path(ffmpeg_exe()).name, *(path.read_bytes().hex() for path in sources)])
+    return content_hash([Path(ffmpeg_exe()).name, *(path.read_bytes() for path in sources)])
 
 
 def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
     sha = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
     return sha.hexdigest()
-
-
-def _hash(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def boundaries(plan: RenderPlan) -> list[int]:
@@ -78,7 +74,7 @@ def boundaries(plan: RenderPlan) -> list[int]:
 def _layer_description(lf: LayerFrames, digest: Callable[[str], str], looks: dict[str, Any]) -> dict[str, Any]:
     layer = lf.layer
     refs = [layer.clip, layer.footer, layer.carry_over.image if layer.carry_over else None]
-    return {"frames": [lf.start, lf.end, lf.lane], "layer": layer.model_dump(mode="json", by_alias=True),
+    return {"frames": [lf.start, lf.end, lf.lane], "layer": layer,
             "media": [digest(ref) if ref else None for ref in refs],
             # Only where they show: a new footer size or caption font leaves an outro card's spans alone.
             "footer_band": looks["footer_band"] if layer.footer else None,
@@ -98,7 +94,7 @@ def video_spans(doc: SessionDocument, plan: RenderPlan, digest: Callable[[str], 
     (in the keys of spans showing a footer); ``captions``: the caption font and the like (in the keys
     of spans showing captions).
     """
-    shared = {"code": code_digest(), "canvas": doc.canvas.model_dump(mode="json"), "encoder": encoder}
+    shared = {"code": code_digest(), "canvas": doc.canvas, "encoder": encoder}
     looks = {"footer_band": footer_band,
              "captions": {"enabled": doc.subtitles, "language": doc.language, "font_key": doc.font_key,
                           "font": captions}}
@@ -107,7 +103,7 @@ def video_spans(doc: SessionDocument, plan: RenderPlan, digest: Callable[[str], 
     spans = []
     for start, end in zip(cuts, cuts[1:], strict=False):
         visible = [
-            {"lane": lane, "entry": dataclasses.asdict(entry), "media": digest(entry.media) if entry.media else None}
+            {"lane": lane, "entry": entry, "media": digest(entry.media) if entry.media else None}
             for lane, entry in entries
             if entry.visible_start < end and entry.visible_end > start
         ]
@@ -115,15 +111,14 @@ def video_spans(doc: SessionDocument, plan: RenderPlan, digest: Callable[[str], 
             "frames": [start, end],
             "layers": [_layer_description(lf, digest, looks) for lf in _overlapping(plan.layers, start, end)],
             "lanes": visible,
-            "crossfades": [dataclasses.asdict(fade) for fade in _overlapping(plan.crossfades, start, end)],
+            "crossfades": _overlapping(plan.crossfades, start, end),
             "switches": [switch for switch in plan.switches if start <= switch[0] < end],
         }
-        spans.append(Span(start=start, end=end, key=_hash({**shared, **content})))
+        spans.append(Span(start=start, end=end, key=content_hash({**shared, **content})))
     return spans
 
 
 def audio_key(doc: SessionDocument, plan: RenderPlan, digest: Callable[[str], str], encoder: Any) -> str:
     """Key of the finished sound track: the audio layers, their sources' bytes and the length."""
-    return _hash({"code": code_digest(), "frames": plan.total_frames, "fps": plan.fps, "encoder": encoder,
-                  "audio": [{"layer": track.model_dump(mode="json"), "media": digest(track.source)}
-                            for track in doc.audio]})
+    return content_hash({"code": code_digest(), "frames": plan.total_frames, "fps": plan.fps, "encoder": encoder,
+                         "audio": [{"layer": track, "media": digest(track.source)} for track in doc.audio]})

@@ -125,11 +125,15 @@ def _footer_sources(plan: RenderPlan, resolve: Callable[[str], Path]) -> dict[st
             if lf.layer.kind == "scene" and lf.layer.footer}
 
 
+def _band_height(sources: dict[str, Path], canvas: Canvas) -> int:
+    return max((stills.footer_height(src, (canvas.width, canvas.height), FOOTER_MAX_FRACTION)
+                for src in sources.values()), default=0)
+
+
 def footer_band_height(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path]) -> int:
     """Height of the footer band (the tallest card, shrunk to fit); 0 without footers. Captions on
     footed scenes sit above it."""
-    return max((stills.footer_height(src, (canvas.width, canvas.height), FOOTER_MAX_FRACTION)
-                for src in _footer_sources(plan, resolve).values()), default=0)
+    return _band_height(_footer_sources(plan, resolve), canvas)
 
 
 def _footers(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> _Footer | None:
@@ -137,7 +141,7 @@ def _footers(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path], w
     if not with_footer:
         return None
     sources = _footer_sources(plan, resolve)
-    band_height = footer_band_height(plan, canvas, resolve)
+    band_height = _band_height(sources, canvas)
     band = (canvas.width, band_height)
     bands = {ref: stills.footer_band(src, band, workdir / f"footer-{i}.png")
              for i, (ref, src) in enumerate(sources.items())}
@@ -265,6 +269,12 @@ def _concat_line(path: Path) -> str:
     return "file '" + str(path).replace("'", "'\\''") + "'"
 
 
+@functools.cache
+def _font_digest(path: Path) -> str:
+    """Fonts are installed files (a CJK collection is tens of MB): hashed once per process."""
+    return file_digest(path)
+
+
 class _NoCache:
     def get(self, name: str) -> Path | None:
         return None
@@ -302,7 +312,7 @@ def render_timeline(
 
     spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset), FRAME_TAGS],
                         footer_band=footer_band_height(plan, _canvas(doc), resolve_media),
-                        captions=[font.family, file_digest(font.path), font.face_index])
+                        captions=[font.family, _font_digest(font.path), font.face_index])
     sound_key = audio_key(doc, plan, digest, audio_encoder_args())
     found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
     span_files = {key: path for key, path in found.items() if path is not None}
