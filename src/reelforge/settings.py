@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         32, description="Accepted jobs an account may have PENDING at once; more are refused (429); 0 = off."
     )
     starting_credits: int = 5000
+    sync_wait_s: float = Field(
+        120.0,
+        description="How long a synchronous route (titles, receipts) waits for its job before answering 202 "
+        "with the request id to poll.",
+    )
 
     executor_id: str = Field(
         "local",

@@ -198,7 +198,6 @@ def vision_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: Fixtur
     srv = ReelforgeServer(
         tmp_path_factory.mktemp("vision"),
         {"REELFORGE_OPENAI_BASE_URL": fixture_http.base_url, "REELFORGE_OPENAI_CHAT_MODEL": "vision-test"},
-        workers=False,
     )
     srv.start()
     yield srv

@@ -20,7 +20,6 @@ from reelforge.db.models import Request as RequestRow
 from reelforge.pipeline.submit import Accepted, credit_headers
 from reelforge.runtime import Runtime
 
-DEFAULT_WAIT_S = 120.0
 _POLL_S = 0.1
 # Stages report input problems as "<field>: <message>" (e.g. "image_url: no text could be read").
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
@@ -57,13 +56,12 @@ def answer_when_done(
     accepted: Accepted,
     *,
     input_fields: tuple[str, ...] = ("image_url",),
-    timeout_s: float = DEFAULT_WAIT_S,
 ) -> JSONResponse:
     """Wait for an accepted job and answer with its result plus ``creditsCharged`` /
     ``remainingCredits`` and the ``x-credits-*`` headers. A replayed ``Idempotency-Key`` answers
     from the same request."""
     request_id = str(accepted.body["request_id"])
-    row = wait_terminal(rt, request_id, timeout_s)
+    row = wait_terminal(rt, request_id, rt.settings.sync_wait_s)
     if row.status == "PENDING":
         return JSONResponse(accepted.body, status_code=202, headers=accepted.headers)
     if row.status != "COMPLETED":
