@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,29 +41,28 @@ def test_a_locked_database_is_retried_until_the_lock_is_released(tmp_path: Path)
     holder.close()
 
 
+def _statement(engine: Engine, sql: str, calls: list[str]) -> Callable[[], None]:
+    def run() -> None:
+        calls.append(sql)
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+
+    return run
+
+
 def test_a_lock_outlasting_the_window_and_a_wrong_statement_raise(tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     engine = _engine(db)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    calls: list[str] = []
-
-    def write() -> None:
-        calls.append("write")
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
-
+    locked: list[str] = []
     with pytest.raises(OperationalError, match="locked"):
-        retry_transient(write, window_s=0.5)
-    assert 2 <= len(calls) <= 6  # 0.1 + 0.2 s of waits fit in the window, the next 0.4 s does not
+        retry_transient(_statement(engine, "CREATE TABLE t (x INTEGER)", locked), window_s=0.5)
+    assert 2 <= len(locked) <= 6  # 0.1 + 0.2 s of waits fit in the window, the next 0.4 s does not
     holder.rollback()
     holder.close()
 
-    def missing_table() -> None:
-        calls.append("missing")
-        with engine.begin() as conn:
-            conn.execute(text("SELECT * FROM nowhere"))
-
+    wrong: list[str] = []
     with pytest.raises(OperationalError, match="no such table"):
-        retry_transient(missing_table, window_s=10)
-    assert calls.count("missing") == 1
+        retry_transient(_statement(engine, "SELECT * FROM nowhere", wrong), window_s=10)
+    assert len(wrong) == 1
