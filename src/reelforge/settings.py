@@ -6,6 +6,7 @@ Every knob a deployment may want to turn lives here so the rest of the code rece
 
 from __future__ import annotations
 
+import base64
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -131,7 +132,8 @@ class Settings(BaseSettings):
         path = self.data_dir / "webhook_secret"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("whsec_" + secrets.token_urlsafe(24))
+            # Standard base64, as the Standard Webhooks libraries that receivers use expect.
+            path.write_text("whsec_" + base64.b64encode(secrets.token_bytes(24)).decode())
         return path.read_text().strip()
 
     def prepare_dirs(self) -> None:

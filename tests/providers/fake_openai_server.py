@@ -23,7 +23,7 @@ FakeOpenAIServer``, which works with ``python -m pytest`` or with ``pythonpath =
     with FakeOpenAIServer(api_key="sk-test") as srv:
         client = OpenAICompatClient(srv.base_url, "sk-test")
         ...
-        srv.fail("/v1/chat/completions", status=500)   # the next such call answers 500
+        srv.fail("/v1/chat/completions", status=500)   # the next such request answers 500
         assert srv.requests[-1].path == "/v1/chat/completions"
 
 Script-writing tests can pass ``chat_reply=lambda messages, body: {...}`` (a dict is sent
@@ -44,12 +44,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+import httpx
 import numpy as np
 from PIL import Image
 
 SECONDS_PER_CHAR = 0.06
 MIN_SPEECH_S = 0.3
 SPEECH_SAMPLE_RATE = 24000
+RETRY_AFTER_MS = 10
 
 ChatReply = Callable[[list[dict[str, Any]], dict[str, Any]], "dict[str, Any] | str"]
 
@@ -58,7 +60,8 @@ ChatReply = Callable[[list[dict[str, Any]], dict[str, Any]], "dict[str, Any] | s
 class RecordedRequest:
     path: str
     body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
+    # Case-insensitive, as HTTP header names are (the openai SDK sends them lower-cased).
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
 
 
 def speech_duration_for(text: str) -> float:
@@ -119,7 +122,11 @@ class FakeOpenAIServer:
         return f"http://{host!s}:{port}"
 
     def fail(self, path: str, status: int = 500, times: int = 1) -> None:
-        """Make the next ``times`` requests to ``path`` answer ``status``."""
+        """Make the next ``times`` requests to ``path`` answer ``status``.
+
+        Failures carry ``retry-after-ms``, so a client that retries (the ``openai`` SDK does, see
+        ``reelforge.providers.openai_compat.MAX_RETRIES``) retries at once; to make a call fail,
+        fail every one of its attempts."""
         with self._lock:
             self._failures.setdefault(path, []).extend([status] * times)
 
@@ -193,18 +200,20 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             """Keep test output quiet."""
 
-        def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 
-        def _send_json(self, status: int, obj: dict[str, Any]) -> None:
-            self._send(status, json.dumps(obj).encode(), "application/json")
+        def _send_json(self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
-        def _error(self, status: int, message: str) -> None:
-            self._send_json(status, {"error": {"message": message, "type": "fake_error"}})
+        def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            self._send_json(status, {"error": {"message": message, "type": "fake_error"}}, headers)
 
         def do_GET(self) -> None:  # noqa: N802 - stdlib naming
             data = server._file(self.path.removeprefix("/files/"))
@@ -220,13 +229,14 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._error(400, "body is not JSON")
                 return
-            server.requests.append(RecordedRequest(self.path, body, dict(self.headers.items())))
+            server.requests.append(RecordedRequest(self.path, body, httpx.Headers(self.headers.items())))
             if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
                 self._error(401, "invalid api key")
                 return
             injected = server._take_failure(self.path)
             if injected is not None:
-                self._error(injected, "injected failure")
+                # OpenAI's own header: the SDK's retry then waits 10 ms instead of its 0.5-8 s backoff.
+                self._error(injected, "injected failure", {"retry-after-ms": str(RETRY_AFTER_MS)})
                 return
             if self.path == "/v1/chat/completions":
                 self._send_json(200, server._chat(body))

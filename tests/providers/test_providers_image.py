@@ -11,7 +11,7 @@ from fake_openai_server import FakeOpenAIServer
 from PIL import Image
 
 from reelforge.providers.image import LocalIllustrator, OpenAIImageProvider
-from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
+from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 
 
 def pixels(path: Path) -> np.ndarray:
@@ -76,7 +76,7 @@ def test_openai_image_provider_writes_the_requested_canvas(tmp_path: Path) -> No
         provider = OpenAIImageProvider(OpenAICompatClient(srv.base_url, "k"), model="gpt-image-1")
         out = provider.generate("a red bicycle", 1024, 1792, seed=0, out_path=tmp_path / "img.png")
         body = srv.requests[-1].body
-        srv.fail("/v1/images/generations", status=500)
+        srv.fail("/v1/images/generations", status=500, times=MAX_RETRIES + 1)
         with pytest.raises(ProviderError):
             provider.generate("a red bicycle", 1024, 1792, seed=0, out_path=tmp_path / "img2.png")
 

@@ -11,7 +11,7 @@ import pytest
 from fake_openai_server import FakeOpenAIServer, speech_duration_for
 from PIL import Image
 
-from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
+from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 
 API_KEY = "sk-test-123"
 
@@ -100,21 +100,28 @@ def test_speech_returns_wav_whose_length_follows_the_text(server: FakeOpenAIServ
         ("/v1/audio/speech", lambda c: c.speech("hi", model="m", voice="v")),
     ],
 )
-def test_http_500_raises_provider_error(
+def test_http_500_is_retried_then_raises_provider_error(
     server: FakeOpenAIServer, client: OpenAICompatClient, path: str, call: Callable[[OpenAICompatClient], object]
 ) -> None:
     server.fail(path, status=500)
+    call(client)  # a one-off failure is retried by the SDK
+    assert [r.path for r in server.requests] == [path, path]
+    assert server.requests[-1].headers["x-stainless-retry-count"] == "1"
+    server.fail(path, status=500, times=MAX_RETRIES + 1)
     with pytest.raises(ProviderError, match="HTTP 500"):
         call(client)
-    call(client)  # the failure was one-off: the next call succeeds
+    assert len(server.requests) == 2 + MAX_RETRIES + 1
+    call(client)  # the failures were used up: the next call succeeds
 
 
 def test_wrong_key_and_unreachable_server_raise_provider_error(server: FakeOpenAIServer) -> None:
     with pytest.raises(ProviderError, match="HTTP 401"):
         OpenAICompatClient(server.base_url, "wrong").chat([{"role": "user", "content": "hi"}], model="m")
+    assert len(server.requests) == 1  # a 401 is not retried
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    unreachable = OpenAICompatClient(f"http://127.0.0.1:{closed_port}", None, timeout=2)
+    # No retries: the SDK backs off 0.5 s and more between connection attempts.
+    unreachable = OpenAICompatClient(f"http://127.0.0.1:{closed_port}", None, timeout=2, max_retries=0)
     with pytest.raises(ProviderError, match="failed"):
         unreachable.speech("hi", model="m", voice="v")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeOpenAIServer
 
-from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
+from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.script import (
     LANGUAGES,
     ChatScriptWriter,
@@ -239,7 +239,7 @@ def test_chat_script_writer_falls_back_when_the_model_fails() -> None:
         writer = ChatScriptWriter(OpenAICompatClient(srv.base_url, None), model="m",
                                   fallback=TemplateScriptWriter())
         script = writer.write(shirt_request("es"))
-        srv.fail("/v1/chat/completions", status=503)
+        srv.fail("/v1/chat/completions", status=503, times=MAX_RETRIES + 1)
         strict = ChatScriptWriter(OpenAICompatClient(srv.base_url, None), model="m")
         with pytest.raises(ProviderError, match="503"):
             strict.write(shirt_request("es"))

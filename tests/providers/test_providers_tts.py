@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fake_openai_server import FakeOpenAIServer, speech_duration_for
 
-from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
+from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
     EspeakTTS,
     OpenAISpeechTTS,
@@ -141,7 +141,7 @@ def test_openai_speech_tts_writes_wav_and_estimates_word_timings(tmp_path: Path)
         result = tts.synthesize(text, "en", tmp_path / "speech.wav", voice="nova")
         assert server.requests[-1].body["voice"] == "nova"
         assert server.requests[-1].body["response_format"] == "wav"
-        server.fail("/v1/audio/speech", status=500)
+        server.fail("/v1/audio/speech", status=500, times=MAX_RETRIES + 1)
         with pytest.raises(ProviderError):
             tts.synthesize(text, "en", tmp_path / "failed.wav")
     samples, sample_rate = read_wav(result.path)

@@ -79,7 +79,8 @@ def replace_into(tmp: Path, path: Path) -> Path:
 
 
 def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str, *, tolerance_s: int = 300) -> bool:
-    """True when a delivery's Standard Webhooks signature matches ``secret`` and its timestamp is recent."""
+    """True when a delivery's Standard Webhooks signature matches ``secret`` and its timestamp is
+    within ``tolerance_s`` (at most the standard's 300 s)."""
     raw = body.encode() if isinstance(body, str) else body
     return webhooks.verify(secret, raw, headers, tolerance_s=tolerance_s)
 

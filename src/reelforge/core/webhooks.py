@@ -1,19 +1,24 @@
-"""Standard Webhooks signing and verification (https://www.standardwebhooks.com).
+"""Standard Webhooks signing and verification (https://www.standardwebhooks.com), through the
+reference ``standardwebhooks`` library (pure Python, no dependencies, so the SDK can use it too).
 
 Headers: ``webhook-id``, ``webhook-timestamp`` (unix seconds) and ``webhook-signature``
-(``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``). Secrets look like ``whsec_<base64>``;
-the bytes after the prefix are the key when they decode as base64, else the raw text is.
+(``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``). Secrets look like ``whsec_<base64>``.
+The key is decoded here rather than by the library, because secrets generated before reelforge
+used standard base64 were URL-safe base64 (``-``/``_``), which the library would misread, and
+because a secret that is not base64 at all has always meant its raw text.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+# The library's fixed window; ``verify`` can only narrow it.
 TOLERANCE_S = 5 * 60
 
 
@@ -25,9 +30,13 @@ def _key(secret: str) -> bytes:
         return raw.encode()
 
 
+def _webhook(secret: str) -> Webhook:
+    return Webhook(_key(secret))
+
+
 def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(_key(secret), f"{event_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(mac).decode()
+    """The ``webhook-signature`` value (``v1,<base64>``) for one delivery; ``body`` is UTF-8 JSON."""
+    return _webhook(secret).sign(event_id, datetime.fromtimestamp(timestamp, tz=UTC), body.decode())
 
 
 def headers_for(secret: str, event_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -41,13 +50,17 @@ def headers_for(secret: str, event_id: str, body: bytes, timestamp: int | None =
 
 
 def verify(secret: str, body: bytes, headers: Mapping[str, str], tolerance_s: int = TOLERANCE_S) -> bool:
-    """True when one of the signatures matches and the timestamp is recent."""
+    """True when one of the signatures matches and the timestamp is within ``tolerance_s``.
+
+    ``tolerance_s`` may only narrow the standard's five minutes (the library enforces those);
+    a wider window raises ValueError rather than silently verifying less than asked."""
+    if tolerance_s > TOLERANCE_S:
+        raise ValueError(f"tolerance_s may be at most {TOLERANCE_S} s (the Standard Webhooks window)")
     lower = {k.lower(): v for k, v in headers.items()}
     try:
-        event_id, ts = lower["webhook-id"], int(lower["webhook-timestamp"])
-    except (KeyError, ValueError):
+        if abs(time.time() - int(lower["webhook-timestamp"])) > tolerance_s:
+            return False
+        _webhook(secret).verify(body, lower, json_parse=False)
+    except (KeyError, WebhookVerificationError, ValueError):  # ValueError: malformed header or non-UTF-8 body
         return False
-    if abs(time.time() - ts) > tolerance_s:
-        return False
-    expected = sign(secret, event_id, ts, body)
-    return any(hmac.compare_digest(expected, sig) for sig in lower.get("webhook-signature", "").split())
+    return True

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_before_delay, wait_exponential
 
 log = logging.getLogger("reelforge.db")
 
@@ -37,15 +37,18 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_transient(fn: Callable[[], T], *, window_s: float = DEFAULT_WINDOW_S, what: str = "database call") -> T:
-    """Run ``fn``; on a transient database error wait (backing off up to 2 s) and run it again."""
-    deadline = time.monotonic() + window_s
-    delay = 0.1
-    while True:
-        try:
-            return fn()
-        except Exception as exc:
-            if not is_transient(exc) or time.monotonic() + delay > deadline:
-                raise
-            log.warning("%s: database unavailable (%s); retrying in %.1fs", what, exc.__class__.__name__, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+    """Run ``fn``; on a transient database error wait (0.1 s, doubling up to 2 s) and run it again,
+    until ``window_s`` would be exceeded; then, or on any other error, the error is raised."""
+
+    def warn(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("%s: database unavailable (%s); retrying in %.1fs", what, type(exc).__name__, state.upcoming_sleep)
+
+    retrying = Retrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_exponential(multiplier=0.1, max=2.0),
+        stop=stop_before_delay(window_s),
+        before_sleep=warn,
+        reraise=True,
+    )
+    return retrying(fn)

@@ -4,10 +4,10 @@ DBOS recovers a crashed process's workflows only when a process with the *same* 
 starts again. In a cluster a dead worker may never come back under its id, so every engine
 process here heartbeats into ``executor_heartbeats`` and also watches the others: an executor
 silent for longer than ``executor_dead_after_s`` is declared dead, and one live process (the
-holder of a short lease on its row) hands its PENDING workflows back to their queues with
-``DBOS._recover_pending_workflows``. Any live process listening on those queues then resumes
-them from their last checkpoint. The row is deleted once nothing of the dead executor is left
-pending; until then every sweep tries again.
+holder of a short lease on its row) hands its PENDING workflows back to their queues with DBOS's
+own per-executor recovery (``dbos_private.recover_pending_workflows``). Any live process
+listening on those queues then resumes them from their last checkpoint. The row is deleted
+once nothing of the dead executor is left pending; until then every sweep tries again.
 
 Executor ids: ``REELFORGE_EXECUTOR_ID`` when set. Otherwise the embedded single process on
 SQLite (``reelforge serve`` with in-process workers) keeps DBOS's ``local``, so a restart of the
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from reelforge.db.database import Database
 from reelforge.db.models import ExecutorHeartbeat
+from reelforge.pipeline.dbos_private import recover_pending_workflows
 from reelforge.settings import Settings
 
 log = logging.getLogger("reelforge.cluster")
@@ -59,11 +60,9 @@ def recover_executor(executor_id: str) -> int:
     """Hand a dead executor's PENDING workflows back to their queues; returns how many are still
     PENDING under its id afterwards (0 = done).
 
-    ``_recover_pending_workflows`` is DBOS's own per-executor recovery (internal in 3.4; the public
-    ``resume_workflows`` would reset the recovery-attempt count and so defeat the bound on jobs
-    that crash every worker). It re-enqueues each workflow on the queue it came from, guarded on
-    the dead executor id, so a duplicate call is harmless."""
-    handles = DBOS._recover_pending_workflows([executor_id])
+    See ``dbos_private.recover_pending_workflows`` for why this is DBOS's private recovery: it
+    re-enqueues each workflow, guarded on the dead executor id, so a duplicate call is harmless."""
+    handles = recover_pending_workflows([executor_id])
     if handles:
         log.warning("recovered %d workflows of dead executor %s", len(handles), executor_id)
     remaining = DBOS.list_workflows(

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 from dbos import DBOS, SetWorkflowID
-from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from sqlalchemy import select
+from tenacity import Retrying, retry_if_result, wait_exponential
 
 from reelforge.core import requests
 from reelforge.core.webhooks import headers_for
@@ -30,6 +30,7 @@ from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
 from reelforge.jobs.base import JobKind, StageContext, StageDef
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
+from reelforge.pipeline.dbos_private import AbandonedWorkflowError
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.runtime import Runtime, runtime
 from reelforge.sessions.transforms import content_hash
@@ -194,7 +195,7 @@ def request_workflow(request_id: str) -> None:
         finish(request_id, outputs)
     except StageFailed as exc:
         fail(request_id, str(exc))
-    except DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded:
+    except AbandonedWorkflowError:
         # DBOS gave up on a stage that killed its workers; the Janitor may notice the same dead
         # stage first: whichever does, the request ends with this message (fail() is idempotent).
         fail(request_id, ABANDONED_MESSAGE)
@@ -238,22 +239,34 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     return status is not None and 200 <= status < 300
 
 
+def _redelivery(settings: Settings) -> Retrying:
+    """Attempts until one is delivered: waits double from ``webhook_initial_backoff_s`` up to
+    ``webhook_max_backoff_s`` while their sum stays within ``webhook_retry_window_s``.
+
+    The waits are ``DBOS.sleep`` (durable: a restarted worker resumes the schedule) and the window
+    counts scheduled waits, not the wall clock, so a recovered workflow replays the same attempts."""
+    window_s = settings.webhook_retry_window_s
+    return Retrying(
+        sleep=DBOS.sleep,
+        wait=wait_exponential(multiplier=settings.webhook_initial_backoff_s, max=settings.webhook_max_backoff_s),
+        stop=lambda state: state.idle_for + state.upcoming_sleep > window_s,
+        retry=retry_if_result(lambda delivered: not delivered),
+        retry_error_callback=lambda _state: False,
+    )
+
+
 @DBOS.workflow()
 def webhook_workflow(request_id: str, event_id: str) -> bool:
     url, _status, body = webhook_body(request_id)
     if not url:
         return False
-    settings = runtime().settings
-    delay, waited, attempt = settings.webhook_initial_backoff_s, 0.0, 0
-    while True:
-        attempt += 1
-        if deliver_once(request_id, event_id, url, body, attempt):
-            return True
-        if waited + delay > settings.webhook_retry_window_s:
-            return False
-        DBOS.sleep(delay)
-        waited += delay
-        delay = min(delay * 2, settings.webhook_max_backoff_s)
+    delivered = False
+    for attempt in _redelivery(runtime().settings):
+        with attempt:
+            delivered = deliver_once(request_id, event_id, url, body, attempt.retry_state.attempt_number)
+        if attempt.retry_state.outcome and not attempt.retry_state.outcome.failed:
+            attempt.retry_state.set_result(delivered)
+    return delivered
 
 
 # --- the interface the rest of reelforge uses ------------------------------------------------

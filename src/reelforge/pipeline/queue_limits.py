@@ -4,32 +4,23 @@ DBOS 3.4 keeps each queue's ``worker_concurrency`` in one row of its system data
 worker thread re-reads that row before each dequeue: a value set by one process applies to all,
 and the last process to register a queue wins. A cluster needs the opposite — a GPU box runs one
 render at a time, a 32-core box eight — so this process overlays its own limits on the queue
-configuration DBOS reads back. The overlay is applied before ``DBOS.launch`` so no dequeue ever
-sees the shared value; queues this process does not name keep the stored configuration.
+configuration DBOS reads back (through the private API wrapped in pipeline/dbos_private.py). The
+overlay is applied before ``DBOS.launch`` so no dequeue ever sees the shared value; queues this
+process does not name keep the stored configuration.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from dbos._sys_db import SystemDatabase
+from reelforge.pipeline.dbos_private import override_worker_concurrency
 
 _local_limits: dict[str, int] = {}
-_original_get_queue = SystemDatabase.get_queue
-
-
-def _get_queue_with_local_limits(self: SystemDatabase, name: str, **kwargs: Any) -> Any:
-    queue = _original_get_queue(self, name, **kwargs)
-    if queue is not None and name in _local_limits:
-        queue._worker_concurrency = _local_limits[name]
-    return queue
 
 
 def use_local_worker_concurrency(limits: dict[str, int]) -> None:
     """Make ``limits`` (queue name → workflows at once in this process) this process's limits."""
     _local_limits.clear()
     _local_limits.update(limits)
-    SystemDatabase.get_queue = _get_queue_with_local_limits  # type: ignore[method-assign]
+    override_worker_concurrency(local_worker_concurrency)
 
 
 def local_worker_concurrency(name: str) -> int | None:

@@ -1,21 +1,51 @@
-"""A small typed client for OpenAI-compatible HTTP endpoints.
+"""OpenAI-compatible model endpoints through the official ``openai`` SDK.
 
-Only the three protocols the pipeline needs are covered: chat completions (script and CTA
-texts), image generations, and audio speech. Any transport or protocol failure surfaces as
-:class:`ProviderError` so callers can handle "the model provider failed" in one place.
+Only the three protocols the pipeline needs are used: chat completions (script, CTA texts and
+vision titles), image generations, and audio speech. The SDK brings retries with backoff
+(5xx, 429, timeouts, connection errors; it honours ``retry-after``), a pooled HTTP client and
+typed responses; this module adds what reelforge needs on top: any failure surfaces as
+:class:`ProviderError`, so callers handle "the model provider failed" in one place, and JSON
+replies are parsed leniently because many compatible servers wrap them in Markdown fences.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import functools
 import json
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal, cast
 
 import httpx
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+# The SDK's default: a call is tried at most 1 + MAX_RETRIES times before ProviderError.
+MAX_RETRIES = 2
+
+SpeechFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+
+# Sent per request to drop the SDK's Authorization header: keyless local servers (Ollama,
+# LocalAI, vLLM without --api-key) need no key, and a placeholder key must never leave the host.
+_NO_AUTH: dict[str, Any] = {"Authorization": openai.Omit()}
+_PLACEHOLDER_KEY = "unused"
 
 
 class ProviderError(RuntimeError):
     """A model provider could not produce a usable result."""
+
+
+@functools.lru_cache(maxsize=16)
+def _sdk_client(base_url: str, api_key: str | None, timeout: float, max_retries: int) -> openai.OpenAI:
+    """One SDK client (and so one connection pool) per endpoint configuration, shared by every
+    provider of the process: providers are built per request and would otherwise reconnect."""
+    # An explicit key, never the SDK's OPENAI_API_KEY fallback: a deployment configures its
+    # endpoint in reelforge's settings, and an unrelated variable must not be sent to it.
+    return openai.OpenAI(
+        base_url=base_url, api_key=api_key or _PLACEHOLDER_KEY, timeout=timeout, max_retries=max_retries
+    )
 
 
 class OpenAICompatClient:
@@ -24,46 +54,14 @@ class OpenAICompatClient:
     ``base_url`` may be given with or without the trailing ``/v1``.
     """
 
-    def __init__(self, base_url: str, api_key: str | None, timeout: float = 60.0) -> None:
-        root = base_url.rstrip("/")
-        if root.endswith("/v1"):
-            root = root[: -len("/v1")]
+    def __init__(
+        self, base_url: str, api_key: str | None, timeout: float = 60.0, max_retries: int = MAX_RETRIES
+    ) -> None:
+        root = base_url.rstrip("/").removesuffix("/v1")
         self.base_url = root
         self.timeout = timeout
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._headers = headers
-
-    # -- transport -------------------------------------------------------------------------
-
-    def _post(self, path: str, payload: dict[str, Any]) -> httpx.Response:
-        url = f"{self.base_url}/v1/{path}"
-        try:
-            response = httpx.post(url, json=payload, headers=self._headers, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"request to {url} failed: {exc}") from exc
-        if response.status_code >= 400:
-            detail = response.text[:500]
-            raise ProviderError(f"{url} answered HTTP {response.status_code}: {detail}")
-        return response
-
-    def _post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        response = self._post(path, payload)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ProviderError(f"/v1/{path} returned a non-JSON body: {response.text[:200]}") from exc
-        if not isinstance(body, dict):
-            raise ProviderError(f"/v1/{path} returned JSON that is not an object")
-        return body
-
-    def _get_bytes(self, url: str) -> bytes:
-        try:
-            response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"download of {url} failed: {exc}") from exc
-        if response.status_code >= 400:
-            raise ProviderError(f"download of {url} answered HTTP {response.status_code}")
-        return response.content
+        self._sdk = _sdk_client(f"{root}/v1", api_key or None, timeout, max_retries)
+        self._extra_headers = {} if api_key else _NO_AUTH
 
     # -- protocols -------------------------------------------------------------------------
 
@@ -75,14 +73,17 @@ class OpenAICompatClient:
         temperature: float = 0.7,
     ) -> str:
         """Return the assistant message content of one chat completion."""
-        payload: dict[str, Any] = {"model": model, "messages": messages, "temperature": temperature}
-        if response_format_json:
-            payload["response_format"] = {"type": "json_object"}
-        body = self._post_json("chat/completions", payload)
-        try:
-            content = body["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ProviderError(f"chat completion without choices[0].message.content: {body!r:.300}") from exc
+        # Plain dicts keep the callers free of the SDK's TypedDicts; the wire shape is the same.
+        params = cast(Iterable[ChatCompletionMessageParam], messages)
+        with _provider_errors():
+            completion = self._sdk.chat.completions.create(
+                model=model,
+                messages=params,
+                temperature=temperature,
+                response_format={"type": "json_object"} if response_format_json else openai.omit,
+                extra_headers=self._extra_headers,
+            )
+        content = completion.choices[0].message.content if completion.choices else None
         if not isinstance(content, str) or not content.strip():
             raise ProviderError("chat completion returned empty content")
         return content
@@ -102,30 +103,56 @@ class OpenAICompatClient:
 
     def generate_image(self, prompt: str, model: str, size: str) -> bytes:
         """Generate one image; returns the encoded image bytes (PNG/JPEG/WebP)."""
-        payload = {"model": model, "prompt": prompt, "size": size, "n": 1}
-        body = self._post_json("images/generations", payload)
-        try:
-            item = body["data"][0]
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ProviderError("image generation response has no data[0]") from exc
-        if not isinstance(item, dict):
-            raise ProviderError("image generation data[0] is not an object")
-        if item.get("b64_json"):
+        with _provider_errors():
+            response = self._sdk.images.generate(
+                model=model, prompt=prompt, size=size, n=1, extra_headers=self._extra_headers
+            )
+        item = response.data[0] if response.data else None
+        if item is None:
+            raise ProviderError("image generation response has no data[0]")
+        if item.b64_json:
             try:
-                return base64.b64decode(item["b64_json"], validate=True)
-            except ValueError as exc:
+                return base64.b64decode(item.b64_json, validate=True)
+            except (binascii.Error, ValueError) as exc:
                 raise ProviderError("image generation b64_json is not valid base64") from exc
-        if item.get("url"):
-            return self._get_bytes(str(item["url"]))
+        if item.url:
+            return self._download(item.url)
         raise ProviderError("image generation data[0] has neither b64_json nor url")
 
-    def speech(self, text: str, model: str, voice: str, fmt: str = "wav") -> bytes:
+    def speech(self, text: str, model: str, voice: str, fmt: SpeechFormat = "wav") -> bytes:
         """Synthesize ``text``; returns the audio file bytes in ``fmt``."""
-        payload = {"model": model, "input": text, "voice": voice, "response_format": fmt}
-        audio = self._post("audio/speech", payload).content
+        with _provider_errors():
+            response = self._sdk.audio.speech.create(
+                model=model, input=text, voice=voice, response_format=fmt, extra_headers=self._extra_headers
+            )
+        audio = response.content
         if not audio:
             raise ProviderError("speech endpoint returned an empty body")
         return audio
+
+    def _download(self, url: str) -> bytes:
+        # Not through the SDK: image URLs point at a storage host, which must not get the API key.
+        try:
+            response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"download of {url} failed: {exc}") from exc
+        if response.status_code >= 400:
+            raise ProviderError(f"download of {url} answered HTTP {response.status_code}")
+        return response.content
+
+
+@contextlib.contextmanager
+def _provider_errors() -> Iterator[None]:
+    """Turn the SDK's exceptions (raised after its retries) into :class:`ProviderError`."""
+    try:
+        yield
+    except openai.APIStatusError as exc:
+        detail = exc.response.text[:500]
+        raise ProviderError(f"{exc.request.url} answered HTTP {exc.status_code}: {detail}") from exc
+    except openai.APIConnectionError as exc:  # includes APITimeoutError
+        raise ProviderError(f"request to {exc.request.url} failed: {exc}") from exc
+    except openai.OpenAIError as exc:  # e.g. a 200 whose body is not the expected JSON
+        raise ProviderError(f"OpenAI-compatible endpoint failed: {exc}") from exc
 
 
 def _parse_json_object(content: str) -> dict[str, Any] | None:

@@ -1,44 +1,42 @@
-"""Inspecting rendered media with the pinned ffmpeg (no ffprobe ships with imageio-ffmpeg)."""
+"""Inspecting media: streams and durations through PyAV (FFmpeg's libraries, read as data rather
+than parsed from the CLI's log), loudness through the pinned ffmpeg's ebur128 filter."""
 
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
+from av.audio.stream import AudioStream
+from av.container import InputContainer
+from av.stream import Stream
+from av.video.stream import VideoStream
+
 from reelforge.render.ffmpeg import RenderError, run_ffmpeg
 
-_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
-_STREAM = re.compile(r"^\s*Stream #\d+:(\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (Video|Audio|Subtitle|Data): (\w+)(.*)$",
-                     re.MULTILINE)
-_SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
-_FPS = re.compile(r"(\d+(?:\.\d+)?) fps")
-_SAMPLE_RATE = re.compile(r"(\d+) Hz")
-_PIX_FMT = re.compile(r"^\s*(\w+)")
-_FRAME_COUNT = re.compile(r"frame=\s*(\d+)")
-_TIME = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
 
-
-def _seconds(h: str, m: str, s: str) -> float:
-    return int(h) * 3600 + int(m) * 60 + float(s)
-
-
-def _stream_info(kind: str, codec: str, rest: str) -> dict[str, Any]:
-    info: dict[str, Any] = {"type": kind.lower(), "codec": codec}
-    if kind == "Video":
-        # rest looks like " (High), yuv420p(tv, bt709, progressive), 1792x1024 [SAR 1:1 ...], 30 fps, ..."
-        fields = [f.strip() for f in re.split(r",(?![^(]*\))", rest)]
-        pix = next((f for f in fields[1:] if _PIX_FMT.match(f) and not _SIZE.search(f)), "")
-        info["pix_fmt"] = pix.split("(")[0].strip() if pix else None
-        size = _SIZE.search(rest)
-        if size:
-            info["width"], info["height"] = int(size.group(1)), int(size.group(2))
-        fps = _FPS.search(rest)
-        info["fps"] = float(fps.group(1)) if fps else None
-    elif kind == "Audio":
-        rate = _SAMPLE_RATE.search(rest)
-        info["sample_rate"] = int(rate.group(1)) if rate else None
+def _stream_info(stream: Stream) -> dict[str, Any]:
+    codec = stream.codec_context
+    # canonical_name is the codec's own name (``h264``, ``aac``), not the decoder's (``libdav1d``).
+    info: dict[str, Any] = {"type": stream.type, "codec": codec.codec.canonical_name if codec else None}
+    if isinstance(stream, VideoStream):
+        video = stream.codec_context
+        info["pix_fmt"] = video.format.name if video.format else None
+        info["width"], info["height"] = video.width, video.height
+        rate: Fraction | None = stream.average_rate or stream.guessed_rate
+        info["fps"] = float(rate) if rate else None
+    elif isinstance(stream, AudioStream):
+        info["sample_rate"] = stream.codec_context.sample_rate or None
     return info
+
+
+def _count_frames(container: InputContainer) -> int:
+    """Frames of the first video stream, by decoding it (exact, where headers can be wrong)."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return sum(1 for _ in container.decode(stream))
 
 
 def probe_media(path: Path | str, *, count_frames: bool = False) -> dict[str, Any]:
@@ -46,16 +44,20 @@ def probe_media(path: Path | str, *, count_frames: bool = False) -> dict[str, An
 
     Returns ``{"duration": float|None, "streams": [{"type", "codec", ...}], "video_codec", "audio_codec",
     "width", "height", "fps", "pix_fmt"}``; with ``count_frames`` also ``frames`` and
-    ``video_duration`` from decoding the video stream (exact, slower).
+    ``video_duration`` from decoding the video stream (exact, slower). Raises :class:`RenderError`
+    when the file cannot be read as media.
     """
-    run = run_ffmpeg(["-i", str(path), "-map", "0", "-c", "copy", "-f", "null", "-"], what="probe")
-    text = run.stderr.split("Stream mapping:")[0]  # only the input description, not our null output
-    duration_match = _DURATION.search(text)
-    streams = [_stream_info(kind, codec, rest) for _, kind, codec, rest in _STREAM.findall(text)]
+    try:
+        with av.open(str(path)) as container:
+            streams = [_stream_info(s) for s in container.streams]
+            duration = container.duration / av.time_base if container.duration is not None else None
+            frames = _count_frames(container) if count_frames and container.streams.video else None
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderError(f"probe of {path} failed: {exc}") from exc
     video = next((s for s in streams if s["type"] == "video"), {})
     audio = next((s for s in streams if s["type"] == "audio"), {})
     result: dict[str, Any] = {
-        "duration": _seconds(*duration_match.groups()) if duration_match else None,
+        "duration": duration,
         "streams": streams,
         "video_codec": video.get("codec"),
         "audio_codec": audio.get("codec"),
@@ -64,12 +66,10 @@ def probe_media(path: Path | str, *, count_frames: bool = False) -> dict[str, An
         "fps": video.get("fps"),
         "pix_fmt": video.get("pix_fmt"),
     }
-    if count_frames and video:
-        decoded = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-f", "null", "-"], what="frame count")
-        frames = _FRAME_COUNT.findall(decoded.stderr)
-        result["frames"] = int(frames[-1]) if frames else 0
+    if frames is not None:
+        result["frames"] = frames
         fps = video.get("fps") or 0
-        result["video_duration"] = result["frames"] / fps if fps else None
+        result["video_duration"] = frames / fps if fps else None
     return result
 
 

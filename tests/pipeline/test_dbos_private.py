@@ -1,0 +1,94 @@
+"""One real test per private DBOS API wrapped in reelforge.pipeline.dbos_private.
+
+A DBOS upgrade that renames or changes one of them fails here, by name. DBOS runs in this test
+process on SQLite in a temp dir; a second process (dbos_app.py run as a script) plays a worker
+that crashes with workflows PENDING.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dbos_app
+import pytest
+from dbos import DBOS
+
+from reelforge.pipeline import dbos_private
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "reelforge"
+
+
+@pytest.fixture(scope="module")
+def crashed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A system database holding the PENDING workflows of the crashed executor ``dead``, and
+    DBOS launched in this process as executor ``live`` on it; yields the marker directory."""
+    root = tmp_path_factory.mktemp("dbos-private")
+    db_path, markers = root / "dbos.sqlite", root / "markers"
+    markers.mkdir()
+    run = subprocess.run(
+        [sys.executable, str(Path(dbos_app.__file__)), str(db_path), str(markers)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 137, run.stderr[-2000:]
+    with pytest.MonkeyPatch.context() as patches:
+        # The override patches DBOS process-wide: put back what was there when this module ends.
+        patches.setattr(dbos_private.SystemDatabase, "get_queue", dbos_private.SystemDatabase.get_queue)
+        # Only the queue limit test's queue is overridden; installed before launch, as the engine does.
+        dbos_private.override_worker_concurrency(lambda name: 1 if name == "limited" else None)
+        DBOS(config=dbos_app.config(db_path, "live"))
+        DBOS.launch()
+        yield markers
+        DBOS.destroy(destroy_registry=False)
+
+
+def test_recover_pending_workflows_resumes_a_dead_executors_work_from_its_checkpoint(crashed: Path) -> None:
+    handles = dbos_private.recover_pending_workflows([dbos_app.DEAD_EXECUTOR])
+    resumable = next(h for h in handles if h.get_status().name == "resumable")
+    assert resumable.get_result(polling_interval_sec=0.1) == "resumable-1 then resumable-2"
+    # The first step was read back from the checkpoint, not run again.
+    assert dbos_app.executions(crashed, "resumable-1") == 1
+    assert dbos_app.executions(crashed, "resumable-2") == 1
+    # A repeated call finds nothing left to recover of the resumed workflow.
+    again = dbos_private.recover_pending_workflows([dbos_app.DEAD_EXECUTOR])
+    assert resumable.workflow_id not in {h.workflow_id for h in again}
+
+
+def test_abandoned_workflow_error_is_what_awaiting_a_dead_lettered_workflow_raises(crashed: Path) -> None:
+    # fragile allows no recovery: recovering it dead-letters it instead of running it again.
+    dbos_private.recover_pending_workflows([dbos_app.DEAD_EXECUTOR])
+    fragile = next(
+        wf for wf in DBOS.list_workflows(name="fragile", load_input=False, load_output=False)
+    )
+    handle = DBOS.retrieve_workflow(fragile.workflow_id)
+    with pytest.raises(dbos_private.AbandonedWorkflowError):
+        handle.get_result(polling_interval_sec=0.1)
+    assert handle.get_status().status == "MAX_RECOVERY_ATTEMPTS_EXCEEDED"
+    assert dbos_app.executions(crashed, "fragile-1") == 1
+
+
+def test_override_worker_concurrency_limits_only_the_named_queue(crashed: Path) -> None:
+    for name in ("limited", "shared"):
+        DBOS.register_queue(name, worker_concurrency=3, polling_interval_sec=0.05, on_conflict="always_update")
+    for name, expected in (("limited", 1), ("shared", 3)):
+        queue = DBOS.retrieve_queue(name)
+        assert queue is not None
+        handles = [queue.enqueue(dbos_app.occupy, 0.4) for _ in range(3)]
+        for handle in handles:
+            handle.get_result(polling_interval_sec=0.05)
+        assert dbos_app.take_max_in_flight() == expected, name
+
+
+def test_no_private_dbos_api_outside_the_adapter() -> None:
+    private = re.compile(r"\bdbos\._|\bDBOS\._")
+    offenders = [
+        f"{path.relative_to(SRC)}:{number}"
+        for path in SRC.rglob("*.py")
+        if path.name != "dbos_private.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if private.search(line)
+    ]
+    assert offenders == []
