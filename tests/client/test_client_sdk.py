@@ -14,6 +14,7 @@ from client_support import Api
 from PIL import Image
 
 from conftest import png_bytes
+from reelforge import standard_webhooks
 from reelforge.client import (
     Client,
     JobFailedError,
@@ -26,7 +27,6 @@ from reelforge.client import (
     to_data_url,
     verify_webhook,
 )
-from reelforge.core import webhooks
 from support import FixtureHTTP, ReelforgeServer, free_port, wait_for
 
 WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # what support.ReelforgeServer configures
@@ -208,7 +208,7 @@ def test_delivered_webhook_verifies(server: ReelforgeServer, fixture_http: Fixtu
     assert not verify_webhook(body + b" ", headers, WEBHOOK_SECRET)
     with pytest.raises(WebhookVerificationError):
         parse_webhook(body, {**headers, "webhook-id": "msg_other"}, WEBHOOK_SECRET)
-    stale = webhooks.headers_for(WEBHOOK_SECRET, "msg_1", body, timestamp=1_000_000)
+    stale = standard_webhooks.headers_for(WEBHOOK_SECRET, "msg_1", body, timestamp=1_000_000)
     assert not verify_webhook(body, stale, WEBHOOK_SECRET)
 
 

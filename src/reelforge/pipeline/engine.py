@@ -25,7 +25,6 @@ from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from sqlalchemy import select
 
 from reelforge.core import requests
-from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
@@ -33,6 +32,7 @@ from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.registry import STAGES, StageContext, load_stage_modules
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
+from reelforge.standard_webhooks import headers_for
 
 log = logging.getLogger("reelforge.engine")
 

@@ -3,6 +3,9 @@
 Headers: ``webhook-id``, ``webhook-timestamp`` (unix seconds) and ``webhook-signature``
 (``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``). Secrets look like ``whsec_<base64>``;
 the bytes after the prefix are the key when they decode as base64, else the raw text is.
+
+Standard library only: the server signs with it and the client SDK verifies with it, and the SDK
+installs without the server's dependencies.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each command talks to a running server (``--base-url`` / ``--api-key`` or ``REEL
 ``REELFORGE_API_KEY``), or with ``--local`` to an embedded server started for that one command.
 Local files are sent as data: URLs. Long jobs show a live display of the pipeline's stages on
 stderr; ``--json`` prints one machine-readable JSON document on stdout. API errors print the
-server's message and exit 1.
+server's message and exit 1. Only ``--local`` needs ``reelforge[server]``; everything else runs on
+the client install.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rich.text import Text
 
 from reelforge.client import APIResult, Client, JobFailedError, ReelforgeError, RequestStatus, to_data_url
 from reelforge.client.models import ApiModel
+from reelforge.extras import ServerNotInstalledError
 
 video_app = typer.Typer(help="Generate videos (client commands).", no_args_is_help=True)
 image_app = typer.Typer(help="Image operations (client commands).", no_args_is_help=True)
@@ -126,6 +128,9 @@ def client_command(func: Callable[..., None]) -> Callable[..., None]:
             where = f" (field: {exc.field})" if exc.field else ""
             status = f" {exc.status}" if exc.status else ""
             err_console.print(f"[bold red]Error{status}:[/] {exc.message}{where}", highlight=False)
+            raise typer.Exit(1) from exc
+        except ServerNotInstalledError as exc:  # --local without the server extra
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
             raise typer.Exit(1) from exc
         except ValueError as exc:  # an argument the SDK refused before sending anything
             err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
