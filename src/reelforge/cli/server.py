@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from reelforge.cli._output import exit_with_error, out_console
 from reelforge.extras import ServerNotInstalledError, server_imports
 
 if TYPE_CHECKING:
@@ -27,8 +27,6 @@ accounts_app = typer.Typer(help="Accounts (server).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys (server).", no_args_is_help=True)
 credits_app = typer.Typer(help="Credits (server).", no_args_is_help=True)
 
-console = Console()
-err_console = Console(stderr=True)
 
 
 def server_command(func: Callable[..., None]) -> Callable[..., None]:
@@ -40,8 +38,7 @@ def server_command(func: Callable[..., None]) -> Callable[..., None]:
             with server_imports(f"reelforge {func.__name__.split('_')[0]}"):
                 func(*args, **kwargs)
         except ServerNotInstalledError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
+            raise exit_with_error(str(exc)) from exc
 
     return command
 
@@ -78,7 +75,7 @@ def serve(
 ) -> None:
     """Run the HTTP API (with in-process workers unless --no-workers)."""
     settings = _settings(host, port)
-    console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
+    out_console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
     _serve(settings, host, port, workers)
 
 
@@ -115,7 +112,7 @@ def worker(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     shown = {q: rt.settings.queue_concurrency.get(q) for q in names}
-    console.print(f"reelforge worker {rt.settings.executor_id} on queues {shown}")
+    out_console.print(f"reelforge worker {rt.settings.executor_id} on queues {shown}")
     stop.wait()
     janitor.stopped.set()
     engine.stop()
@@ -148,7 +145,7 @@ def quickstart(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     account = accounts.create_account(rt.db, "quickstart", settings.starting_credits)
     key = accounts.create_api_key(rt.db, account.id)
     base = settings.public_base_url
-    console.print(
+    out_console.print(
         f"""
 [bold green]reelforge is starting[/]
   base URL : {base}
