@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 from reelforge.render.audio import mastering_filter, render_mix
-from reelforge.render.demo import MOTIONS, DemoAd, build_demo_ad
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.fonts import resolve_font
 from reelforge.render.plan import build_plan
@@ -33,6 +32,11 @@ from reelforge.render.probe import probe_media
 from reelforge.render.timeline import FRAME_TAGS, build_render_command, encoder_args, render_timeline
 from reelforge.sessions.document import Canvas
 from reelforge.stages.video_clips import motions_for
+
+# The standard ad is the render tests' fixture (tests/render/demo_ad.py), so the benchmark renders
+# exactly what the tests check.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "render"))
+from demo_ad import MOTIONS, DemoAd, build_demo_ad  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 1792, 1024, 30
 OUTRO_S = 3.0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything reelforge needs, idempotently: Debian packages (scripts/apt-packages.txt)
-# and a virtualenv in .venv with the package and its dev tools. Safe to run repeatedly.
+# and a virtualenv in .venv with the package, its server and its dev tools. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ stamp=.venv/.reelforge-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e '.[server,dev]'
   touch "$stamp"
 fi
 

@@ -1,15 +1,39 @@
-"""Helpers for the SDK tests: one way to call either client, and a proxy that loses responses."""
+"""Helpers for the SDK and CLI tests: one way to call either client, a proxy that loses responses,
+the environment a client process gets, and sample photos."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from reelforge.client import AsyncClient, Client
+from support import ReelforgeServer
+
+
+def cli_env(server: ReelforgeServer | None = None, key: str | None = None) -> dict[str, str]:
+    """This process's environment without its ``REELFORGE_*`` settings, pointed at ``server``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
+    if server is not None:
+        env["REELFORGE_BASE_URL"] = server.base_url
+    if key is not None:
+        env["REELFORGE_API_KEY"] = key
+    return env
+
+
+def write_photo(path: Path, colour: str) -> Path:
+    """A 640x480 JPEG: a flat colour with a white block in the middle."""
+    img = Image.new("RGB", (640, 480), colour)
+    img.paste(Image.new("RGB", (320, 240), "white"), (160, 120))
+    img.save(path, format="JPEG", quality=90)
+    return path
 
 
 class Api:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import imageio_ffmpeg
+from client_support import cli_env, write_photo
 from PIL import Image
 
 from conftest import png_bytes
@@ -21,15 +22,6 @@ from imaging.receipt_fixtures import english_sample, english_second, render_rece
 from support import ReelforgeServer
 
 CLI = [sys.executable, "-m", "reelforge.cli"]
-
-
-def cli_env(server: ReelforgeServer | None = None, key: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
-    if server is not None:
-        env["REELFORGE_BASE_URL"] = server.base_url
-    if key is not None:
-        env["REELFORGE_API_KEY"] = key
-    return env
 
 
 def run_in_pty(args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tuple[int, str]:
@@ -66,13 +58,6 @@ def run_in_pty(args: list[str], env: dict[str, str], cwd: Path, timeout: float) 
             proc.kill()
         os.close(primary)
     return rc, b"".join(chunks).decode(errors="replace")
-
-
-def write_photo(path: Path, colour: str) -> Path:
-    img = Image.new("RGB", (640, 480), colour)
-    img.paste(Image.new("RGB", (320, 240), "white"), (160, 120))
-    img.save(path, format="JPEG", quality=90)
-    return path
 
 
 def test_video_from_two_local_images_with_live_progress(server: ReelforgeServer, tmp_path: Path) -> None:

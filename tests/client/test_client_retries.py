@@ -1,6 +1,6 @@
 """Retries: a POST whose response is lost is retried with the same Idempotency-Key and charged
-once (a real server behind a proxy that drops the first answer); 429 honours Retry-After; 5xx
-backs off and gives up; other errors are not retried."""
+once (a real server behind a proxy that drops the first answer); 429 and 409 honour Retry-After; 5xx
+backs off and gives up; other errors are not retried; each failure raises the type for its status."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ import pytest
 from client_support import Api, DroppingProxy
 
 from conftest import png_bytes
-from reelforge.client import Client, ReelforgeError, to_data_url
+from reelforge.client import (
+    APITimeoutError,
+    Client,
+    ConflictError,
+    InternalServerError,
+    RateLimitError,
+    ReelforgeError,
+    to_data_url,
+)
 from support import FixtureHTTP, ReelforgeServer
 
 
@@ -73,6 +81,36 @@ def test_429_waits_for_retry_after(fixture_http: FixtureHTTP, mode: str) -> None
     assert route.attempts[1][0] - route.attempts[0][0] >= 0.95
 
 
+def test_409_with_retry_after_is_retried_and_an_exhausted_429_is_a_rate_limit_error(
+    fixture_http: FixtureHTTP, mode: str
+) -> None:
+    busy = Scripted(
+        fixture_http, "/t409ra/v1/image/enhance", [(409, {**ERR, "retry-after": "1"}, b'{"message": "busy"}'), OK_JSON]
+    )
+    result = Api(mode, "k", fixture_http.base_url + "/t409ra/v1")("enhance_image", image_url="x")
+    assert result.data.request_id == "r1" and len(busy.attempts) == 2
+    assert busy.attempts[1][0] - busy.attempts[0][0] >= 0.95
+    assert busy.attempts[0][1]["Idempotency-Key"] == busy.attempts[1][1]["Idempotency-Key"]
+
+    limited = Scripted(
+        fixture_http, "/t429x/v1/credits", [(429, {**ERR, "retry-after": "0"}, b'{"message": "slow down"}')]
+    )
+    with pytest.raises(RateLimitError) as caught:
+        Api(mode, "k", fixture_http.base_url + "/t429x/v1", max_retries=1)("get_credits_balance")
+    assert caught.value.status == 429 and caught.value.headers["retry-after"] == "0" and len(limited.attempts) == 2
+
+
+def test_timeout_is_an_api_timeout_error(fixture_http: FixtureHTTP, mode: str) -> None:
+    def slow(_handler: BaseHTTPRequestHandler, _body: bytes) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(0.5)
+        return OK_JSON
+
+    fixture_http.routes["/tslow/v1/credits"] = slow
+    with pytest.raises(APITimeoutError) as caught:
+        Api(mode, "k", fixture_http.base_url + "/tslow/v1", timeout=0.1, max_retries=0)("get_credits_balance")
+    assert caught.value.status is None and isinstance(caught.value, ReelforgeError)
+
+
 def test_5xx_post_retries_keep_the_idempotency_key(fixture_http: FixtureHTTP, mode: str) -> None:
     route = Scripted(fixture_http, "/t503/v1/image/enhance", [(503, ERR, b"{}"), (502, ERR, b"{}"), OK_JSON])
     result = Api(mode, "k", fixture_http.base_url + "/t503/v1", max_retries=2)("enhance_image", image_url="x")
@@ -94,12 +132,12 @@ def test_in_flight_idempotent_replay_is_waited_for(fixture_http: FixtureHTTP) ->
 
 def test_retries_give_up_and_other_errors_are_not_retried(fixture_http: FixtureHTTP, mode: str) -> None:
     failing = Scripted(fixture_http, "/t500/v1/credits", [(500, ERR, b'{"message": "boom"}')])
-    with pytest.raises(ReelforgeError) as caught:
+    with pytest.raises(InternalServerError) as caught:
         Api(mode, "k", fixture_http.base_url + "/t500/v1", max_retries=1)("get_credits_balance")
     assert caught.value.status == 500 and caught.value.message == "boom" and len(failing.attempts) == 2
 
     conflict = Scripted(fixture_http, "/t409b/v1/image/enhance", [(409, ERR, b'{"message": "different body"}')])
-    with pytest.raises(ReelforgeError) as caught:
+    with pytest.raises(ConflictError) as caught:
         Api(mode, "k", fixture_http.base_url + "/t409b/v1")("enhance_image", image_url="x")
     assert caught.value.status == 409 and len(conflict.attempts) == 1
 

@@ -14,9 +14,15 @@ from client_support import Api
 from PIL import Image
 
 from conftest import png_bytes
+from reelforge import standard_webhooks
 from reelforge.client import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
     Client,
+    InsufficientCreditsError,
     JobFailedError,
+    NotFoundError,
     ReelforgeConnectionError,
     ReelforgeError,
     SamsarRequestError,
@@ -26,7 +32,6 @@ from reelforge.client import (
     to_data_url,
     verify_webhook,
 )
-from reelforge.core import webhooks
 from support import FixtureHTTP, ReelforgeServer, free_port, wait_for
 
 WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # what support.ReelforgeServer configures
@@ -137,37 +142,38 @@ ERROR_CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], int, str | None]] 
 @pytest.mark.parametrize(
     ("method", "args", "kwargs", "status", "field"), ERROR_CASES, ids=[f"{c[0]}-{c[3]}" for c in ERROR_CASES]
 )
-def test_error_paths_raise_one_error_type(
+def test_error_paths_raise_the_type_for_their_status(
     api: Api, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], status: int, field: str | None
 ) -> None:
     with pytest.raises(SamsarRequestError) as caught:
         api(method, *args, **kwargs)
     error = caught.value
     assert isinstance(error, ReelforgeError) and error.status == status, repr(error)
+    assert type(error) is {400: BadRequestError, 404: NotFoundError}[status], repr(error)
     assert error.message and error.message in str(error) and isinstance(error.body, dict)
     if field:
         assert error.field == field
 
 
 def test_auth_and_credit_errors(server: ReelforgeServer, mode: str) -> None:
-    for key, status in (("rf_live_not_a_key", 401), (None, 400)):
-        with pytest.raises(ReelforgeError) as caught:
+    for key, error_type in (("rf_live_not_a_key", AuthenticationError), (None, BadRequestError)):
+        with pytest.raises(error_type):
             Api(mode, key, server.base_url)("get_credits_balance")
-        assert caught.value.status == status
-    with pytest.raises(ReelforgeError) as caught:
+    with pytest.raises(AuthenticationError) as auth:
         Api(mode, "rf_live_not_a_key", server.base_url)("get_supported_text_to_video_models")
-    assert caught.value.status == 401
+    assert auth.value.status == 401
     broke = Api(mode, server.new_key(credits=10), server.base_url)
-    with pytest.raises(ReelforgeError) as caught:
+    with pytest.raises(InsufficientCreditsError) as short:
         broke("enhance_image", image_url=PHOTO)
-    assert caught.value.status == 402 and caught.value.code == "insufficient_credits"
+    assert short.value.status == 402 and short.value.code == "insufficient_credits"
 
 
-def test_connection_refused_is_the_same_error_type(mode: str) -> None:
+def test_connection_refused_is_a_connection_error(mode: str) -> None:
     api = Api(mode, "key", f"http://127.0.0.1:{free_port()}", max_retries=1)
-    with pytest.raises(ReelforgeConnectionError) as caught:
+    with pytest.raises(APIConnectionError) as caught:
         api("video.supported_fonts")
     assert caught.value.status is None and isinstance(caught.value, ReelforgeError)
+    assert ReelforgeConnectionError is APIConnectionError  # the earlier name still catches it
 
 
 def test_wait_gives_up_after_its_timeout(server: ReelforgeServer, api: Api) -> None:
@@ -208,7 +214,7 @@ def test_delivered_webhook_verifies(server: ReelforgeServer, fixture_http: Fixtu
     assert not verify_webhook(body + b" ", headers, WEBHOOK_SECRET)
     with pytest.raises(WebhookVerificationError):
         parse_webhook(body, {**headers, "webhook-id": "msg_other"}, WEBHOOK_SECRET)
-    stale = webhooks.headers_for(WEBHOOK_SECRET, "msg_1", body, timestamp=1_000_000)
+    stale = standard_webhooks.headers_for(WEBHOOK_SECRET, "msg_1", body, timestamp=1_000_000)
     assert not verify_webhook(body, stale, WEBHOOK_SECRET)
 
 

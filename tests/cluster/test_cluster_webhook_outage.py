@@ -11,7 +11,7 @@ import json
 import time
 
 from cluster.webhook_outage import WEBHOOK_OUTAGE_S, WEBHOOK_SECRET, WebhookOutage
-from reelforge.core.webhooks import verify
+from reelforge.standard_webhooks import verify
 
 
 def test_webhook_event_arrives_after_outage_with_same_event_id(webhook_outage: WebhookOutage) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.core.webhooks import verify
+from reelforge.standard_webhooks import verify
 from support import FixtureHTTP, ReelforgeServer, ReelforgeWorker, wait_for, wait_status
 
 SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="

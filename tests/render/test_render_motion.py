@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from demo_ad import scene_image
 
 from reelforge.render import render_timeline
-from reelforge.render.demo import scene_image
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.graph import PAN_STEP
 from reelforge.sessions.document import CameraMotion, Canvas, Layer, SessionDocument

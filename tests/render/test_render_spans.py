@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from demo_ad import DemoAd, build_demo_ad, footer_card, outro_card
 from PIL import Image
 from render_checks import SMALL, assert_duration_exact, decode_qr, frame_at
 
 from reelforge.render import render_timeline
-from reelforge.render.demo import DemoAd, build_demo_ad, footer_card, outro_card
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.plan import build_plan
 from reelforge.render.spans import boundaries, video_spans

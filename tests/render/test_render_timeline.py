@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from demo_ad import CAPTIONS, DemoAd, build_demo_ad
 from render_checks import SMALL, assert_duration_exact, decode_qr, frame_at, ocr_text
 
 from reelforge.render import (
@@ -17,7 +18,6 @@ from reelforge.render import (
     measure_loudness,
     render_timeline,
 )
-from reelforge.render.demo import CAPTIONS, DemoAd, build_demo_ad
 from reelforge.render.ffmpeg import ffmpeg_exe
 from reelforge.sessions.document import Canvas, FocusArea
 from reelforge.sessions.transforms import remove_subtitles, replace_outro

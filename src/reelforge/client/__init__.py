@@ -4,14 +4,32 @@
 (``create_video_from_image_list``, ``get_status``, ``enhance_image`` …), also grouped as
 ``client.video``, ``client.image``, ``client.receipts`` and ``client.credits``. Every call returns
 an :class:`APIResult` (``data``, ``status``, ``headers``, ``credits_charged``, ``credits_remaining``,
-``raw``); non-2xx answers raise :class:`ReelforgeError` (alias ``SamsarRequestError``).
+``raw``). Failures raise a subclass of :class:`ReelforgeError` (alias ``SamsarRequestError``): one per
+status (``BadRequestError`` 400, ``AuthenticationError`` 401, ``InsufficientCreditsError`` 402,
+``PermissionDeniedError`` 403, ``NotFoundError`` 404, ``ConflictError`` 409, ``RateLimitError`` 429,
+``InternalServerError`` 5xx, …) and ``APIConnectionError`` / ``APITimeoutError`` without an answer.
+
+This package needs only httpx and pydantic: ``pip install reelforge`` gives the SDK and the CLI's
+client commands; ``reelforge[server]`` adds the server.
 """
 
 from reelforge.client._call import CallOptions, ReadOptions
 from reelforge.client._config import DEFAULT_BASE_URL, SAMSAR_BASE_URL
 from reelforge.client.client import AsyncClient, Client
 from reelforge.client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InsufficientCreditsError,
+    InternalServerError,
     JobFailedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
     ReelforgeConnectionError,
     ReelforgeError,
     SamsarRequestError,
@@ -42,7 +60,19 @@ from reelforge.client.result import APIResult
 __all__ = [
     "DEFAULT_BASE_URL",
     "SAMSAR_BASE_URL",
+    "APIConnectionError",
     "APIResult",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
     "Accepted",
     "ApiModel",
     "AsyncClient",

@@ -19,7 +19,13 @@ import httpx
 
 from reelforge.client._call import Call
 from reelforge.client._config import ClientConfig, RetryPolicy
-from reelforge.client.errors import ReelforgeConnectionError, ReelforgeError, credit_header
+from reelforge.client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    credit_header,
+    error_class_for,
+)
 from reelforge.client.models import ApiModel
 from reelforge.client.result import APIResult
 
@@ -62,20 +68,31 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+def _retryable(response: httpx.Response, server_says: float | None) -> bool:
+    """408/429/5xx, and a 409 the server says will clear: our own key's first attempt still running,
+    or any conflict sent with a ``Retry-After``."""
+    if response.status_code in RETRY_STATUSES:
+        return True
+    return response.status_code == 409 and (server_says is not None or _in_flight_replay(response))
+
+
 def retry_delay(policy: RetryPolicy, attempt: int, response: httpx.Response | None) -> float | None:
-    """Seconds to wait before retry number ``attempt + 1``, or None when this outcome is final."""
+    """Seconds to wait before retry number ``attempt + 1``, or None when this outcome is final.
+    A ``Retry-After`` (seconds or an HTTP date) is honoured up to ``policy.max_retry_after``."""
     if attempt >= policy.max_retries:
         return None
     if response is not None:
-        if response.status_code not in RETRY_STATUSES and not (
-            response.status_code == 409 and _in_flight_replay(response)
-        ):
-            return None
         server_says = retry_after_seconds(response)
+        if not _retryable(response, server_says):
+            return None
         if server_says is not None:
             return min(server_says, policy.max_retry_after)
     backoff = min(policy.initial_delay * 2**attempt, policy.max_delay)
     return backoff * (0.75 + random.random() / 2)  # jitter: de-synchronise many clients
+
+
+def request_url(config: ClientConfig, call: Call[Any]) -> str:
+    return f"{config.base_url}/{call.path}"
 
 
 def build_request(
@@ -85,7 +102,7 @@ def build_request(
     headers.update(call.options.get("extra_headers") or {})
     if idempotency_key and not any(k.lower() == "idempotency-key" for k in headers):
         headers["Idempotency-Key"] = idempotency_key
-    url = f"{config.base_url}/{call.path}"
+    url = request_url(config, call)
     timeout = call.options.get("timeout", config.timeout)
     if call.files:
         files = [(name, (file_name, data, mime)) for name, file_name, data, mime in call.files]
@@ -95,17 +112,32 @@ def build_request(
     return http.build_request(call.method, url, params=call.params, json=call.json, headers=headers, timeout=timeout)
 
 
+def status_error(what: str, response: httpx.Response, body: Any = None) -> APIStatusError:
+    """The typed error for a non-2xx ``response`` (``NotFoundError`` for a 404, …)."""
+    url = str(response.request.url)
+    detail = body.get("message") if isinstance(body, dict) else None
+    text = f"{what} {url} failed with status {response.status_code}"
+    return error_class_for(response.status_code)(
+        f"{text}: {detail}" if detail else text,
+        status=response.status_code,
+        body=body,
+        headers=dict(response.headers.items()),
+        url=url,
+    )
+
+
+def connection_error(what: str, url: str, exc: httpx.TransportError) -> APIConnectionError:
+    """``APITimeoutError`` when the transport timed out, else ``APIConnectionError``."""
+    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    return kind(f"{what} {url} failed: {exc.__class__.__name__}: {exc}", url=url)
+
+
 def to_result(call: Call[T], response: httpx.Response) -> APIResult[T]:
-    """The call's result for a 2xx answer; raises ``ReelforgeError`` for anything else."""
+    """The call's result for a 2xx answer; raises the typed ``APIStatusError`` for anything else."""
     body = decode_body(response)
     headers = dict(response.headers.items())
     if not response.is_success:
-        detail = body.get("message") if isinstance(body, dict) else None
-        url = str(response.request.url)
-        text = f"Request to {url} failed with status {response.status_code}"
-        raise ReelforgeError(
-            f"{text}: {detail}" if detail else text, status=response.status_code, body=body, headers=headers, url=url
-        )
+        raise status_error("Request to", response, body)
     return APIResult(
         data=call.model.from_wire(body),
         status=response.status_code,
@@ -114,11 +146,6 @@ def to_result(call: Call[T], response: httpx.Response) -> APIResult[T]:
         credits_remaining=credit_header(headers, "x-credits-remaining"),
         raw=response,
     )
-
-
-def connection_error(call: Call[Any], config: ClientConfig, exc: httpx.TransportError) -> ReelforgeConnectionError:
-    url = f"{config.base_url}/{call.path}"
-    return ReelforgeConnectionError(f"Request to {url} failed: {exc.__class__.__name__}: {exc}", url=url)
 
 
 def idempotency_key_for(call: Call[Any]) -> str | None:
@@ -143,7 +170,7 @@ class SyncCore:
             except httpx.TransportError as exc:
                 delay = retry_delay(self._config.retry, attempt, None)
                 if delay is None:
-                    raise connection_error(call, self._config, exc) from exc
+                    raise connection_error("Request to", request_url(self._config, call), exc) from exc
             else:
                 delay = retry_delay(self._config.retry, attempt, response)
                 if delay is None:
@@ -169,7 +196,7 @@ class AsyncCore:
             except httpx.TransportError as exc:
                 delay = retry_delay(self._config.retry, attempt, None)
                 if delay is None:
-                    raise connection_error(call, self._config, exc) from exc
+                    raise connection_error("Request to", request_url(self._config, call), exc) from exc
             else:
                 delay = retry_delay(self._config.retry, attempt, response)
                 if delay is None:

@@ -22,24 +22,15 @@ import httpx
 
 from reelforge.client import helpers
 from reelforge.client._config import ClientConfig
-from reelforge.client._transport import AsyncCore, SyncCore, retry_delay
-from reelforge.client.errors import ReelforgeConnectionError, ReelforgeError
+from reelforge.client._transport import AsyncCore, SyncCore, connection_error, retry_delay, status_error
 from reelforge.client.helpers import ProgressCallback, WaitState
 from reelforge.client.models import RequestStatus
 from reelforge.client.resources import CreditsResource, FlatMethods, ImageResource, ReceiptsResource, VideoResource
 
 
-def _download_error(url: str, response: httpx.Response) -> ReelforgeError:
-    return ReelforgeError(
-        f"Download of {url} failed with status {response.status_code}",
-        status=response.status_code,
-        headers=dict(response.headers.items()),
-        url=url,
-    )
-
-
 class Client(SyncCore, FlatMethods):
-    """Synchronous client. Every method returns an ``APIResult``; non-2xx answers raise ``ReelforgeError``."""
+    """Synchronous client. Every method returns an ``APIResult``; a non-2xx answer raises the
+    ``ReelforgeError`` subclass for its status (``NotFoundError``, ``InsufficientCreditsError``, …)."""
 
     def __init__(
         self,
@@ -120,11 +111,11 @@ class Client(SyncCore, FlatMethods):
                         return helpers.replace_into(tmp, target)
                     delay = retry_delay(self._config.retry, attempt, response)
                     if delay is None:
-                        raise _download_error(absolute, response)
+                        raise status_error("Download of", response)
             except httpx.TransportError as exc:
                 delay = retry_delay(self._config.retry, attempt, None)
                 if delay is None:
-                    raise ReelforgeConnectionError(f"Download of {absolute} failed: {exc}", url=absolute) from exc
+                    raise connection_error("Download of", absolute, exc) from exc
             finally:
                 tmp.unlink(missing_ok=True)
             time.sleep(delay)
@@ -211,11 +202,11 @@ class AsyncClient(AsyncCore, FlatMethods):
                             return helpers.replace_into(tmp, target)
                         delay = retry_delay(self._config.retry, attempt, response)
                         if delay is None:
-                            raise _download_error(absolute, response)
+                            raise status_error("Download of", response)
             except httpx.TransportError as exc:
                 delay = retry_delay(self._config.retry, attempt, None)
                 if delay is None:
-                    raise ReelforgeConnectionError(f"Download of {absolute} failed: {exc}", url=absolute) from exc
+                    raise connection_error("Download of", absolute, exc) from exc
             finally:
                 tmp.unlink(missing_ok=True)
             await asyncio.sleep(delay)

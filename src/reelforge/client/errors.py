@@ -1,8 +1,11 @@
-"""The client's one error type, mirroring samsar-js's ``SamsarRequestError``.
+"""The client's errors: one base, :class:`ReelforgeError`, and a subclass per kind of failure.
 
-Every non-2xx answer raises :class:`ReelforgeError` carrying the HTTP status, the decoded body,
-the server's ``message`` and ``field``, the response headers and the credit headers. Transport
-failures raise the same type with ``status`` None, so one ``except`` clause covers a call.
+As in openai-python, a non-2xx answer raises the subclass for its status (``NotFoundError`` for 404,
+``InsufficientCreditsError`` for 402, …; :class:`APIStatusError` for a status without its own class),
+and a request that got no answer raises :class:`APIConnectionError` (:class:`APITimeoutError` when it
+timed out). Every one carries the HTTP status (None without an answer), the decoded body, the
+server's ``message`` and ``field``, the response headers and the credit headers, so
+``except ReelforgeError`` (samsar-js's ``SamsarRequestError``) still covers any call.
 """
 
 from __future__ import annotations
@@ -65,8 +68,52 @@ class ReelforgeError(Exception):
         return f"{type(self).__name__}(status={self.status!r}, message={self.message!r}, field={self.field!r})"
 
 
-class ReelforgeConnectionError(ReelforgeError):
+class APIStatusError(ReelforgeError):
+    """The server answered with a non-2xx status; subclasses name the common ones."""
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was invalid (a missing or malformed field, a missing API key, …)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is unknown or revoked."""
+
+
+class InsufficientCreditsError(APIStatusError):
+    """402: the account has too few credits; nothing was charged or enqueued."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not touch this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such request, session, template or file (for this account)."""
+
+
+class ConflictError(APIStatusError):
+    """409: e.g. an ``Idempotency-Key`` reused with a different body."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request body or an input file is over the server's limit."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests per key, or too many pending jobs; ``Retry-After`` says when to retry."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed (after the client's retries)."""
+
+
+class APIConnectionError(ReelforgeError):
     """The request could not be sent or no response arrived (after all retries)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No response arrived within the timeout (after all retries)."""
 
 
 class JobFailedError(ReelforgeError):
@@ -81,5 +128,25 @@ class WebhookVerificationError(ReelforgeError):
     """A webhook delivery whose signature or timestamp does not check out."""
 
 
-# samsar-js's name for the same thing, so ported code reads naturally.
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIStatusError]:
+    """The error type a response with ``status`` raises."""
+    if status >= 500:
+        return InternalServerError
+    return STATUS_ERRORS.get(status, APIStatusError)
+
+
+# Earlier names, kept so existing code reads on: samsar-js calls the base ``SamsarRequestError``.
 SamsarRequestError = ReelforgeError
+ReelforgeConnectionError = APIConnectionError

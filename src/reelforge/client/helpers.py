@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from reelforge import standard_webhooks
 from reelforge.client._config import ClientConfig
 from reelforge.client.errors import JobFailedError, WaitTimeoutError, WebhookVerificationError
 from reelforge.client.models import RequestStatus
-from reelforge.core import webhooks
 
 ProgressCallback = Callable[[RequestStatus], Any]
 """Called with the latest status whenever the request's state or any stage's state changes."""
@@ -82,7 +82,7 @@ def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str, *
     """True when a delivery's Standard Webhooks signature matches ``secret`` and its timestamp is
     within ``tolerance_s`` (at most the standard's 300 s)."""
     raw = body.encode() if isinstance(body, str) else body
-    return webhooks.verify(secret, raw, headers, tolerance_s=tolerance_s)
+    return standard_webhooks.verify(secret, raw, headers, tolerance_s=tolerance_s)
 
 
 def parse_webhook(

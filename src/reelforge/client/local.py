@@ -8,6 +8,9 @@ It serves on a free loopback port over a fresh temporary data directory (deleted
 ``data_dir`` is given), with in-process workers, and creates an account and API key. Only the
 ``REELFORGE_*`` settings that choose where data lives are overridden; the rest (model endpoints,
 pricing, fonts) come from the environment as for ``reelforge serve``.
+
+It runs the server, so it needs ``reelforge[server]``; with the client alone installed ``start()``
+raises ``ServerNotInstalledError`` saying so.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from reelforge.extras import server_imports
 
 LOCAL_HOST = "127.0.0.1"
 
@@ -47,12 +52,13 @@ class LocalServer:
         return f"http://{LOCAL_HOST}:{self.port}/v1"
 
     def start(self) -> LocalServer:
-        import uvicorn
+        with server_imports("An embedded server (LocalServer, --local)"):
+            import uvicorn
 
-        from reelforge.api.app import create_app
-        from reelforge.core import accounts
-        from reelforge.runtime import init_runtime
-        from reelforge.settings import Settings
+            from reelforge.api.app import create_app
+            from reelforge.core import accounts
+            from reelforge.runtime import init_runtime
+            from reelforge.settings import Settings
 
         self.data_dir = self._given_dir or Path(tempfile.mkdtemp(prefix="reelforge-local-"))
         settings = Settings(

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from tenacity import Retrying, retry_if_result, wait_exponential
 
 from reelforge.core import requests
-from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
@@ -36,6 +35,7 @@ from reelforge.runtime import Runtime, runtime
 from reelforge.sessions.transforms import content_hash
 from reelforge.settings import Settings
 from reelforge.stages.context import StageEnv
+from reelforge.standard_webhooks import headers_for
 
 log = logging.getLogger("reelforge.engine")
 

@@ -4,7 +4,8 @@ Each command talks to a running server (``--base-url`` / ``--api-key`` or ``REEL
 ``REELFORGE_API_KEY``), or with ``--local`` to an embedded server started for that one command.
 Local files are sent as data: URLs. Long jobs show a live display of the pipeline's stages on
 stderr; ``--json`` prints one machine-readable JSON document on stdout. API errors print the
-server's message and exit 1.
+server's message and exit 1. Only ``--local`` needs ``reelforge[server]``; everything else runs on
+the client install.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from reelforge.cli._output import err_console, exit_with_error, out_console
 from reelforge.client import APIResult, Client, JobFailedError, ReelforgeError, RequestStatus, to_data_url
 from reelforge.client.models import ApiModel
+from reelforge.extras import ServerNotInstalledError
 
 video_app = typer.Typer(help="Generate videos (client commands).", no_args_is_help=True)
 image_app = typer.Typer(help="Image operations (client commands).", no_args_is_help=True)
 receipts_app = typer.Typer(help="Receipt templates and extraction (client commands).", no_args_is_help=True)
 
-err_console = Console(stderr=True)
-out_console = Console()
 
 
 # ---------------------------------------------------------------- common options and the session
@@ -125,11 +126,11 @@ def client_command(func: Callable[..., None]) -> Callable[..., None]:
                 typer.echo(json.dumps(_error_payload(exc), indent=2))
             where = f" (field: {exc.field})" if exc.field else ""
             status = f" {exc.status}" if exc.status else ""
-            err_console.print(f"[bold red]Error{status}:[/] {exc.message}{where}", highlight=False)
-            raise typer.Exit(1) from exc
+            raise exit_with_error(f"{exc.message}{where}", label=f"Error{status}") from exc
+        except ServerNotInstalledError as exc:  # --local without the server extra
+            raise exit_with_error(str(exc)) from exc
         except ValueError as exc:  # an argument the SDK refused before sending anything
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from exc
+            raise exit_with_error(str(exc), code=2) from exc
 
     command.__signature__ = signature.replace(parameters=own + COMMON_OPTIONS)  # type: ignore[attr-defined]
     command.__annotations__ = {**hints, **{p.name: p.annotation for p in COMMON_OPTIONS}}

@@ -1,34 +1,56 @@
-"""The ``reelforge`` command: run the server or workers, and administer accounts."""
+"""Server commands: ``reelforge serve | worker | quickstart | accounts | keys | credits``.
+
+They need ``reelforge[server]``. Every server module is imported inside the command that uses it
+(under ``server_imports``), so this module loads with the client install alone, the client commands
+work there, and a server command says which extra to install instead of failing on an import.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import signal
 import threading
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from reelforge.settings import Settings
+from reelforge.cli._output import exit_with_error, out_console
+from reelforge.extras import ServerNotInstalledError, server_imports
 
-app = typer.Typer(help="reelforge: self-hostable media generation (Samsar-compatible API).", no_args_is_help=True)
-accounts_app = typer.Typer(help="Accounts.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-credits_app = typer.Typer(help="Credits.", no_args_is_help=True)
-app.add_typer(accounts_app, name="accounts")
-app.add_typer(keys_app, name="keys")
-app.add_typer(credits_app, name="credits")
+if TYPE_CHECKING:
+    from reelforge.settings import Settings
 
-console = Console()
+accounts_app = typer.Typer(help="Accounts (server).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys (server).", no_args_is_help=True)
+credits_app = typer.Typer(help="Credits (server).", no_args_is_help=True)
+
+
+
+def server_command(func: Callable[..., None]) -> Callable[..., None]:
+    """Run a command's server imports under ``server_imports``; a missing extra exits 1 with the hint."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> None:
+        try:
+            with server_imports(f"reelforge {func.__name__.split('_')[0]}"):
+                func(*args, **kwargs)
+        except ServerNotInstalledError as exc:
+            raise exit_with_error(str(exc)) from exc
+
+    return command
 
 HostOpt = Annotated[str, typer.Option(help="Interface to bind.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
 def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    from reelforge.settings import Settings
+
     settings = Settings()
-    if host is not None and port is not None and "REELFORGE_PUBLIC_BASE_URL" not in __import__("os").environ:
+    if host is not None and port is not None and "REELFORGE_PUBLIC_BASE_URL" not in os.environ:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         settings.public_base_url = f"http://{shown}:{port}"
     return settings
@@ -43,7 +65,7 @@ def _serve(settings: Settings, host: str, port: int, workers: bool) -> None:
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
 
 
-@app.command()
+@server_command
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
@@ -53,11 +75,11 @@ def serve(
 ) -> None:
     """Run the HTTP API (with in-process workers unless --no-workers)."""
     settings = _settings(host, port)
-    console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
+    out_console.print(f"reelforge serving on [bold]{settings.public_base_url}[/] (docs: /docs)")
     _serve(settings, host, port, workers)
 
 
-@app.command()
+@server_command
 def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues: cpu,render,io,gpu.")] = "cpu,render,io,gpu",
     concurrency: Annotated[
@@ -90,7 +112,7 @@ def worker(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     shown = {q: rt.settings.queue_concurrency.get(q) for q in names}
-    console.print(f"reelforge worker {rt.settings.executor_id} on queues {shown}")
+    out_console.print(f"reelforge worker {rt.settings.executor_id} on queues {shown}")
     stop.wait()
     janitor.stopped.set()
     engine.stop()
@@ -112,7 +134,7 @@ def _sample_data_url() -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-@app.command()
+@server_command
 def quickstart(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     """Create an account with starting credits and an API key, print how to call it, and serve."""
     from reelforge.core import accounts
@@ -123,7 +145,7 @@ def quickstart(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     account = accounts.create_account(rt.db, "quickstart", settings.starting_credits)
     key = accounts.create_api_key(rt.db, account.id)
     base = settings.public_base_url
-    console.print(
+    out_console.print(
         f"""
 [bold green]reelforge is starting[/]
   base URL : {base}
@@ -144,6 +166,7 @@ Try it:
 
 
 @accounts_app.command("create")
+@server_command
 def accounts_create(
     name: str,
     credits: Annotated[int, typer.Option(help="Starting credits.")] = 0,
@@ -162,6 +185,7 @@ def accounts_create(
 
 
 @keys_app.command("create")
+@server_command
 def keys_create(account_id: str) -> None:
     """Create another API key for an account. Prints JSON with the key (shown once)."""
     from reelforge.core import accounts
@@ -173,6 +197,7 @@ def keys_create(account_id: str) -> None:
 
 
 @credits_app.command("grant")
+@server_command
 def credits_grant(account_id: str, amount: int, note: Annotated[str, typer.Option()] = "manual grant") -> None:
     """Grant credits to an account (a ledger entry). Prints the new balance."""
     from reelforge.core import ledger
@@ -185,10 +210,12 @@ def credits_grant(account_id: str, amount: int, note: Annotated[str, typer.Optio
     typer.echo(json.dumps({"account_id": account_id, "granted": amount, "balance": balance}))
 
 
-# Client-side commands (video, status, image, receipts, banner) live in cli_client.
-from reelforge.cli_client import register as register_client_commands  # noqa: E402
 
-register_client_commands(app)
-
-if __name__ == "__main__":
-    app()
+def register(app: typer.Typer) -> None:
+    """Add the server commands to the ``reelforge`` CLI."""
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.command("quickstart")(quickstart)
+    app.add_typer(accounts_app, name="accounts")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(credits_app, name="credits")
