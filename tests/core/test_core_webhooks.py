@@ -8,7 +8,7 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from reelforge.core.webhooks import headers_for, sign, verify
+from reelforge.standard_webhooks import headers_for, sign, verify
 
 # The test vector published with the Standard Webhooks specification.
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
