@@ -19,12 +19,12 @@ import time
 import traceback
 from typing import Any
 
-import httpx
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from sqlalchemy import select
 
 from reelforge.core import requests
+from reelforge.core.errors import ApiError
 from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
@@ -33,6 +33,7 @@ from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.registry import STAGES, StageContext, load_stage_modules
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
+from reelforge.storage import fetch
 
 log = logging.getLogger("reelforge.engine")
 
@@ -210,15 +211,13 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     status: int | None = None
     error: str | None = None
     try:
-        resp = httpx.post(
-            url,
-            content=body.encode(),
-            timeout=rt.settings.webhook_timeout_s,
-            headers=headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
+        # Checked again now, connected to the checked address: the name may point elsewhere since acceptance.
+        status = fetch.post(
+            url, body.encode(), headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
+            rt.webhook_policy,
         )
-        status = resp.status_code
-    except httpx.HTTPError as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
+    except ApiError as exc:
+        error = exc.message
 
     def record() -> None:
         with rt.db.session() as s:

@@ -17,6 +17,7 @@ from reelforge.db.models import Account, Request
 from reelforge.pipeline import engine
 from reelforge.pipeline.registry import STAGES, Plan
 from reelforge.runtime import Runtime
+from reelforge.storage.fetch import check_target
 
 log = logging.getLogger("reelforge.submit")
 
@@ -55,6 +56,8 @@ def submit(
         for name in group:
             if name not in STAGES:
                 raise RuntimeError(f"plan names an unknown stage {name!r}")
+    if spec.webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
+        check_target(spec.webhook_url, rt.webhook_policy, "webhookUrl")
     if idempotency_key:
         replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
         if replay is not None:
