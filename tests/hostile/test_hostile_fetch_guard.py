@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from hostile_checks import assert_clear_4xx, data_url, nothing_charged_or_stored, png
-from net_fixtures import DripHTTP, ScriptedDNS
 
+from net_fixtures import DripHTTP, ScriptedDNS
 from support import FixtureHTTP, ReelforgeServer
 
 DEADLINE_S = 8

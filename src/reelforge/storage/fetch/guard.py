@@ -185,7 +185,7 @@ def allowlisted(host: str, port: int, allowlist: tuple[str, ...]) -> bool:
 
 
 def refused(field: str, reason: str) -> BadRequest:
-    return BadRequest(f"{field} points to a private or internal address ({reason}); refused.", field=field)
+    return BadRequest(f"{field} points to a private, loopback or link-local address ({reason}); refused.", field=field)
 
 
 def check_literal(url: httpx.URL, allowlist: tuple[str, ...], field: str) -> None:
