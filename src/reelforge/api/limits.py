@@ -116,10 +116,14 @@ def _limited(scope: Scope) -> bool:
     return scope["type"] == "http" and str(scope.get("path", "")).startswith(LIMITED_PREFIX)
 
 
-def _too_many(message: str, wait_s: float) -> JSONResponse:
+def _too_many(what: str, limiter: RateLimiter, wait_s: float) -> JSONResponse:
     retry_after = max(1, math.ceil(wait_s))
+    message = (
+        f"Too many {what}: at most {limiter.per_second:g}/s (bursts of {limiter.burst}). "
+        f"Retry after {retry_after} s."
+    )
     return JSONResponse(
-        {"error": "rate_limited", "message": f"{message} Retry after {retry_after} s.", "retry_after": retry_after},
+        {"error": "rate_limited", "message": message, "retry_after": retry_after},
         status_code=429,
         headers={"Retry-After": str(retry_after)},
     )
@@ -134,11 +138,7 @@ class RateLimitMiddleware:
         if _limited(scope):
             wait_s = self.limiter.check(client_key(scope))
             if wait_s > 0:
-                message = (
-                    f"Too many requests for this API key: at most {self.limiter.per_second:g}/s "
-                    f"(bursts of {self.limiter.burst})."
-                )
-                await _too_many(message, wait_s)(scope, receive, send)
+                await _too_many("requests for this API key", self.limiter, wait_s)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -163,11 +163,7 @@ class AuthFailureLimitMiddleware:
         address = client_address(scope)
         wait_s = self.failures.peek(address)
         if wait_s > 0:
-            message = (
-                f"Too many failed authentications from this address: at most {self.failures.per_second:g}/s "
-                f"(bursts of {self.failures.burst})."
-            )
-            await _too_many(message, wait_s)(scope, receive, send)
+            await _too_many("failed authentications from this address", self.failures, wait_s)(scope, receive, send)
             return
 
         async def watch(message: Message) -> None:

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from reelforge.api.input_guards import unstorable_path
 from reelforge.core.errors import BadRequest
 from reelforge.runtime import runtime
-from reelforge.storage.fetch import check_literal, parse_url
+from reelforge.storage.fetch import MAX_URL_CHARS, check_literal, parse_url
 
 WEBHOOK_FIELD = "webhookUrl"
 
@@ -38,7 +38,12 @@ def webhook_url_error(url: str) -> str | None:
 class RequestBody(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore", str_strip_whitespace=True)
 
-    webhook_url: str | None = Field(None, alias="webhookUrl", description="Receives the final status.")
+    webhook_url: str | None = Field(
+        None,
+        alias="webhookUrl",
+        max_length=MAX_URL_CHARS,
+        description="Receives the final status: a public http(s) URL (internal addresses are refused).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -46,45 +46,30 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
-def _ipv4_refusal(ip: ipaddress.IPv4Address) -> str | None:
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local, cloud metadata"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private:
-        return "private network"
-    if ip.is_reserved or not ip.is_global:
-        return "reserved or shared"  # 100.64/10 (carrier NAT, Alibaba metadata), 240/4, TEST-NETs...
-    return None
+def _own_refusal(ip: IPAddress) -> str | None:
+    """The label of the first non-public range ``ip`` itself is in (embedded addresses aside)."""
+    ranges = (
+        ("loopback", ip.is_loopback),
+        ("link-local, cloud metadata", ip.is_link_local or getattr(ip, "is_site_local", False)),
+        ("unspecified", ip.is_unspecified),
+        ("multicast", ip.is_multicast),
+        ("private network", ip.is_private),  # fc00::/7 holds e.g. AWS's fd00:ec2::254 metadata address
+        # 100.64/10 (carrier NAT, Alibaba's metadata), 240/4, TEST-NETs, IETF assignments...
+        ("reserved or shared", ip.is_reserved or not ip.is_global),
+    )
+    return next((label for label, inside in ranges if inside), None)
 
 
 def refusal(ip: IPAddress) -> str | None:
     """Why a connection to ``ip`` is refused (a short label), or None for a public address."""
-    if isinstance(ip, ipaddress.IPv4Address):
-        return _ipv4_refusal(ip)
-    if ip in _NAT64_LOCAL:
-        return "local-use NAT64"
-    inner = embedded_ipv4(ip)
-    if inner is not None:
-        reason = _ipv4_refusal(inner)
-        return f"{reason}, IPv4 embedded in IPv6" if reason else None
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local or ip.is_site_local:
-        return "link-local, cloud metadata"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private:
-        return "private network"  # fc00::/7 holds e.g. AWS's fd00:ec2::254 metadata address
-    if ip.is_reserved or not ip.is_global:
-        return "reserved"
-    return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return "local-use NAT64"
+        inner = embedded_ipv4(ip)
+        if inner is not None:  # judged by where it leads: 64:ff9b::808:808 is 8.8.8.8 through NAT64
+            reason = _own_refusal(inner)
+            return f"{reason}, IPv4 embedded in IPv6" if reason else None
+    return _own_refusal(ip)
 
 
 def parse_ip(text: str) -> IPAddress | None:
