@@ -13,7 +13,7 @@ from reelforge.core.pricing import PriceTable
 from reelforge.db.database import Database
 from reelforge.settings import Settings
 from reelforge.storage.blobs import BlobStore, open_blob_store
-from reelforge.storage.fetch import FetchPolicy
+from reelforge.storage.fetch import FetchPolicy, make_resolver
 
 
 @dataclass
@@ -35,7 +35,24 @@ class Runtime:
     @cached_property
     def fetch_policy(self) -> FetchPolicy:
         s = self.settings
-        return FetchPolicy(tuple(s.fetch_allowlist), s.max_fetch_bytes, s.max_image_pixels)
+        return FetchPolicy(
+            tuple(s.fetch_allowlist),
+            s.max_fetch_bytes,
+            s.max_image_pixels,
+            deadline_s=s.fetch_deadline_s,
+            max_concurrent=s.max_concurrent_fetches,
+            resolver=make_resolver(s.fetch_nameservers),
+        )
+
+    @cached_property
+    def webhook_policy(self) -> FetchPolicy:
+        """Webhook targets pass the same address guard (and allowlist) as fetched inputs."""
+        return FetchPolicy(
+            self.fetch_policy.allowlist,
+            deadline_s=self.settings.webhook_timeout_s,
+            max_concurrent=0,  # bounded by the webhook queue's concurrency instead
+            resolver=self.fetch_policy.resolver,
+        )
 
 
 _current: Runtime | None = None

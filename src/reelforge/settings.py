@@ -51,12 +51,24 @@ class Settings(BaseSettings):
         default_factory=list,
         description="host or host:port entries exempt from the private-address guard (tests, intranets).",
     )
+    fetch_nameservers: list[str] = Field(
+        default_factory=list,
+        description="DNS servers (ip or ip:port) that resolve fetch and webhook hosts; empty = the system resolver.",
+    )
+    fetch_deadline_s: float = Field(20.0, gt=0, description="Total time one fetch may take, redirects included.")
+    max_concurrent_fetches: int = Field(
+        64, ge=0, description="URL fetches in flight per API process; more are refused (503, Retry-After); 0 = off."
+    )
     max_fetch_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
     max_body_bytes: int = Field(40 * 1024 * 1024, description="Request bodies above this are refused (413); 0 = off.")
     # Abuse limits (api/limits.py, core/quotas.py). The token bucket is per process: see docs/reliability.md.
     rate_limit_per_s: float = Field(50.0, description="Sustained requests per second per API key; 0 = off.")
     rate_limit_burst: int = Field(100, description="Requests one API key may send at once before 429s start.")
+    auth_failures_per_s: float = Field(
+        0.5, ge=0, description="Sustained failed authentications (401) per client address per second; 0 = off."
+    )
+    auth_failure_burst: int = Field(20, ge=1, description="Failed authentications one address may make at once.")
     max_pending_jobs_per_account: int = Field(
         32, description="Accepted jobs an account may have PENDING at once; more are refused (429); 0 = off."
     )
@@ -90,7 +102,7 @@ class Settings(BaseSettings):
     webhook_retry_window_s: float = 3600.0
     webhook_initial_backoff_s: float = 2.0
     webhook_max_backoff_s: float = Field(600.0, gt=0, description="Cap of the doubling delay between attempts.")
-    webhook_timeout_s: float = 10.0
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Total time one delivery attempt may take.")
 
     # Optional OpenAI-compatible model endpoint; without it the offline providers do the work.
     openai_base_url: str | None = None

@@ -1,5 +1,6 @@
-"""Abuse limits on a real server: per-key rate limiting (429 + Retry-After), request body size
-(413 before parsing), and a bound on an account's pending jobs (429, nothing charged)."""
+"""Abuse limits on a real server: per-key rate limiting (429 + Retry-After), failed
+authentications per client address (429), request body size (413 before parsing), and a bound on
+an account's pending jobs (429, nothing charged)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,20 @@ from support import ReelforgeServer
 
 RATE_PER_S = 2
 BURST = 4
+AUTH_FAILURES_PER_S = 1
+AUTH_FAILURE_BURST = 5
 
 
 @pytest.fixture(scope="module")
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReelforgeServer]:
     srv = ReelforgeServer(
         tmp_path_factory.mktemp("rate-limited"),
-        {"REELFORGE_RATE_LIMIT_PER_S": str(RATE_PER_S), "REELFORGE_RATE_LIMIT_BURST": str(BURST)},
+        {
+            "REELFORGE_RATE_LIMIT_PER_S": str(RATE_PER_S),
+            "REELFORGE_RATE_LIMIT_BURST": str(BURST),
+            "REELFORGE_AUTH_FAILURES_PER_S": str(AUTH_FAILURES_PER_S),
+            "REELFORGE_AUTH_FAILURE_BURST": str(AUTH_FAILURE_BURST),
+        },
         workers=False,
     )
     srv.start()
@@ -62,6 +70,25 @@ def test_requests_without_a_key_are_limited_by_address(limited_server: Reelforge
         statuses = [r.status_code for r in _burst(anonymous, BURST + 2)]
     assert statuses[:BURST] == [400] * BURST  # missing key: the usual 400 while under the limit
     assert statuses[BURST:] == [429, 429]
+
+
+def test_failed_authentications_are_limited_per_client_address(limited_server: ReelforgeServer) -> None:
+    good = limited_server.new_key()
+    statuses = []
+    for i in range(AUTH_FAILURE_BURST + 2):  # a fresh garbage key each time: a fresh per-key bucket each time
+        with limited_server.client(f"rf_live_guess_{i:04d}") as guess:
+            statuses.append(guess.get("/v1/credits"))
+    assert [r.status_code for r in statuses[:AUTH_FAILURE_BURST]] == [401] * AUTH_FAILURE_BURST
+    refused = statuses[AUTH_FAILURE_BURST]
+    assert "failed authentications" in assert_clear_4xx(refused, 429)["message"]
+    retry_after = int(refused.headers["Retry-After"])
+    assert 1 <= retry_after <= 2
+    with limited_server.client(good) as c:
+        assert c.get("/v1/credits").status_code == 429  # the address waits, whatever key it presents
+        assert c.get("/healthz").status_code == 200
+        time.sleep(retry_after)
+        assert c.get("/v1/credits").status_code == 200  # a success takes nothing from the address's budget
+        assert c.get("/v1/credits").status_code == 200
 
 
 def test_throttled_posts_are_not_parsed_or_charged(limited_server: ReelforgeServer) -> None:

@@ -15,6 +15,7 @@ from reelforge.api.routers import accounts, image, image_ops, status, video, vid
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
+from reelforge.storage.fetch import reserve_threads
 
 
 def create_app(
@@ -26,6 +27,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         janitor = None
+        # Sync routes wait for their URL fetches in Starlette's worker threads: add one per fetch that may
+        # be in flight, so waiting fetches never hold the threads health, status and credits need.
+        reserve_threads(rt.settings.max_concurrent_fetches)
         if start_engine:
             # DBOS refuses its synchronous API inside a running event loop: start it off-loop.
             await asyncio.to_thread(engine.start, rt, queues)

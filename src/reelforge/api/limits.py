@@ -1,4 +1,5 @@
-"""Abuse limits in front of the routes: per-API-key rate limiting (429) and request body size (413).
+"""Abuse limits in front of the routes: per-API-key rate limiting (429), failed authentications
+per client address (429) and request body size (413).
 
 Both are plain ASGI middleware so a refused request costs no routing, no body parsing and no
 database work. The rate limiter is an in-process token bucket per presented API key: right for
@@ -38,14 +39,18 @@ class TokenBucket:
     tokens: float
     updated: float
 
-    def take(self, now: float) -> float:
-        """0 when a token was taken, else the seconds until one will be there."""
+    def wait(self, now: float) -> float:
+        """0 when a token is there, else the seconds until one will be (takes nothing)."""
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens >= 1.0:
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+
+    def take(self, now: float) -> float:
+        """0 when a token was taken, else the seconds until one will be there."""
+        wait = self.wait(now)
+        if wait == 0.0:
             self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+        return wait
 
 
 class RateLimiter:
@@ -59,18 +64,27 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, key: str) -> float:
-        """0 when the request may proceed, else the seconds to wait before retrying."""
+        """0 when the request may proceed (a token is taken), else the seconds to wait before retrying."""
         now = self.clock()
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = TokenBucket(self.per_second, float(self.burst), float(self.burst), now)
-                self._buckets[key] = bucket
-                if len(self._buckets) > MAX_BUCKETS:
-                    self._buckets.popitem(last=False)
-            else:
-                self._buckets.move_to_end(key)
-            return bucket.take(now)
+            return self._bucket(key, now).take(now)
+
+    def peek(self, key: str) -> float:
+        """Like :meth:`check`, without taking a token."""
+        now = self.clock()
+        with self._lock:
+            return self._bucket(key, now).wait(now)
+
+    def _bucket(self, key: str, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = TokenBucket(self.per_second, float(self.burst), float(self.burst), now)
+            self._buckets[key] = bucket
+            if len(self._buckets) > MAX_BUCKETS:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+        return bucket
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -80,15 +94,39 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _bearer(scope: Scope) -> str | None:
+    authorization = (_header(scope, b"authorization") or "").strip()
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
 def client_key(scope: Scope) -> str:
     """The bucket a request draws from: its bearer token (hashed, never kept in clear), else
     the client address for requests without one."""
-    authorization = (_header(scope, b"authorization") or "").strip()
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "key:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
+    token = _bearer(scope)
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:32] if token else client_address(scope)
+
+
+def _limited(scope: Scope) -> bool:
+    return scope["type"] == "http" and str(scope.get("path", "")).startswith(LIMITED_PREFIX)
+
+
+def _too_many(what: str, limiter: RateLimiter, wait_s: float) -> JSONResponse:
+    retry_after = max(1, math.ceil(wait_s))
+    message = (
+        f"Too many {what}: at most {limiter.per_second:g}/s (bursts of {limiter.burst}). "
+        f"Retry after {retry_after} s."
+    )
+    return JSONResponse(
+        {"error": "rate_limited", "message": message, "retry_after": retry_after},
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 class RateLimitMiddleware:
@@ -97,23 +135,43 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(LIMITED_PREFIX):
+        if _limited(scope):
             wait_s = self.limiter.check(client_key(scope))
             if wait_s > 0:
-                retry_after = max(1, math.ceil(wait_s))
-                response = JSONResponse(
-                    {
-                        "error": "rate_limited",
-                        "message": f"Too many requests for this API key: at most {self.limiter.per_second:g}/s "
-                        f"(bursts of {self.limiter.burst}). Retry after {retry_after} s.",
-                        "retry_after": retry_after,
-                    },
-                    status_code=429,
-                    headers={"Retry-After": str(retry_after)},
-                )
-                await response(scope, receive, send)
+                await _too_many("requests for this API key", self.limiter, wait_s)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class AuthFailureLimitMiddleware:
+    """Failed authentications (401) drawn from a bucket per client address.
+
+    Each new API key gets a fresh bucket of the per-key limiter, so guessing keys is bounded only
+    here: once an address has used up its failures, requests from it that present a key are
+    refused (429) before they are looked up, until the bucket refills. Its keyless requests keep
+    the address's ordinary bucket. Addresses behind one NAT share a bucket: a client there that
+    keeps failing slows the others' keyed requests too, the price of not trusting the key."""
+
+    def __init__(self, app: ASGIApp, failures: RateLimiter) -> None:
+        self.app = app
+        self.failures = failures
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _limited(scope) or _bearer(scope) is None:
+            await self.app(scope, receive, send)
+            return
+        address = client_address(scope)
+        wait_s = self.failures.peek(address)
+        if wait_s > 0:
+            await _too_many("failed authentications from this address", self.failures, wait_s)(scope, receive, send)
+            return
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                self.failures.check(address)
+            await send(message)
+
+        await self.app(scope, receive, watch)
 
 
 def _too_large(max_bytes: int) -> JSONResponse:
@@ -172,3 +230,6 @@ def install(app: FastAPI, settings: Settings) -> None:
         # add_middleware wraps outermost last: added after, the rate limiter runs before the body check.
         limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    if settings.auth_failures_per_s > 0:
+        failures = RateLimiter(settings.auth_failures_per_s, settings.auth_failure_burst)
+        app.add_middleware(AuthFailureLimitMiddleware, failures=failures)

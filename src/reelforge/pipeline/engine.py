@@ -18,12 +18,12 @@ import time
 import traceback
 from typing import Any
 
-import httpx
 from dbos import DBOS, SetWorkflowID
 from sqlalchemy import select
 from tenacity import Retrying, retry_if_result, wait_exponential
 
 from reelforge.core import requests
+from reelforge.core.errors import ApiError
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
@@ -36,6 +36,7 @@ from reelforge.sessions.transforms import content_hash
 from reelforge.settings import Settings
 from reelforge.stages.context import StageEnv
 from reelforge.standard_webhooks import headers_for
+from reelforge.storage import fetch
 
 log = logging.getLogger("reelforge.engine")
 
@@ -217,15 +218,13 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     status: int | None = None
     error: str | None = None
     try:
-        resp = httpx.post(
-            url,
-            content=body.encode(),
-            timeout=rt.settings.webhook_timeout_s,
-            headers=headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
+        # Checked again now, connected to the checked address: the name may point elsewhere since acceptance.
+        status = fetch.post(
+            url, body.encode(), headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
+            rt.webhook_policy,
         )
-        status = resp.status_code
-    except httpx.HTTPError as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
+    except ApiError as exc:
+        error = exc.message
 
     def record() -> None:
         with rt.db.session() as s:

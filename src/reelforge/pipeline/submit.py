@@ -17,6 +17,7 @@ from reelforge.db.models import Account, Request
 from reelforge.jobs.base import InputT, JobKind, Prepared
 from reelforge.pipeline import engine
 from reelforge.runtime import Runtime
+from reelforge.storage.fetch import check_target
 
 log = logging.getLogger("reelforge.submit")
 
@@ -49,6 +50,8 @@ def submit(
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
     price = kind.price(job, rt.prices)
+    if webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
+        check_target(webhook_url, rt.webhook_policy, "webhookUrl")
     if idempotency_key:
         replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
         if replay is not None:
