@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from reelforge.api.schemas import RequestBody
-from reelforge.render.fonts import SUPPORTED_LANGUAGES
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 LANGUAGE_CHOICES = ("auto", *SUPPORTED_LANGUAGES)
 CANVAS = {"16:9": (1792, 1024), "9:16": (1024, 1792)}

@@ -10,7 +10,6 @@ Domain state (status, results, money) stays in our tables; DBOS holds execution 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from sqlalchemy import select
 
 from reelforge.core import requests
+from reelforge.core.hashing import content_hash
 from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
@@ -76,8 +76,7 @@ def _input_hash(ctx: StageContext, stage_name: str) -> str | None:
     key_fn = STAGES[stage_name].cache_key
     if key_fn is None:
         return None
-    canonical = json.dumps({"stage": stage_name, "key": key_fn(ctx)}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash({"stage": stage_name, "key": key_fn(ctx)})
 
 
 def _cached_output(rt: Runtime, account_id: str, stage_name: str, input_hash: str) -> dict[str, Any] | None:

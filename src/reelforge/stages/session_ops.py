@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from reelforge.db.models import StageRun
 from reelforge.imaging.cards import render_footer_card, render_outro_card
+from reelforge.pipeline.publish import publish_render
 from reelforge.pipeline.registry import StageContext
 from reelforge.pipeline.video_plan import video_price
 from reelforge.providers.image import cover
 from reelforge.providers.script import realise
 from reelforge.sessions import transforms
 from reelforge.sessions.document import FocusArea, SessionDocument, TextItem
-from reelforge.sessions.store import latest_document, publish_render, save_version
+from reelforge.sessions.store import latest_document, save_version
 from reelforge.stages.video_cards import FOOTER_HEIGHT
 from reelforge.stages.video_subtitles import cues_from_words
 

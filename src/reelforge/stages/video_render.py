@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reelforge.pipeline.publish import publish_render
 from reelforge.pipeline.registry import StageContext, stage
 from reelforge.pipeline.video_plan import OUTRO_SECONDS, scene_durations, scene_windows, video_price
 from reelforge.sessions.document import (
@@ -16,7 +17,7 @@ from reelforge.sessions.document import (
     TextItem,
     Transition,
 )
-from reelforge.sessions.store import publish_render, save_version
+from reelforge.sessions.store import save_version
 
 MUSIC_GAIN_DB = -14.0
 

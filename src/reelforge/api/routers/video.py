@@ -28,10 +28,10 @@ from reelforge.pipeline.video_plan import (
 )
 from reelforge.providers import registry
 from reelforge.providers.script import resolve_language
-from reelforge.render import fonts
 from reelforge.runtime import Runtime
 from reelforge.storage.blobs import content_key
 from reelforge.storage.fetch import fetch_image
+from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
 pages = APIRouter(include_in_schema=False)

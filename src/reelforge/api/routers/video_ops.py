@@ -17,11 +17,11 @@ from reelforge.core.errors import BadRequest
 from reelforge.db.models import Request as RequestRow
 from reelforge.pipeline.registry import Plan
 from reelforge.pipeline.submit import JobSpec
-from reelforge.render.fonts import SUPPORTED_LANGUAGES
 from reelforge.runtime import Runtime
 from reelforge.sessions.store import latest_document
 from reelforge.storage.blobs import content_key
 from reelforge.storage.fetch import fetch_image
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 router = APIRouter(prefix="/v1/video", tags=["video sessions"])
 
