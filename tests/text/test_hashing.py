@@ -50,6 +50,6 @@ def test_every_former_hasher_is_content_hash() -> None:
 
 
 def test_stable_int_is_process_independent() -> None:
-    expected = int.from_bytes(hashlib.sha256("palette\x1fkey".encode()).digest()[:8], "big")
+    expected = int.from_bytes(hashlib.sha256(b"palette\x1fkey").digest()[:8], "big")
     assert stable_int("palette", "key") == expected
     assert stable_int("a", 1) != stable_int("a", 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pykakasi
 import pytest
+import regex
 from pythainlp.tokenize import word_tokenize
 from uniseg.graphemecluster import grapheme_cluster_boundaries
 
@@ -81,8 +82,7 @@ def _japanese_word_interiors(text: str) -> set[int]:
     interiors, at = set(), 0
     for part in pykakasi.kakasi().convert(text):
         original = part["orig"]
-        one_script = all("\u4e00" <= c <= "\u9fff" for c in original) or all("\u30a0" <= c <= "\u30ff" for c in original)
-        if len(original) > 1 and one_script:
+        if len(original) > 1 and regex.fullmatch(r"\p{Han}+|[\p{Katakana}ー]+", original):
             interiors |= set(range(at + 1, at + len(original)))
         at += len(original)
     return interiors

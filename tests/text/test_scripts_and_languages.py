@@ -50,7 +50,7 @@ def test_detect_language(text: str, language: str) -> None:
 
 
 def test_the_table_is_the_only_language_list() -> None:
-    assert SUPPORTED_LANGUAGES == tuple(row.code for row in LANGUAGES)
+    assert tuple(row.code for row in LANGUAGES) == SUPPORTED_LANGUAGES
     assert len(set(SUPPORTED_LANGUAGES)) == 15
     spaceless = {row.code for row in LANGUAGES if not row.word_spacing}
     assert spaceless == {"ja", "th", "zh"}
