@@ -92,14 +92,15 @@ def test_remove_footer_and_remove_subtitles(server, base_session, tmp_path: Path
     nofoot = run_op(
         server, key, "/v1/video/update_footer_image", {"videoSessionId": base["request_id"], "remove_footer": True}
     )
-    assert set(stages_run(server, nofoot["request_id"])) == {"frame_generation", "video_generation"}
+    # Nothing to draw: a removal only re-renders.
+    assert set(stages_run(server, nofoot["request_id"])) == {"video_generation"}
     reuse = render_reuse(server, nofoot["request_id"])  # the outro card after its fade-in, and the sound
     assert reuse["spans_reused"] == 1 and reuse["sound_reused"] is True
     frame = frame_at(download(nofoot["result_url"], tmp_path / "nf.mp4"), 2.0, tmp_path / "nf.png")
     assert decode_qr_in(frame, 0.75, 1.0) == ""
 
     nosub = run_op(server, key, "/v1/video/remove_subtitles", {"videoSessionId": base["request_id"]})
-    assert set(stages_run(server, nosub["request_id"])) == {"frame_generation", "video_generation"}
+    assert set(stages_run(server, nosub["request_id"])) == {"video_generation"}
     assert nosub["has_subtitles"] is False
     plain = frame_at(download(nosub["result_url"], tmp_path / "ns.mp4"), 1.0, tmp_path / "ns.png")
     assert decode_qr_in(plain, 0.75, 1.0) == FOOTER

@@ -3,53 +3,18 @@ non-finite numbers (``NaN``, ``Infinity``, which Python's JSON parser accepts).
 
 PostgreSQL refuses NUL in text and JSON, a lone surrogate cannot be encoded as UTF-8 (file
 names, subtitles, logs), and a NaN echoed in a response makes the JSON encoder fail after the
-charge. All are refused at the door with 400, in bodies (every request model derives from
-``api.schemas.RequestBody``, which calls :func:`unstorable_path`) and in the URL
+charge. All are refused at the door with 400, in bodies (``jobs.body.RequestBody`` calls
+:func:`core.unstorable.unstorable_path`) and in the URL
 (:class:`UrlTextGuardMiddleware`), so a hostile value never reaches the database or a worker.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from typing import Any
 from urllib.parse import unquote
 
 from fastapi import FastAPI
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-_UNSAFE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _unsafe(text: str) -> bool:
-    return _UNSAFE.search(text) is not None
-
-
-def unstorable_path(data: Any) -> str | None:
-    """The path (``a.b.0``) of the first key or string holding NUL or a lone surrogate, or of the
-    first non-finite number; None when there is none.
-
-    Iterative, so a deeply nested body cannot exhaust the stack."""
-    stack: list[tuple[str, Any]] = [("", data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            if _unsafe(value):
-                return path or "body"
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                return path or "body"
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                name = _UNSAFE.sub("\ufffd", str(key))  # the path is echoed back: never echo the bad text
-                child = f"{path}.{name}" if path else name
-                if isinstance(key, str) and _unsafe(key):
-                    return child
-                stack.append((child, item))
-        elif isinstance(value, list):
-            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
-    return None
 
 
 class UrlTextGuardMiddleware:

@@ -1,7 +1,7 @@
 """Synchronous answers backed by the job engine.
 
 Some routes answer with their result rather than a request id (receipt templates, receipt
-queries). They still go through :func:`pipeline.submit.submit` — so the charge, the 402, the
+queries, image titles). They still go through :func:`pipeline.submit.submit` — so the charge, the 402, the
 ``Idempotency-Key`` replay, the request history and the refund on failure are the platform's —
 and then wait for the job to finish. The heavy work (OCR) runs on the workers, not in the API
 process; an API-only process without workers answers 202 with the request id after the wait.
@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from reelforge.api.schemas import RequestBody
-from reelforge.core import idempotency, requests
+from reelforge.core import requests
 from reelforge.core.errors import ApiError, BadRequest
-from reelforge.db.models import Account
 from reelforge.db.models import Request as RequestRow
-from reelforge.pipeline.submit import JobSpec, credit_headers, submit
+from reelforge.pipeline.submit import Accepted, credit_headers
 from reelforge.runtime import Runtime
 
 DEFAULT_WAIT_S = 120.0
@@ -57,34 +52,26 @@ def failure_error(row: RequestRow, input_fields: tuple[str, ...]) -> ApiError:
     return ProcessingFailed(message, extra=extra)
 
 
-def submit_and_answer(
+def answer_when_done(
     rt: Runtime,
-    account: Account,
-    request: Request,
-    body: RequestBody,
-    spec: JobSpec,
-    key: str | None,
-    render: Callable[[RequestRow], dict[str, Any]],
+    accepted: Accepted,
     *,
     input_fields: tuple[str, ...] = ("image_url",),
     timeout_s: float = DEFAULT_WAIT_S,
 ) -> JSONResponse:
-    """Charge, record and enqueue like :func:`api.deps.accept`, wait for the job, and answer
-    with ``render(completed_row)`` plus ``creditsCharged``/``remainingCredits`` and the
-    ``x-credits-*`` headers. A replayed ``Idempotency-Key`` answers from the same request."""
-    spec.webhook_url = spec.webhook_url or body.webhook_url
-    fingerprint = idempotency.fingerprint(request.url.path, body.fingerprint_payload())
-    accepted = submit(rt, account, spec, key, fingerprint)
+    """Wait for an accepted job and answer with its result plus ``creditsCharged`` /
+    ``remainingCredits`` and the ``x-credits-*`` headers. A replayed ``Idempotency-Key`` answers
+    from the same request."""
     request_id = str(accepted.body["request_id"])
     row = wait_terminal(rt, request_id, timeout_s)
     if row.status == "PENDING":
         return JSONResponse(accepted.body, status_code=202, headers=accepted.headers)
     if row.status != "COMPLETED":
         raise failure_error(row, input_fields)
-    charged = int(accepted.body.get("creditsCharged", spec.price))
+    charged = int(accepted.body.get("creditsCharged", 0))
     remaining = int(accepted.body.get("remainingCredits", 0))
     headers = credit_headers(charged, remaining)
     if "idempotent-replayed" in accepted.headers:
         headers["idempotent-replayed"] = "true"
-    answer = {**render(row), "request_id": request_id, "creditsCharged": charged, "remainingCredits": remaining}
+    answer = {**row.result, "request_id": request_id, "creditsCharged": charged, "remainingCredits": remaining}
     return JSONResponse(answer, headers=headers)

@@ -28,11 +28,13 @@ from reelforge.core.hashing import content_hash
 from reelforge.core.webhooks import headers_for
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
+from reelforge.jobs import catalog
+from reelforge.jobs.base import JobKind, StageContext, StageDef
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
-from reelforge.pipeline.registry import STAGES, StageContext, load_stage_modules
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
+from reelforge.stages.context import StageEnv
 
 log = logging.getLogger("reelforge.engine")
 
@@ -55,28 +57,29 @@ def _get_request(request_id: str) -> Request:
 
 
 @DBOS.step()
-def load_plan(request_id: str) -> list[list[str]]:
+def load_plan(request_id: str) -> list[list[tuple[str, str]]]:
+    """The request's stage groups as (stage, queue) pairs."""
     req = _get_request(request_id)
-    return [list(group) for group in req.input.get("plan", [])]
+    kind = catalog.kind(req.case_type)
+    return [[(name, kind.stage(name).queue) for name in group] for group in req.input.get("plan", [])]
 
 
-def _inject_faults(rt: Runtime, stage_name: str, ctx: StageContext) -> None:
+def _inject_faults(rt: Runtime, stage_name: str, ctx: StageContext[Any]) -> None:
     s = rt.settings
     if stage_name in s.fault_crash_stages:
         log.warning("fault injection: crashing the process in stage %s", stage_name)
         os._exit(137)
     deadline = time.monotonic() + s.fault_stage_delay_s
-    while time.monotonic() < deadline and not ctx.is_cancelled():
+    while time.monotonic() < deadline and not ctx.env.is_cancelled():
         time.sleep(0.1)
     if stage_name in s.fault_fail_stages:
         raise StageFailed(f"Injected failure in stage {stage_name}.")
 
 
-def _input_hash(ctx: StageContext, stage_name: str) -> str | None:
-    key_fn = STAGES[stage_name].cache_key
-    if key_fn is None:
+def _input_hash(ctx: StageContext[Any], stage: StageDef[Any]) -> str | None:
+    if stage.cache_key is None:
         return None
-    return content_hash({"stage": stage_name, "key": key_fn(ctx)})
+    return content_hash({"stage": stage.name, "key": stage.cache_key(ctx)})
 
 
 def _cached_output(rt: Runtime, account_id: str, stage_name: str, input_hash: str) -> dict[str, Any] | None:
@@ -119,8 +122,10 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
     req = _get_request(request_id)
     if req.status != "PENDING":
         return {"skipped": True}
-    ctx = StageContext(rt, req, outputs)
-    input_hash = _input_hash(ctx, stage_name)
+    kind: JobKind[Any, Any] = catalog.kind(req.case_type)
+    stage = kind.stage(stage_name)
+    ctx = StageContext(StageEnv(rt, req), kind.load_input(req), outputs)
+    input_hash = _input_hash(ctx, stage)
     if input_hash is not None:
         key = input_hash
         cached = retry_transient(lambda: _cached_output(rt, req.account_id, stage_name, key))
@@ -133,7 +138,9 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
         _inject_faults(rt, stage_name, ctx)
         # A stage is safe to run again (crash recovery does exactly that), so one cut short by a
         # database outage runs again once the database is back instead of failing the job.
-        output = retry_transient(lambda: STAGES[stage_name].fn(ctx), what=f"stage {stage_name}")
+        output = retry_transient(
+            lambda: stage.fn(ctx).model_dump(mode="json", exclude_none=True), what=f"stage {stage_name}"
+        )
     except Exception as exc:
         message = str(exc) or exc.__class__.__name__
         log.error("stage %s of %s failed: %s", stage_name, request_id, traceback.format_exc())
@@ -149,7 +156,7 @@ def finish(request_id: str, outputs: dict[str, dict[str, Any]]) -> None:
     result: dict[str, Any] = {}
     final_price: int | None = None
     for out in outputs.values():
-        result.update(out.get("result", {}))
+        result.update(out.get("result") or {})
         if out.get("final_price") is not None:
             final_price = int(out["final_price"])
     retry_transient(lambda: requests.complete(rt.db, request_id, result, final_price), what=f"complete {request_id}")
@@ -174,14 +181,14 @@ def request_workflow(request_id: str) -> None:
     try:
         for group in load_plan(request_id):
             handles = []
-            for name in group:
+            for name, queue in group:
                 with SetWorkflowID(f"{request_id}:{name}"):
                     handles.append(
-                        DBOS.retrieve_queue(STAGES[name].queue).enqueue(  # type: ignore[union-attr]
+                        DBOS.retrieve_queue(queue).enqueue(  # type: ignore[union-attr]
                             stage_workflow, request_id, name, outputs
                         )
                     )
-            for name, handle in zip(group, handles, strict=True):
+            for (name, _queue), handle in zip(group, handles, strict=True):
                 outputs[name] = handle.get_result(
                     polling_interval_sec=runtime().settings.stage_result_polling_interval_s)
         finish(request_id, outputs)
@@ -283,7 +290,7 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
 
     Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py)."""
     global _monitor
-    load_stage_modules()
+    catalog.load_all()
     s = rt.settings
     s.executor_id = default_executor_id(s, embedded=queues is None)
     DBOS(

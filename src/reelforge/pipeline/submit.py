@@ -1,5 +1,5 @@
-"""Accepting a request: one transaction charges credits, records the request and the
-idempotent response; then inputs are stored and the workflow is enqueued.
+"""Accepting a request of some kind of work: one transaction charges credits, records the request
+and the idempotent response; then inputs are stored and the workflow is enqueued.
 
 Nothing is stored or enqueued when the charge is refused (402), and a replayed
 ``Idempotency-Key`` returns the first response without touching the ledger.
@@ -8,32 +8,17 @@ Nothing is stored or enqueued when the charge is refused (402), and a replayed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reelforge.core import idempotency, ledger, quotas, requests
 from reelforge.core.ids import new_id
 from reelforge.db.models import Account, Request
+from reelforge.jobs.base import InputT, JobKind, Prepared
 from reelforge.pipeline import engine
-from reelforge.pipeline.registry import STAGES, Plan
 from reelforge.runtime import Runtime
 
 log = logging.getLogger("reelforge.submit")
-
-
-@dataclass
-class JobSpec:
-    type: str  # image | video
-    case_type: str
-    id_prefix: str
-    price: int
-    plan: Plan
-    input: dict[str, Any]
-    webhook_url: str | None = None
-    provider: str = "LOCAL"
-    response_extra: dict[str, Any] = field(default_factory=dict)
-    blobs: dict[str, bytes] = field(default_factory=dict)  # blob key -> bytes, written once accepted
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,12 +34,21 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
 
 
 def submit(
-    rt: Runtime, account: Account, spec: JobSpec, idempotency_key: str | None, request_fingerprint: str
+    rt: Runtime,
+    account: Account,
+    kind: JobKind[Any, InputT],
+    prepared: Prepared[InputT],
+    blobs: dict[str, bytes],
+    *,
+    webhook_url: str | None,
+    idempotency_key: str | None,
+    request_fingerprint: str,
 ) -> Accepted:
-    for group in spec.plan:
-        for name in group:
-            if name not in STAGES:
-                raise RuntimeError(f"plan names an unknown stage {name!r}")
+    """Charge ``kind.price`` of the prepared input, record the request with its plan, store
+    ``blobs`` (blob key -> bytes) and enqueue it."""
+    job = prepared.job
+    plan = [[stage.name for stage in group] for group in kind.plan(job)]
+    price = kind.price(job, rt.prices)
     if idempotency_key:
         replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
         if replay is not None:
@@ -64,27 +58,27 @@ def submit(
                 {**replay.headers, "idempotent-replayed": "true"},
                 replay.body.get("request_id"),
             )
-    request_id = spec.request_id or new_id(spec.id_prefix)
+    request_id = prepared.request_id or new_id(kind.id_prefix)
     try:
         with rt.db.session() as s:
             quotas.ensure_pending_capacity(s, account.id, rt.settings.max_pending_jobs_per_account)
             remaining = (
-                ledger.post_in(s, account.id, "charge", spec.price, request_id, note=spec.case_type)
-                if spec.price
+                ledger.post_in(s, account.id, "charge", price, request_id, note=kind.case_type)
+                if price
                 else ledger.balance_in(s, account.id)
             )
             s.add(
                 Request(
                     id=request_id,
                     account_id=account.id,
-                    type=spec.type,
-                    case_type=spec.case_type,
-                    provider=spec.provider,
+                    type=kind.media_type,
+                    case_type=kind.case_type,
+                    provider=kind.provider(job),
                     session_id=request_id,
-                    input={**spec.input, "plan": spec.plan},
-                    stages={name: "PENDING" for group in spec.plan for name in group},
-                    credits_charged=spec.price,
-                    webhook_url=spec.webhook_url,
+                    input={**job.model_dump(mode="json"), "plan": plan},
+                    stages={name: "PENDING" for group in plan for name in group},
+                    credits_charged=price,
+                    webhook_url=webhook_url,
                 )
             )
             body = {
@@ -92,12 +86,12 @@ def submit(
                 "request_id": request_id,
                 "session_id": request_id,
                 "global_status_id": request_id,
-                "case_type": spec.case_type,
-                **spec.response_extra,
-                "creditsCharged": spec.price,
+                "case_type": kind.case_type,
+                **prepared.response_extra,
+                "creditsCharged": price,
                 "remainingCredits": remaining,
             }
-            headers = credit_headers(spec.price, remaining)
+            headers = credit_headers(price, remaining)
             if idempotency_key:
                 idempotency.record_in(s, account.id, idempotency_key, 200, body, headers)
     except Exception:
@@ -105,7 +99,7 @@ def submit(
             idempotency.release(rt.db, account.id, idempotency_key)
         raise
     try:
-        for key, data in spec.blobs.items():
+        for key, data in blobs.items():
             rt.blobs.put_bytes(key, data)
         engine.enqueue(request_id)
     except Exception as exc:

@@ -1,4 +1,4 @@
-"""Persistence of session documents: one row per version (rendering them is :mod:`reelforge.pipeline.publish`)."""
+"""Persistence of session documents: one row per version."""
 
 from __future__ import annotations
 

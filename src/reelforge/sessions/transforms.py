@@ -223,3 +223,35 @@ def join(docs: Sequence[SessionDocument], blend_scenes: bool = False) -> Session
         layers=layers,
         audio=audio,
     )
+
+
+MIN_RETOLD_SCENE_S = 2.0
+RETOLD_PADDING_S = 0.6
+
+
+def retell(
+    doc: SessionDocument,
+    language: str,
+    scenes: Sequence[tuple[str, str]],
+    speech: Sequence[tuple[str, float]],
+) -> SessionDocument:
+    """New narration in ``language``: per scene its (narration, title) and (speech ref, seconds).
+    Scenes stretch or shrink to the new speech; the outro and the music bed follow."""
+    new = _copy(doc)
+    new.language = language
+    t = 0.0
+    speech_by_layer = {a.layer_id: a for a in new.audio if a.kind == "speech"}
+    for layer, (narration, title), (ref, seconds) in zip(new.scenes, scenes, speech, strict=False):
+        length = max(seconds + RETOLD_PADDING_S, MIN_RETOLD_SCENE_S)
+        layer.start, layer.end = round(t, 3), round(t + length, 3)
+        layer.narration, layer.title = narration, title
+        if layer.id in speech_by_layer:
+            speech_by_layer[layer.id].source, speech_by_layer[layer.id].start = ref, layer.start
+        t += length
+    if new.outro is not None:
+        length = new.outro.end - new.outro.start
+        new.outro.start, new.outro.end = round(t, 3), round(t + length, 3)
+    for track in new.audio:
+        if track.kind == "music":
+            track.duration = new.duration
+    return _validated(new)

@@ -6,12 +6,12 @@ import io
 
 from PIL import Image
 
-from reelforge.pipeline.registry import StageContext
+from reelforge.stages.context import StageEnv
 
 
-def open_input(ctx: StageContext, key: str) -> Image.Image:
+def open_input(env: StageEnv, key: str) -> Image.Image:
     """A stored input image, fully loaded (the blob file is not kept open)."""
-    with Image.open(ctx.rt.blobs.path(key)) as img:
+    with Image.open(env.rt.blobs.path(key)) as img:
         img.load()
         return img.copy()
 
@@ -22,7 +22,7 @@ def png_bytes(img: Image.Image, compress_level: int = 3) -> bytes:
     return buf.getvalue()
 
 
-def publish_png(ctx: StageContext, key: str, img: Image.Image, compress_level: int = 3) -> str:
+def publish_png(env: StageEnv, key: str, img: Image.Image, compress_level: int = 3) -> str:
     """Store ``img`` as PNG under ``key``; returns its public URL."""
-    ctx.rt.blobs.put_bytes(key, png_bytes(img, compress_level))
-    return ctx.rt.blobs.url(key)
+    env.rt.blobs.put_bytes(key, png_bytes(img, compress_level))
+    return env.rt.blobs.url(key)

@@ -1,4 +1,5 @@
-"""Stages: build a receipt template from a sample receipt; query a receipt against a template.
+"""Stages receipt_template_create / receipt_template_query: build a receipt template from a sample
+receipt; query a receipt against a template.
 
 Input problems are raised as ``"image_url: ..."`` so the synchronous routes answer 400 naming
 the field (see ``api.sync_jobs``); the failed request is refunded by the engine.
@@ -6,39 +7,31 @@ the field (see ``api.sync_jobs``); the failed request is refunded by the engine.
 
 from __future__ import annotations
 
-from typing import Any
-
 from reelforge.core import receipt_templates
 from reelforge.imaging.receipts import ReceiptTemplateError, build_template, query_receipt
-from reelforge.pipeline.registry import StageContext, stage
+from reelforge.stages.context import StageEnv
 from reelforge.stages.image_output import open_input
+from reelforge.stages.outputs import Published
 
 
 class ReceiptInputError(ValueError):
     """The receipt image cannot be used; the message names the ``image_url`` field."""
 
 
-@stage("receipt_template_create", queue="cpu")
-def create(ctx: StageContext) -> dict[str, Any]:
-    img = open_input(ctx, ctx.input["input_key"])
+def create_template(
+    env: StageEnv, input_key: str, template_id: str, template_name: str | None, image_url: str
+) -> Published:
     try:
-        built = build_template(img, ctx.input.get("template_name"))
+        built = build_template(open_input(env, input_key), template_name)
     except ReceiptTemplateError as exc:
         raise ReceiptInputError(f"image_url: {exc}") from exc
     row = receipt_templates.save(
-        ctx.rt.db,
-        ctx.input["template_id"],
-        ctx.request.account_id,
-        built,
-        ctx.input.get("image_url"),
-        ctx.request.id,
+        env.rt.db, template_id, env.request.account_id, built, image_url, env.request_id
     )
-    return {"result": receipt_templates.payload(row)}
+    return Published(result=receipt_templates.payload(row))
 
 
-@stage("receipt_template_query", queue="cpu")
-def query(ctx: StageContext) -> dict[str, Any]:
-    template = receipt_templates.get_owned(ctx.rt.db, ctx.request.account_id, ctx.input["template_id"])
-    img = open_input(ctx, ctx.input["input_key"])
-    extracted = query_receipt({"normalized_template": template.normalized_template}, img)
-    return {"result": {**receipt_templates.identity(template), **extracted}}
+def query_template(env: StageEnv, input_key: str, template_id: str) -> Published:
+    template = receipt_templates.get_owned(env.rt.db, env.request.account_id, template_id)
+    extracted = query_receipt({"normalized_template": template.normalized_template}, open_input(env, input_key))
+    return Published(result={**receipt_templates.identity(template), **extracted})

@@ -1,36 +1,71 @@
-"""Stage frame_generation: outro card (generated QR CTA or the client's image), footer QR
-cards per scene, and the narrator avatar overlay."""
+"""Stage frame_generation: outro card (generated QR CTA or the client's image), footer QR cards
+per scene, and the narrator avatar overlay. The card helpers serve session operations too."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
 from reelforge.imaging.cards import render_footer_card, render_narrator_avatar, render_outro_card
-from reelforge.pipeline.registry import StageContext, stage
+from reelforge.jobs.video.job import Footer, VideoJob
 from reelforge.providers.image import cover
+from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import CardsOutput, ScriptOutput
 
 FOOTER_HEIGHT = {"16:9": 0.16, "9:16": 0.12}
 
 
-def footer_items(opts: dict[str, Any], scenes: list[dict[str, Any]]) -> list[dict[str, str] | None]:
-    """One footer per scene: a single footer_metadata item applies to every scene, several map
-    by index; express CTA fills them from cta_url and the script's per-scene footer texts."""
-    items = opts.get("footer_metadata") or []
-    out: list[dict[str, str] | None] = []
-    for i, scene in enumerate(scenes):
-        item = items[0] if len(items) == 1 else (items[i] if i < len(items) else None)
-        url = text = None
-        if item:
-            url = item.get("url") or item.get("cta_url") or item.get("ctaUrl")
-            text = item.get("text") or item.get("cta_text") or item.get("title") or item.get("label")
-        if opts.get("express_cta_generation"):
-            url = url or opts.get("cta_url")
-            text = text or scene.get("footer_text")
-        out.append({"url": url, "text": text or ""} if url and (item or opts.get("express_cta_generation")) else None)
-    return out
+def footer_band(width: int, height: int) -> int:
+    """Height in pixels of the footer band on this canvas."""
+    return int(height * FOOTER_HEIGHT["9:16" if height > width else "16:9"])
+
+
+def fitted_outro(env: StageEnv, image_key: str, canvas: tuple[int, int]) -> str:
+    """The client's outro image covering the canvas, stored as the session's outro card."""
+    path = env.work_dir() / "outro.png"
+    cover(Image.open(env.rt.blobs.path(image_key)).convert("RGB"), *canvas).save(path)
+    return env.rt.blobs.put_file(env.session_file("outro.png"), path)
+
+
+def qr_outro(
+    env: StageEnv,
+    canvas: tuple[int, int],
+    cta_url: str,
+    texts: tuple[str | None, str | None],
+    logo_key: str | None,
+    font_key: str | None,
+    language: str,
+) -> str:
+    """A generated outro card: the CTA texts around a QR code of ``cta_url`` (with the client's logo)."""
+    logo = env.rt.blobs.path(logo_key) if logo_key else None
+    card = render_outro_card(
+        *canvas, cta_url, texts[0], texts[1], logo, font_key, language, env.work_dir() / "outro.png"
+    )
+    return env.rt.blobs.put_file(env.session_file("outro.png"), card)
+
+
+def footer_card(
+    env: StageEnv,
+    canvas: tuple[int, int],
+    footer: Footer,
+    font_key: str | None,
+    language: str,
+    name: str,
+    logo_key: str | None = None,
+) -> Path:
+    """A footer strip with a QR code of ``footer.url`` (and the client's logo at its left)."""
+    path = render_footer_card(
+        canvas[0], footer_band(*canvas), footer.url or "", footer.text or "", font_key, language,
+        env.work_dir() / f"{name}.png",
+    )
+    if logo_key:
+        strip = Image.open(path).convert("RGBA")
+        mark = Image.open(env.rt.blobs.path(logo_key)).convert("RGBA")
+        mark.thumbnail((strip.height * 2, int(strip.height * 0.8)))
+        strip.alpha_composite(mark, (int(strip.height * 0.1), (strip.height - mark.height) // 2))
+        strip.save(path)
+    return path
 
 
 def _with_avatar(footer: Path | None, avatar: Path, width: int, height: int, out: Path) -> Path:
@@ -43,58 +78,30 @@ def _with_avatar(footer: Path | None, avatar: Path, width: int, height: int, out
     return out
 
 
-@stage("frame_generation", queue="cpu")
-def run(ctx: StageContext) -> dict[str, Any]:
-    if "operation" in ctx.input:
-        from reelforge.stages import session_ops
+def draw_cards(env: StageEnv, job: VideoJob, script: ScriptOutput) -> CardsOutput:
+    width, height = job.canvas
+    language = script.language
+    outro_key: str | None = None
+    if job.generate_outro_image and job.cta_url:
+        texts = (script.cta_text_top, script.cta_text_bottom)
+        outro_key = qr_outro(env, job.canvas, job.cta_url, texts, job.cta_logo_key, job.font_key, language)
+    elif job.outro_key:
+        outro_key = fitted_outro(env, job.outro_key, job.canvas)
 
-        return session_ops.frames(ctx)
-    opts, script = ctx.input, ctx.outputs["prompt_generation"]
-    width, height = opts["canvas"]
-    language, font = script["language"], opts.get("font_key")
-    work, blobs, rid = ctx.work_dir(), ctx.rt.blobs, ctx.request.id
-    result: dict[str, Any] = {"outro_key": None, "footer_keys": [], "avatar": False}
-
-    if opts.get("generate_outro_image"):
-        logo = blobs.path(opts["cta_logo_key"]) if opts.get("cta_logo_key") else None
-        card = render_outro_card(
-            width,
-            height,
-            opts["cta_url"],
-            script.get("cta_text_top"),
-            script.get("cta_text_bottom"),
-            logo,
-            font,
-            language,
-            work / "outro.png",
-        )
-        result["outro_key"] = blobs.put_file(f"sessions/{rid}/outro.png", card)
-    elif opts.get("outro_key"):
-        fitted = cover(Image.open(blobs.path(opts["outro_key"])).convert("RGB"), width, height)
-        fitted.save(work / "outro.png")
-        result["outro_key"] = blobs.put_file(f"sessions/{rid}/outro.png", work / "outro.png")
-
-    strip_h = int(height * FOOTER_HEIGHT[opts.get("aspect_ratio", "16:9")])
+    strip_h = footer_band(width, height)
+    work = env.work_dir()
     avatar = (
-        render_narrator_avatar(strip_h * 2, seed=len(rid), out_path=work / "avatar.png")
-        if opts.get("add_narrator_avatar")
+        render_narrator_avatar(strip_h * 2, seed=len(env.request_id), out_path=work / "avatar.png")
+        if job.add_narrator_avatar
         else None
     )
-    items = (
-        footer_items(opts, script["script"]["scenes"])
-        if opts.get("add_footer_animation") or opts.get("express_cta_generation")
-        else [None] * len(script["script"]["scenes"])
-    )
-    for i, item in enumerate(items):
-        path: Path | None = None
-        if item:
-            path = render_footer_card(
-                width, strip_h, item["url"], item["text"], font, language, work / f"footer-{i}.png"
-            )
+    footer_keys: list[str | None] = []
+    footers = job.scene_footers([scene.footer_text for scene in script.script.scenes])
+    for i, item in enumerate(footers):
+        path = footer_card(env, job.canvas, item, job.font_key, language, f"footer-{i}") if item else None
         if avatar is not None:
             path = _with_avatar(
                 path, avatar, width, strip_h * 2 if path is None else strip_h, work / f"overlay-{i}.png"
             )
-        result["footer_keys"].append(blobs.put_file(f"sessions/{rid}/footer-{i}.png", path) if path else None)
-    result["avatar"] = avatar is not None
-    return result
+        footer_keys.append(env.rt.blobs.put_file(env.session_file(f"footer-{i}.png"), path) if path else None)
+    return CardsOutput(outro_key=outro_key, footer_keys=footer_keys, avatar=avatar is not None)

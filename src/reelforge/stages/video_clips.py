@@ -3,10 +3,10 @@ camera move (rendered inside the final filter graph, so here it is chosen, not e
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from reelforge.pipeline.registry import StageContext, stage
 from reelforge.sessions.document import CameraMotion
+from reelforge.stages.outputs import Clip, ClipsOutput
 
 # Pans glide along the canvas's long side, alternating direction scene by scene. Push-ins stay
 # available to documents (and hosted models) but are not the offline default: a zoom changes every
@@ -20,12 +20,6 @@ def motions_for(width: int, height: int) -> tuple[CameraMotion, ...]:
     return PORTRAIT_MOTIONS if height > width else LANDSCAPE_MOTIONS
 
 
-@stage("ai_video_generation", queue="gpu")
-def run(ctx: StageContext) -> dict[str, Any]:
-    if "image_generation" in ctx.outputs:
-        sources = ctx.outputs["image_generation"]["scene_images"]
-    else:
-        sources = [img["key"] for img in ctx.input["images"]]
-    width, height = ctx.input.get("canvas", (16, 9))
-    motions = motions_for(width, height)
-    return {"clips": [{"source": key, "motion": motions[i % len(motions)]} for i, key in enumerate(sources)]}
+def animate_stills(sources: Sequence[str], canvas: tuple[int, int]) -> ClipsOutput:
+    motions = motions_for(*canvas)
+    return ClipsOutput(clips=[Clip(source=key, motion=motions[i % len(motions)]) for i, key in enumerate(sources)])

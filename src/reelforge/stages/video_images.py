@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from reelforge.pipeline.registry import StageContext, stage
+from reelforge.jobs.video.job import VideoJob
 from reelforge.providers import registry
+from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import SceneImagesOutput, ScriptOutput
 
 
-@stage("image_generation", queue="gpu")
-def run(ctx: StageContext) -> dict[str, Any]:
-    opts, script = ctx.input, ctx.outputs["prompt_generation"]
-    width, height = opts["canvas"]
-    provider = registry.image_provider(ctx.rt.settings, opts.get("image_model", "LOCAL"))
+def generate_scene_images(env: StageEnv, job: VideoJob, script: ScriptOutput) -> SceneImagesOutput:
+    width, height = job.canvas
+    provider = registry.image_provider(env.rt.settings, job.image_model)
     keys = []
-    for i, scene in enumerate(script["script"]["scenes"]):
-        path = ctx.work_dir() / f"scene-{i}.png"
+    for i, scene in enumerate(script.script.scenes):
+        path = env.work_dir() / f"scene-{i}.png"
         provider.generate(
-            f"{opts.get('prompt', '')}\n{scene['narration']}",
+            f"{job.prompt or ''}\n{scene.narration}",
             width,
             height,
             seed=i,
             out_path=path,
-            title=scene["title"],
-            language=script["language"],
-            font_key=opts.get("font_key"),
+            title=scene.title,
+            language=script.language,
+            font_key=job.font_key,
         )
-        keys.append(ctx.rt.blobs.put_file(f"sessions/{ctx.request.id}/scene-{i}.png", path))
-    return {"scene_images": keys}
+        keys.append(env.rt.blobs.put_file(env.session_file(f"scene-{i}.png"), path))
+    return SceneImagesOutput(scene_images=keys)

@@ -1,45 +1,42 @@
-"""Stage prompt_generation: the script — scenes with narration and titles, plus CTA texts."""
+"""Stage prompt_generation: the script — scenes with narration and titles, plus CTA texts; or, for
+a translation, the source's language-neutral script facts re-realised in another language."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from reelforge.pipeline.registry import StageContext, stage
-from reelforge.pipeline.video_plan import scene_count_for_duration
+from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob
 from reelforge.providers import registry
-from reelforge.providers.script import ScriptRequest, write_cta_texts
+from reelforge.providers.script import ScriptRequest, realise, write_cta_texts
+from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import ScriptOutput
 
 
-@stage("prompt_generation", queue="cpu")
-def run(ctx: StageContext) -> dict[str, Any]:
-    if "operation" in ctx.input:
-        from reelforge.stages import session_ops
-
-        return session_ops.script(ctx)
-    opts = ctx.input
-    images = opts.get("images", [])
-    n_scenes = len(images) or scene_count_for_duration(float(opts["duration"]))
+def write_script(env: StageEnv, job: VideoJob) -> ScriptOutput:
+    n_scenes = job.scene_count
     req = ScriptRequest(
-        prompt=opts.get("prompt"),
-        metadata=opts.get("metadata", {}),
-        image_titles=[img.get("title") for img in images] or [None] * n_scenes,
+        prompt=job.prompt,
+        metadata=job.metadata,
+        image_titles=[img.title for img in job.images] or [None] * n_scenes,
         n_scenes=n_scenes,
-        language=opts.get("language", "auto"),
-        duration_s=float(opts.get("duration") or n_scenes * 5.0),
-        tone=opts.get("tone", "grounded"),
-        cta_url=opts.get("cta_url"),
-        want_cta_texts=bool(opts.get("express_cta_generation")),
+        language=job.language,
+        duration_s=job.duration or n_scenes * SCENE_SECONDS,
+        tone=job.tone,
+        cta_url=job.cta_url,
+        want_cta_texts=job.express_cta_generation,
     )
-    script = registry.script_writer(ctx.rt.settings).write(req)
-    top, bottom = opts.get("cta_text_top"), opts.get("cta_text_bottom")
-    if opts.get("cta_url") and (opts.get("express_cta_generation") or opts.get("generate_outro_image")):
-        auto_top, auto_bottom = write_cta_texts(
-            opts["cta_url"], opts.get("metadata"), script.language, opts.get("prompt")
-        )
+    script = registry.script_writer(env.rt.settings).write(req)
+    top, bottom = job.cta_text_top, job.cta_text_bottom
+    if job.cta_url and (job.express_cta_generation or job.generate_outro_image):
+        auto_top, auto_bottom = write_cta_texts(job.cta_url, job.metadata, script.language, job.prompt)
         top, bottom = top or script.cta_text_top or auto_top, bottom or script.cta_text_bottom or auto_bottom
-    return {
-        "language": script.language,
-        "script": script.model_dump(mode="json"),
-        "cta_text_top": top,
-        "cta_text_bottom": bottom,
-    }
+    return ScriptOutput(language=script.language, script=script, cta_text_top=top, cta_text_bottom=bottom)
+
+
+def translate_script(source: ScriptOutput, language: str) -> ScriptOutput:
+    """The source script's facts said in ``language``; CTA texts only where the source had them."""
+    translated = realise(source.script.structured, language)
+    return ScriptOutput(
+        language=translated.language,
+        script=translated,
+        cta_text_top=translated.cta_text_top if source.cta_text_top else None,
+        cta_text_bottom=translated.cta_text_bottom if source.cta_text_bottom else None,
+    )

@@ -4,141 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from reelforge.api.deps import AccountDep, IdempotencyKeyDep, RuntimeDep, accept
-from reelforge.api.video_schemas import (
-    ImageListToVideoRequest,
-    LegacyCreateRequest,
-    SessionRef,
-    TextToVideoRequest,
-    VideoOptions,
-)
+from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest, Forbidden, NotFound
+from reelforge.jobs.session_ops.base import SessionRef
+from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
+from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
 from reelforge.pipeline import engine
-from reelforge.pipeline.submit import JobSpec
-from reelforge.pipeline.video_plan import (
-    IMAGE_LIST_PLAN,
-    TEXT_TO_VIDEO_PLAN,
-    estimated_duration,
-    scene_count_for_duration,
-    video_price,
-)
 from reelforge.providers import registry
-from reelforge.providers.script import resolve_language
-from reelforge.runtime import Runtime
-from reelforge.storage.blobs import content_key
-from reelforge.storage.fetch import fetch_image
 from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
 pages = APIRouter(include_in_schema=False)
 
 
-def _common_input(rt: Runtime, body: VideoOptions, titles: list[str | None]) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Validate what needs the deployment (models, fonts, canvas) and fetch referenced images."""
-    if body.video_model not in registry.video_models(rt.settings):
-        raise BadRequest(
-            f"video_model {body.video_model!r} is not available here; see GET /v1/video/supported_models.",
-            field="video_model",
-        )
-    language = resolve_language(body.language, body.prompt, body.metadata, titles)
-    if body.font_key and not fonts.is_font_supported(body.font_key, language):
-        raise BadRequest(
-            f"font_key {body.font_key!r} is not supported for language {language!r}; see GET /v1/supported_fonts.",
-            field="font_key",
-        )
-    width, height = body.canvas()
-    area = body.outro_focus_area
-    if area and (area.x + area.width > width or area.y + area.height > height):
-        raise BadRequest(f"outro_focust_area must lie inside the {width}x{height} canvas.", field="outro_focust_area")
-    opts = body.model_dump(mode="json", exclude={"webhook_url", "image_urls"})
-    opts.update({"canvas": [width, height], "language": language})
-    blobs: dict[str, bytes] = {}
-    for field, url in (("outro_image_url", body.outro_image_url), ("cta_logo", body.cta_logo)):
-        if url:
-            data, _ = fetch_image(url, rt.fetch_policy, field)
-            key = content_key("inputs", data, ".img")
-            blobs[key] = data
-            opts["outro_key" if field == "outro_image_url" else "cta_logo_key"] = key
-            opts[field] = url if not url.startswith("data:") else "data:…"
-    return opts, blobs
-
-
-def _submit_video(
-    rt: Runtime,
-    account: Any,
-    request: Request,
-    body: VideoOptions,
-    key: str | None,
-    opts: dict[str, Any],
-    blobs: dict[str, bytes],
-    case_type: str,
-    prefix: str,
-    n_scenes: int,
-) -> JSONResponse:
-    plan = TEXT_TO_VIDEO_PLAN if case_type == "text_to_video" else IMAGE_LIST_PLAN
-    spec = JobSpec(
-        type="video",
-        case_type=case_type,
-        id_prefix=prefix,
-        price=video_price(rt.prices, opts, estimated_duration(opts, n_scenes)),
-        plan=plan,
-        input=opts,
-        provider=opts.get("video_model", "LOCAL"),
-        blobs=blobs,
-    )
-    return accept(rt, account, request, body, spec, key)
-
-
-def _text_to_video(
-    rt: Runtime,
-    account: Any,
-    request: Request,
-    body: TextToVideoRequest,
-    key: str | None,
-    case_type: str = "text_to_video",
-) -> JSONResponse:
-    if body.image_model not in registry.image_models(rt.settings):
-        raise BadRequest(
-            f"image_model {body.image_model!r} is not available here; see GET /v1/video/supported_models.",
-            field="image_model",
-        )
-    opts, blobs = _common_input(rt, body, [])
-    return _submit_video(
-        rt, account, request, body, key, opts, blobs, "text_to_video", "vid", scene_count_for_duration(body.duration)
-    )
-
-
 @router.post("/video/text_to_video", summary="Generate a video from a prompt")
-def text_to_video(
-    body: TextToVideoRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
-) -> JSONResponse:
-    return _text_to_video(rt, account, request, body, key)
+def text_to_video(body: TextToVideoRequest, call: JobCallDep) -> JSONResponse:
+    return call.submit(TEXT_TO_VIDEO, body)
 
 
 @router.post("/video/create", summary="Legacy: generate a video from a prompt (prompt ≤ 500 chars, ≤ 120 s)")
-def legacy_create(
-    body: LegacyCreateRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
-) -> JSONResponse:
-    return _text_to_video(rt, account, request, body, key)
+def legacy_create(body: LegacyCreateRequest, call: JobCallDep) -> JSONResponse:
+    return call.submit(TEXT_TO_VIDEO, body)
 
 
 @router.post("/video/image_list_to_video", summary="Generate a video from an ordered list of images")
-def image_list_to_video(
-    body: ImageListToVideoRequest, request: Request, rt: RuntimeDep, account: AccountDep, key: IdempotencyKeyDep
-) -> JSONResponse:
-    opts, blobs = _common_input(rt, body, [item.title for item in body.image_urls])
-    images = []
-    for i, item in enumerate(body.image_urls):
-        data, _ = fetch_image(item.url, rt.fetch_policy, f"image_urls[{i}]")
-        blob_key = content_key("inputs", data, ".img")
-        blobs[blob_key] = data
-        images.append({"key": blob_key, "title": item.title})
-    opts["images"] = images
-    return _submit_video(rt, account, request, body, key, opts, blobs, "image_list_to_video", "vid_img", len(images))
+def image_list_to_video(body: ImageListToVideoRequest, call: JobCallDep) -> JSONResponse:
+    return call.submit(IMAGE_LIST_TO_VIDEO, body)
 
 
 @router.get("/video/supported_models", summary="Image and video model keys usable in this deployment")

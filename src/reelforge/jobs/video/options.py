@@ -1,33 +1,18 @@
-"""Request bodies of the video routes: every documented field and alias, validated per spec."""
+"""Request bodies of the video routes: every documented field and alias, validated and normalised
+per spec in this one place (the stages see only :class:`jobs.video.job.VideoJob`)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
-from reelforge.api.schemas import RequestBody
+from reelforge.jobs.body import RequestBody, aliases
+from reelforge.sessions.document import CANVAS_SIZES, FocusArea
 from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 LANGUAGE_CHOICES = ("auto", *SUPPORTED_LANGUAGES)
-CANVAS = {"16:9": (1792, 1024), "9:16": (1024, 1792)}
-
-
-def _alias(*names: str) -> Any:
-    return AliasChoices(*names)
-
-
-class FocusArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    x: int = Field(ge=0)
-    y: int = Field(ge=0)
-    width: int = Field(gt=0)
-    height: int = Field(gt=0)
-
-
-class ImageItem(BaseModel):
-    url: str
-    title: str | None = None
+CANVAS = CANVAS_SIZES
 
 
 def _http_url(value: str | None, name: str) -> str | None:
@@ -38,52 +23,79 @@ def _http_url(value: str | None, name: str) -> str | None:
     return value
 
 
+class FooterItem(BaseModel):
+    """One footer card: ``url`` (also ``cta_url`` / ``ctaUrl``) and its text (also ``cta_text``,
+    ``title`` or ``label``)."""
+
+    url: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        url = next((value[k] for k in ("url", "cta_url", "ctaUrl") if value.get(k)), None)
+        text = next((value[k] for k in ("text", "cta_text", "title", "label") if value.get(k)), None)
+        return {"url": url, "text": text}
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        return _http_url(value, "url")
+
+
+class ImageItem(BaseModel):
+    url: str
+    title: str | None = None
+
+
 class VideoOptions(RequestBody):
     """Fields shared by text_to_video, image_list_to_video and the legacy create route."""
 
     prompt: str | None = Field(None, max_length=1000)
     language: str = "auto"
     enable_subtitles: StrictBool = Field(
-        True, validation_alias=_alias("enable_subtitles", "add_subtitles", "enableSubtitles")
+        True, validation_alias=aliases("enable_subtitles", "add_subtitles", "enableSubtitles")
     )
-    font_key: str | None = Field(None, validation_alias=_alias("font_key", "fontKey"))
-    aspect_ratio: str = Field("16:9", validation_alias=_alias("aspect_ratio", "aspectRatio"))
+    font_key: str | None = Field(None, validation_alias=aliases("font_key", "fontKey"))
+    aspect_ratio: str = Field("16:9", validation_alias=aliases("aspect_ratio", "aspectRatio"))
     tone: str = Field("grounded", max_length=40)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    video_model: str = Field("LOCAL", validation_alias=_alias("video_model", "videoModel"))
-    outro_image_url: str | None = Field(None, validation_alias=_alias("outro_image_url", "outroImageUrl"))
-    add_outro_animation: StrictBool = Field(False, validation_alias=_alias("add_outro_animation", "addOutroAnimation"))
+    video_model: str = Field("LOCAL", validation_alias=aliases("video_model", "videoModel"))
+    outro_image_url: str | None = Field(None, validation_alias=aliases("outro_image_url", "outroImageUrl"))
+    add_outro_animation: StrictBool = Field(False, validation_alias=aliases("add_outro_animation", "addOutroAnimation"))
     add_outro_focus_area: StrictBool = Field(
-        False, validation_alias=_alias("add_outro_focus_area", "addOutroFocusArea")
+        False, validation_alias=aliases("add_outro_focus_area", "addOutroFocusArea")
     )
     outro_focus_area: FocusArea | None = Field(
-        None, validation_alias=_alias("outro_focust_area", "outro_focus_area", "outroFocusArea", "outroFocustArea")
+        None, validation_alias=aliases("outro_focust_area", "outro_focus_area", "outroFocusArea", "outroFocustArea")
     )
     generate_outro_image: StrictBool = Field(
-        False, validation_alias=_alias("generate_outro_image", "generateOutroImage")
+        False, validation_alias=aliases("generate_outro_image", "generateOutroImage")
     )
-    cta_url: str | None = Field(None, validation_alias=_alias("cta_url", "ctaUrl"))
-    cta_text_top: str | None = Field(None, max_length=120, validation_alias=_alias("cta_text_top", "ctaTextTop"))
+    cta_url: str | None = Field(None, validation_alias=aliases("cta_url", "ctaUrl"))
+    cta_text_top: str | None = Field(None, max_length=120, validation_alias=aliases("cta_text_top", "ctaTextTop"))
     cta_text_bottom: str | None = Field(
-        None, max_length=120, validation_alias=_alias("cta_text_bottom", "ctaTextBottom")
+        None, max_length=120, validation_alias=aliases("cta_text_bottom", "ctaTextBottom")
     )
-    cta_logo: str | None = Field(None, validation_alias=_alias("cta_logo", "ctaLogo"))
+    cta_logo: str | None = Field(None, validation_alias=aliases("cta_logo", "ctaLogo"))
     express_cta_generation: StrictBool = Field(
         False,
-        validation_alias=_alias(
+        validation_alias=aliases(
             "express_cta_generation", "expressCtaGeneration", "auto_generate_cta_text", "generate_cta_texts"
         ),
     )
     add_footer_animation: StrictBool = Field(
-        False, validation_alias=_alias("add_footer_animation", "addFooterAnimation")
+        False, validation_alias=aliases("add_footer_animation", "addFooterAnimation")
     )
-    footer_metadata: list[dict[str, Any]] = Field(
-        default_factory=list, validation_alias=_alias("footer_metadata", "footerMetadata")
+    footer_metadata: list[FooterItem] = Field(
+        default_factory=list, validation_alias=aliases("footer_metadata", "footerMetadata")
     )
     limit_single_narrator: StrictBool = Field(
-        False, validation_alias=_alias("limit_single_narrator", "limitSingleNarrator")
+        False, validation_alias=aliases("limit_single_narrator", "limitSingleNarrator")
     )
-    add_narrator_avatar: StrictBool = Field(False, validation_alias=_alias("add_narrator_avatar", "addNarratorAvatar"))
+    add_narrator_avatar: StrictBool = Field(False, validation_alias=aliases("add_narrator_avatar", "addNarratorAvatar"))
 
     @field_validator("language", mode="before")
     @classmethod
@@ -122,10 +134,6 @@ class VideoOptions(RequestBody):
             raise ValueError("add_outro_focus_area requires add_outro_animation and outro_focust_area")
         if self.add_narrator_avatar:
             self.limit_single_narrator = True
-        for i, item in enumerate(self.footer_metadata):
-            url = item.get("url") or item.get("cta_url") or item.get("ctaUrl")
-            if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
-                raise ValueError(f"footer_metadata[{i}].url must be an http(s) URL")
         return self
 
     def canvas(self) -> tuple[int, int]:
@@ -134,9 +142,9 @@ class VideoOptions(RequestBody):
 
 class TextToVideoRequest(VideoOptions):
     prompt: str = Field(..., min_length=1, max_length=1000)
-    image_model: str = Field("LOCAL", validation_alias=_alias("image_model", "imageModel"))
+    image_model: str = Field("LOCAL", validation_alias=aliases("image_model", "imageModel"))
     duration: float = Field(30, gt=0, le=240)
-    aspect_ratio: Literal["16:9", "9:16"] = Field("16:9", validation_alias=_alias("aspect_ratio", "aspectRatio"))
+    aspect_ratio: Literal["16:9", "9:16"] = Field("16:9", validation_alias=aliases("aspect_ratio", "aspectRatio"))
 
     @field_validator("image_model", mode="before")
     @classmethod
@@ -151,7 +159,7 @@ class LegacyCreateRequest(TextToVideoRequest):
 
 class ImageListToVideoRequest(VideoOptions):
     image_urls: list[ImageItem] = Field(
-        ..., min_length=1, max_length=40, validation_alias=_alias("image_urls", "imageUrls", "images")
+        ..., min_length=1, max_length=40, validation_alias=aliases("image_urls", "imageUrls", "images")
     )
 
     @field_validator("image_urls", mode="before")
@@ -185,12 +193,3 @@ class ImageListToVideoRequest(VideoOptions):
         # The spec: omitted or invalid aspect ratios fall back to 16:9 on this route.
         # Unhashable JSON (objects, arrays) must fall back too, not raise a TypeError (a 500).
         return value if isinstance(value, str) and value in CANVAS else "16:9"
-
-
-class SessionRef(RequestBody):
-    session_id: str = Field(
-        ...,
-        min_length=1,
-        max_length=100,
-        validation_alias=_alias("videoSessionId", "video_session_id", "session_id", "sessionId", "request_id"),
-    )

@@ -1,4 +1,4 @@
-"""Shared request-body machinery.
+"""The request envelope every route's body shares.
 
 Every body may come flat or wrapped as ``{"input": {...}, "webhookUrl": "..."}``; the
 ``before`` validator unwraps it so each route's model only describes its own fields.
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from reelforge.api.input_guards import unstorable_path
+from reelforge.core.unstorable import unstorable_path
+
+
+def aliases(*names: str) -> AliasChoices:
+    """The names a field is accepted under (snake_case, camelCase, the SDK's spellings)."""
+    return AliasChoices(*names)
 
 
 class RequestBody(BaseModel):

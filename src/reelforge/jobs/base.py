@@ -1,0 +1,145 @@
+"""The shape every kind of work has.
+
+A :class:`JobKind` turns a validated request body into a typed, storable input (:meth:`prepare`,
+which fetches and stages the body's media through a :class:`MediaSource`), says which stages run
+(:meth:`plan`) and what it costs (:meth:`price`). Stages are :class:`StageDef` s: a public name
+(what ``/status`` shows), a queue and a function of a :class:`StageContext` that carries the
+kind's typed input and the typed outputs of earlier stages.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict
+
+from reelforge.core.pricing import PriceTable
+from reelforge.db.models import Request
+from reelforge.runtime import Runtime
+from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import StageOutput
+
+
+class JobInput(BaseModel):
+    """What a request stores and its stages read: blob keys, never URLs to fetch again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+InputT = TypeVar("InputT", bound=JobInput)
+BodyT = TypeVar("BodyT", bound=BaseModel)
+OutT = TypeVar("OutT", bound=StageOutput)
+
+
+@dataclass
+class StageContext(Generic[InputT]):
+    env: StageEnv
+    job: InputT
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def output(self, model: type[OutT]) -> OutT:
+        """The output of the earlier stage that produces ``model``."""
+        return model.model_validate(self.outputs[model.STAGE])
+
+    def maybe_output(self, model: type[OutT]) -> OutT | None:
+        raw = self.outputs.get(model.STAGE)
+        return None if raw is None else model.model_validate(raw)
+
+
+@dataclass(frozen=True)
+class StageDef(Generic[InputT]):
+    name: str  # public: the key in ``expressGenerationStatus``
+    fn: Callable[[StageContext[InputT]], StageOutput]
+    queue: str = "cpu"
+    # Everything the output depends on: an earlier run of the stage for the same account with the
+    # same key is reused instead of recomputed.
+    cache_key: Callable[[StageContext[InputT]], Any] | None = None
+
+
+Plan = Sequence[Sequence[StageDef[InputT]]]
+
+
+def flatten(plan: Plan[InputT]) -> list[StageDef[InputT]]:
+    return [stage for group in plan for stage in group]
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    key: str  # blob key the bytes are stored under once the request is accepted
+    image: Image.Image
+
+
+class MediaSource(Protocol):
+    """Fetches client media while a request is prepared; the bytes are stored only if it is accepted."""
+
+    def image(self, url: str, field: str) -> StoredImage: ...
+
+    def upload(self, data: bytes, field: str) -> StoredImage: ...
+
+
+@dataclass
+class PrepareEnv:
+    """What :meth:`JobKind.prepare` may use: the runtime (sessions, prices, settings), the caller's
+    account, and the media source."""
+
+    rt: Runtime
+    account_id: str
+    media: MediaSource
+
+
+@dataclass
+class Prepared(Generic[InputT]):
+    job: InputT
+    response_extra: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None  # set when the kind names outputs by the request id up front
+
+
+class JobKind(ABC, Generic[BodyT, InputT]):
+    case_type: ClassVar[str]
+    media_type: ClassVar[Literal["image", "video"]]  # the request row's type
+    id_prefix: ClassVar[str]
+    input_model: type[InputT]
+
+    @abstractmethod
+    def prepare(self, body: BodyT, env: PrepareEnv) -> Prepared[InputT]:
+        """Check what needs the deployment or stored state and fetch the body's media (4xx naming the field)."""
+
+    @abstractmethod
+    def plan(self, job: InputT) -> Plan[InputT]: ...
+
+    @abstractmethod
+    def price(self, job: InputT, prices: PriceTable) -> int: ...
+
+    def provider(self, job: InputT) -> str:
+        return "LOCAL"
+
+    @abstractmethod
+    def stage_defs(self) -> Sequence[StageDef[InputT]]:
+        """Every stage this kind may plan (plans of some kinds depend on the input)."""
+
+    def stage(self, name: str) -> StageDef[InputT]:
+        """The engine's lookup: this kind's stage of that public name."""
+        for stage in self.stage_defs():
+            if stage.name == name:
+                return stage
+        raise KeyError(f"{self.case_type} has no stage {name!r}")
+
+    def load_input(self, request: Request) -> InputT:
+        stored = {k: v for k, v in request.input.items() if k != "plan"}
+        return self.input_model.model_validate(stored)
+
+
+class SingleStageKind(JobKind[BodyT, InputT]):
+    """A kind whose whole plan is one stage (``only_stage``)."""
+
+    only_stage: StageDef[InputT]
+
+    def plan(self, job: InputT) -> Plan[InputT]:
+        return [[self.only_stage]]
+
+    def stage_defs(self) -> Sequence[StageDef[InputT]]:
+        return [self.only_stage]

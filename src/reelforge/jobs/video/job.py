@@ -1,0 +1,128 @@
+"""The stored input of a video request, and what follows from it alone: scene timing and price.
+
+Pure functions of the input, so the route (estimate), the stages (timing) and the final
+settlement (price of the rendered duration) agree by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from reelforge.core.pricing import PriceTable
+from reelforge.jobs.base import JobInput
+from reelforge.sessions.document import FocusArea
+
+SCENE_SECONDS = 5.0  # the target length of an image-list scene
+SCENE_PADDING_S = 0.6  # silence after each narration before the next scene
+OUTRO_SECONDS = 3.0
+MAX_SCENES = 24
+
+
+class SceneImage(BaseModel):
+    key: str  # blob key of the stored input image
+    title: str | None = None
+
+
+class Footer(BaseModel):
+    url: str | None = None
+    text: str | None = None
+
+
+class VideoJob(JobInput):
+    """text_to_video / image_list_to_video: the body's options, normalised, with media as blob keys."""
+
+    prompt: str | None = None
+    language: str  # resolved: never "auto"
+    enable_subtitles: bool = True
+    font_key: str | None = None
+    aspect_ratio: str = "16:9"
+    canvas: tuple[int, int]
+    tone: str = "grounded"
+    metadata: dict[str, Any] = {}
+    video_model: str = "LOCAL"
+    image_model: str = "LOCAL"
+    duration: float | None = None  # text_to_video's requested length; image lists follow the narration
+    images: list[SceneImage] = []
+    outro_key: str | None = None
+    outro_image_url: str | None = None  # as sent (data: URLs summarised), for the record
+    cta_logo_key: str | None = None
+    add_outro_animation: bool = False
+    add_outro_focus_area: bool = False
+    outro_focus_area: FocusArea | None = None
+    generate_outro_image: bool = False
+    cta_url: str | None = None
+    cta_text_top: str | None = None
+    cta_text_bottom: str | None = None
+    express_cta_generation: bool = False
+    add_footer_animation: bool = False
+    footer_metadata: list[Footer] = []
+    limit_single_narrator: bool = False
+    add_narrator_avatar: bool = False
+
+    @property
+    def has_outro(self) -> bool:
+        return bool(self.outro_key or self.generate_outro_image)
+
+    @property
+    def scene_count(self) -> int:
+        return len(self.images) or scene_count_for_duration(self.duration or SCENE_SECONDS)
+
+    @property
+    def focus_area(self) -> FocusArea | None:
+        """The outro's focus area, when the client asked for it to be used."""
+        return self.outro_focus_area if self.add_outro_focus_area else None
+
+    def estimated_duration(self) -> float:
+        body = self.duration if self.duration else self.scene_count * SCENE_SECONDS
+        return body + (OUTRO_SECONDS if self.has_outro else 0.0)
+
+    def scene_footers(self, footer_texts: Sequence[str | None]) -> list[Footer | None]:
+        """One footer per scene: a single ``footer_metadata`` item applies to every scene, several map
+        by index; express CTA fills them from ``cta_url`` and the script's per-scene footer texts."""
+        if not (self.add_footer_animation or self.express_cta_generation):
+            return [None] * len(footer_texts)
+        items = self.footer_metadata
+        out: list[Footer | None] = []
+        for i, scene_text in enumerate(footer_texts):
+            item = items[0] if len(items) == 1 else (items[i] if i < len(items) else None)
+            url, text = (item.url, item.text) if item else (None, None)
+            if self.express_cta_generation:
+                url, text = url or self.cta_url, text or scene_text
+            out.append(Footer(url=url, text=text or "") if url and (item or self.express_cta_generation) else None)
+        return out
+
+
+def scene_count_for_duration(duration_s: float) -> int:
+    return max(1, min(MAX_SCENES, math.ceil(duration_s / 6.0)))
+
+
+def scene_durations(speech_s: Sequence[float], target_total_s: float | None) -> list[float]:
+    """Each scene lasts at least its narration plus a breath; a requested total stretches them evenly."""
+    minimum = [s + SCENE_PADDING_S for s in speech_s]
+    if not target_total_s:
+        return [max(m, SCENE_SECONDS) for m in minimum]
+    even = target_total_s / len(speech_s)
+    return [max(m, even) for m in minimum]
+
+
+def scene_windows(durations: Sequence[float]) -> list[tuple[float, float]]:
+    out, t = [], 0.0
+    for d in durations:
+        out.append((round(t, 3), round(t + d, 3)))
+        t += d
+    return out
+
+
+def video_price(prices: PriceTable, job: VideoJob, seconds: float) -> int:
+    """Credits for ``seconds`` of rendered video: model rate × seconds (× image-model multiplier),
+    plus per-second add-ons (narrator avatar, express CTA)."""
+    total = prices.video_model_rate(job.video_model) * seconds * prices.image_model_multiplier(job.image_model)
+    if job.add_narrator_avatar:
+        total += prices.addon_rate("narrator_avatar") * seconds
+    if job.express_cta_generation:
+        total += prices.addon_rate("express_cta") * seconds
+    return math.ceil(total)
