@@ -26,12 +26,12 @@ from pathlib import Path
 
 from reelforge.render.audio import mastering_filter, render_mix
 from reelforge.render.ffmpeg import run_ffmpeg
-from reelforge.render.fonts import resolve_font
 from reelforge.render.plan import build_plan
 from reelforge.render.probe import probe_media
 from reelforge.render.timeline import FRAME_TAGS, build_render_command, encoder_args, render_timeline
 from reelforge.sessions.document import Canvas
 from reelforge.stages.video_clips import motions_for
+from reelforge.text.fonts import resolve_font
 
 # The standard ad is the render tests' fixture (tests/render/demo_ad.py), so the benchmark renders
 # exactly what the tests check.

@@ -1,4 +1,4 @@
-"""Generated frames: outro CTA card, footer QR strip, narrator avatar, typography helpers."""
+"""Generated frames: outro CTA card, footer QR strip, narrator avatar (typography: tests/text)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from reelforge.imaging.cards import (
-    FontStack,
-    render_footer_card,
-    render_narrator_avatar,
-    render_outro_card,
-    wrap_text,
-)
+from reelforge.imaging.cards import render_footer_card, render_narrator_avatar, render_outro_card
 
 CTA_URL = "https://example.com/shop/linen-travel-shirt?utm_source=reel"
 
@@ -129,19 +123,3 @@ def test_narrator_avatar_is_a_transparent_figure(tmp_path: Path) -> None:
     assert len(np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2])) >= 6  # skin, hair, outfit…
     assert np.array_equal(np.asarray(first), np.asarray(again))
     assert not np.array_equal(np.asarray(first), np.asarray(other))
-
-
-def test_wrap_text_breaks_cjk_without_spaces_and_keeps_punctuation_attached() -> None:
-    stack = FontStack(None, "ja", 40)
-    text = "すべては通気性のよいリネンから始まります。毎日がもっと快適に。"
-    lines = wrap_text(text, stack, max_width=300)
-    assert len(lines) > 1
-    assert "".join(lines) == text
-    assert all(stack.width(line) <= 300 + 40 for line in lines)
-    assert not any(line.startswith(("。", "、")) for line in lines)
-
-
-def test_font_stack_falls_back_for_other_scripts() -> None:
-    stack = FontStack("Poppins", "en", 40)
-    runs = stack.runs("Shop ภูเก็ต today")
-    assert len({id(font) for font, _ in runs}) == 2  # Poppins has no Thai: a Thai font draws it

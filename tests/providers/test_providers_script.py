@@ -10,13 +10,11 @@ from fake_openai_server import FakeOpenAIServer
 
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.script import (
-    LANGUAGES,
     ChatScriptWriter,
     Script,
     ScriptFormatError,
     ScriptRequest,
     TemplateScriptWriter,
-    detect_language,
     estimate_speech_seconds,
     extract_facts,
     load_templates,
@@ -24,6 +22,8 @@ from reelforge.providers.script import (
     write_cta_texts,
     write_footer_texts,
 )
+from reelforge.text.languages import SUPPORTED_LANGUAGES as LANGUAGES
+from reelforge.text.languages import detect_language
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 KANA = re.compile(r"[\u3040-\u30FF]")

@@ -16,7 +16,6 @@ import numpy as np
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from reelforge.render.fonts import resolve_font
 from reelforge.sessions.document import (
     AudioLayer,
     CameraMotion,
@@ -27,6 +26,7 @@ from reelforge.sessions.document import (
     TextItem,
     Transition,
 )
+from reelforge.text.fonts import resolve_font
 
 CAPTIONS = (
     "Sunrise harbour tour",

@@ -7,17 +7,12 @@ from pathlib import Path
 import pytest
 from PIL import ImageFont
 
-from reelforge.render.fonts import (
-    SUPPORTED_LANGUAGES,
-    UnsupportedFont,
-    fonts_by_language,
-    is_font_supported,
-    resolve_font,
-)
 from reelforge.render.graph import escape_value, frame_ranges_expr, mixer_commands
 from reelforge.render.plan import build_plan
 from reelforge.render.subtitles import write_ass
 from reelforge.sessions.document import Canvas, CarryOver, Layer, SessionDocument, TextItem, Transition
+from reelforge.text.fonts import UnsupportedFont, fonts_by_language, is_font_supported, resolve_font
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 
 def test_every_supported_language_has_an_installed_font() -> None:
@@ -71,7 +66,7 @@ def _doc(**kwargs: object) -> SessionDocument:
 
 
 def test_ass_file_uses_font_and_absolute_times(tmp_path: Path) -> None:
-    ass = write_ass(_doc(), "Noto Sans CJK JP", tmp_path / "c.ass", {"b": 80}).read_text()
+    ass = write_ass(_doc(), resolve_font("Noto Sans CJK JP", "ja"), tmp_path / "c.ass", {"b": 80}).read_text()
     assert "Style: Caption,Noto Sans CJK JP," in ass
     assert "Dialogue: 0,0:00:00.20,0:00:01.50,Caption,,0,0,0,,Hello (world)" in ass
     # clipped to the layer end; hard line break; lifted above an 80 px footer
@@ -79,7 +74,7 @@ def test_ass_file_uses_font_and_absolute_times(tmp_path: Path) -> None:
 
 
 def test_ass_file_is_empty_of_events_when_subtitles_off(tmp_path: Path) -> None:
-    ass = write_ass(_doc(subtitles=False), "Poppins", tmp_path / "c.ass").read_text()
+    ass = write_ass(_doc(subtitles=False), resolve_font("Poppins", "en"), tmp_path / "c.ass").read_text()
     assert "Dialogue:" not in ass
 
 

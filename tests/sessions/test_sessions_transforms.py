@@ -7,6 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from reelforge.core.hashing import content_hash
 from reelforge.sessions.document import (
     AudioLayer,
     Canvas,
@@ -19,7 +20,6 @@ from reelforge.sessions.document import (
     canvas_size_for,
 )
 from reelforge.sessions.transforms import (
-    content_hash,
     join,
     remove_subtitles,
     replace_outro,

@@ -7,8 +7,6 @@ Same key with a different body is a 409, as is a key whose first request is stil
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelforge.core.errors import Conflict
+from reelforge.core.hashing import content_hash
 from reelforge.db.database import Database
 from reelforge.db.models import IdempotencyRecord, utcnow
 
@@ -33,8 +32,7 @@ class Replay:
 
 
 def fingerprint(route: str, body: Any) -> str:
-    canonical = json.dumps({"route": route, "body": body}, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash({"route": route, "body": body})
 
 
 def claim(db: Database, account_id: str, key: str, request_hash: str) -> Replay | None:

@@ -1,30 +1,23 @@
 """Pillow renderers for the generated frames of a video: outro CTA card, footer QR strip,
-narrator avatar — plus the typography, QR and backdrop helpers they share with the
-``LOCAL`` illustrator (:mod:`reelforge.providers.image`).
-
-Pillow does no font fallback between scripts, so text is drawn through a :class:`FontStack`
-that picks, per character, the language's font or a font that actually has the glyph.
+narrator avatar — plus the QR and backdrop helpers they share with the ``LOCAL`` illustrator
+(:mod:`reelforge.providers.image`). Text is set by :mod:`reelforge.text.typography`.
 """
 
 from __future__ import annotations
 
 import colorsys
-import hashlib
 import random
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import segno
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from reelforge.render.fonts import UnsupportedFont, resolve_font
-
-RGB = tuple[int, int, int]
-RGBA = tuple[int, int, int, int]
+from reelforge.core.hashing import stable_int
+from reelforge.core.urls import url_host
+from reelforge.text.typography import RGB, RGBA, draw_text_block, fit_text
 
 QR_DARK: RGB = (12, 14, 24)
 QR_LIGHT: RGB = (255, 255, 255)
@@ -33,12 +26,6 @@ QR_QUIET_ZONE = 4  # modules of light border the QR spec asks for
 # --------------------------------------------------------------------------------------------
 # Colour
 # --------------------------------------------------------------------------------------------
-
-
-def stable_int(*parts: object) -> int:
-    """A process-independent hash (``hash()`` is salted per process)."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def hls(hue: float, lightness: float, saturation: float) -> RGB:
@@ -133,223 +120,6 @@ def add_grain(image: Image.Image, seed: int, amount: float = 4.0) -> Image.Image
 def cover(image: Image.Image, width: int, height: int) -> Image.Image:
     """Scale and centre-crop ``image`` to exactly ``width``×``height``."""
     return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
-
-
-# --------------------------------------------------------------------------------------------
-# Typography
-# --------------------------------------------------------------------------------------------
-
-# Which language's font to try for a character the primary font lacks, by Unicode block.
-_SCRIPT_LANGUAGE: tuple[tuple[int, int, str], ...] = (
-    (0x0E00, 0x0E7F, "th"), (0xAC00, 0xD7AF, "ko"), (0x1100, 0x11FF, "ko"), (0x3130, 0x318F, "ko"),
-    (0x3040, 0x30FF, "ja"), (0x4E00, 0x9FFF, "zh"), (0x3400, 0x4DBF, "zh"), (0x3000, 0x303F, "ja"),
-    (0xFF00, 0xFFEF, "ja"), (0x0600, 0x06FF, "ar"), (0x0750, 0x077F, "ar"), (0x0900, 0x097F, "hi"),
-    (0x0400, 0x04FF, "ru"),
-)
-_NO_SPACE_LANGUAGES = frozenset({"ja", "zh"})
-# CJK punctuation that must not start a line (kinsoku shori, simplified).
-_NO_LINE_START = frozenset("、。，．,.!?！？)）」』】〉》ー…・：；:;")
-
-
-def _language_for_char(char: str) -> str:
-    code = ord(char)
-    for low, high, language in _SCRIPT_LANGUAGE:
-        if low <= code <= high:
-            return language
-    return "en"
-
-
-@cache
-def _font(path: str, index: int, size: int, weight: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(path, size, index=index, layout_engine=ImageFont.Layout.RAQM)
-    try:
-        axes = font.get_variation_axes()
-    except OSError:
-        return font  # static font: the registry already picked a heavy file
-    values: list[float] = []
-    for axis in axes:
-        name = axis["name"].decode() if isinstance(axis["name"], bytes) else str(axis["name"])
-        low, high = float(axis["minimum"] or 0), float(axis["maximum"] or 0)
-        wanted = float(weight) if name.lower() in ("weight", "wght") else float(axis["default"] or low)
-        values.append(max(low, min(high, wanted)))
-    font.set_variation_by_axes(values)
-    return font
-
-
-def load_font(font_key: str | None, language: str, size: int, weight: int = 700) -> ImageFont.FreeTypeFont:
-    """The registry's font for ``language`` (``font_key`` if it supports it) at ``size`` px."""
-    try:
-        choice = resolve_font(font_key, language)
-    except UnsupportedFont:
-        choice = resolve_font(None, language)
-    return _font(str(choice.path), choice.face_index, size, weight)
-
-
-@cache
-def _has_glyph(font: ImageFont.FreeTypeFont, char: str) -> bool:
-    if char.isspace() or unicodedata.category(char).startswith("M"):
-        return True  # blanks and combining marks follow their base character's font
-
-    def rendered(text: str) -> bytes:
-        size = int(font.size * 2)
-        canvas = Image.new("L", (size, size))
-        ImageDraw.Draw(canvas).text((size // 4, size // 4), text, font=font, fill=255)
-        return canvas.tobytes()
-
-    return rendered(char) != rendered("\U0010fffd")  # differs from the .notdef box
-
-
-class FontStack:
-    """A primary font plus per-character fallbacks; measures and draws mixed-script text."""
-
-    def __init__(self, font_key: str | None, language: str, size: int, weight: int = 700) -> None:
-        self.language = language
-        self.size = size
-        self.weight = weight
-        self.primary = load_font(font_key, language, size, weight)
-        self._fallbacks: dict[str, ImageFont.FreeTypeFont] = {}
-
-    def _font_for(self, char: str) -> ImageFont.FreeTypeFont:
-        if _has_glyph(self.primary, char):
-            return self.primary
-        language = _language_for_char(char)
-        if language not in self._fallbacks:
-            self._fallbacks[language] = load_font(None, language, self.size, self.weight)
-        fallback = self._fallbacks[language]
-        return fallback if _has_glyph(fallback, char) else self.primary
-
-    def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
-        runs: list[tuple[ImageFont.FreeTypeFont, str]] = []
-        for char in text:
-            font = runs[-1][0] if runs and (char.isspace() or unicodedata.category(char)[0] in "MP") \
-                else self._font_for(char)
-            if runs and runs[-1][0] is font:
-                runs[-1] = (font, runs[-1][1] + char)
-            else:
-                runs.append((font, char))
-        if self.language == "ar" and len(runs) > 1:
-            runs.reverse()  # right-to-left paragraph: runs are laid out from the right
-        return runs
-
-    def width(self, text: str) -> float:
-        return sum(font.getlength(run) for font, run in self.runs(text))
-
-    @property
-    def ascent(self) -> int:
-        return self.primary.getmetrics()[0]
-
-    @property
-    def line_height(self) -> int:
-        ascent, descent = self.primary.getmetrics()
-        return round((ascent + descent) * 1.08)
-
-    def draw(self, draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, fill: RGBA | RGB) -> None:
-        for font, run in self.runs(text):
-            draw.text((x, baseline), run, font=font, fill=fill, anchor="ls")
-            x += font.getlength(run)
-
-
-def _clusters(text: str) -> list[str]:
-    """Characters with their combining marks attached (Thai vowels/tones must not be split off)."""
-    clusters: list[str] = []
-    for char in text:
-        if clusters and unicodedata.category(char) in ("Mn", "Mc", "Me"):
-            clusters[-1] += char
-        else:
-            clusters.append(char)
-    return clusters
-
-
-def _break_long(token: str, stack: FontStack, max_width: float) -> list[str]:
-    pieces: list[str] = [""]
-    for cluster in _clusters(token):
-        if pieces[-1] and stack.width(pieces[-1] + cluster) > max_width and cluster not in _NO_LINE_START:
-            pieces.append(cluster)
-        else:
-            pieces[-1] += cluster
-    return pieces
-
-
-def wrap_text(text: str, stack: FontStack, max_width: float) -> list[str]:
-    """Greedy line breaking: at spaces, or between characters for Chinese/Japanese (and for any
-    token wider than a line, e.g. a long unspaced Thai phrase)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        if stack.language in _NO_SPACE_LANGUAGES:
-            lines.extend(_break_long(paragraph.strip(), stack, max_width))
-            continue
-        current = ""
-        for word in paragraph.split():
-            candidate = f"{current} {word}" if current else word
-            if stack.width(candidate) <= max_width:
-                current = candidate
-                continue
-            if current:
-                lines.append(current)
-            pieces = _break_long(word, stack, max_width)
-            lines.extend(pieces[:-1])
-            current = pieces[-1]
-        if current:
-            lines.append(current)
-    return [line for line in lines if line] or [""]
-
-
-@dataclass
-class TextBlock:
-    stack: FontStack
-    lines: list[str]
-
-    @property
-    def height(self) -> int:
-        return self.stack.line_height * len(self.lines)
-
-    @property
-    def width(self) -> float:
-        return max(self.stack.width(line) for line in self.lines)
-
-
-def fit_text(text: str, font_key: str | None, language: str, max_width: float, max_height: float,
-             max_size: int, min_size: int = 12, max_lines: int = 4, weight: int = 700) -> TextBlock:
-    """The largest font size (≤ ``max_size``) at which ``text`` wraps into the box."""
-    size = max(min_size, int(max_size))
-    while True:
-        stack = FontStack(font_key, language, size, weight)
-        lines = wrap_text(text, stack, max_width)
-        block = TextBlock(stack, lines)
-        fits = len(lines) <= max_lines and block.height <= max_height and block.width <= max_width
-        if fits or size <= min_size:
-            return block
-        size = max(min_size, int(size * 0.9))
-
-
-def draw_text_block(image: Image.Image, block: TextBlock, x: float, y: float, width: float,
-                    align: str = "left", fill: RGBA | RGB = (255, 255, 255), shadow: int = 0) -> None:
-    """Draw ``block`` with its top at ``y`` inside [x, x+width]; ``shadow`` = blur radius (px)."""
-    if block.stack.language == "ar" and align == "left":
-        align = "right"
-
-    def render(draw: ImageDraw.ImageDraw, colour: RGBA | RGB, dx: float = 0, dy: float = 0) -> None:
-        for index, line in enumerate(block.lines):
-            line_width = block.stack.width(line)
-            offset = {"left": 0.0, "center": (width - line_width) / 2, "right": width - line_width}[align]
-            baseline = y + dy + index * block.stack.line_height + block.stack.ascent
-            block.stack.draw(draw, x + dx + offset, baseline, line, colour)
-
-    if shadow:
-        # Blur only the text's neighbourhood, not the whole canvas.
-        margin = 3 * shadow
-        left, top = max(0, int(x) - margin), max(0, int(y) - margin)
-        right = min(image.width, int(x + width) + margin)
-        bottom = min(image.height, int(y + block.height) + margin)
-        if right > left and bottom > top:
-            layer = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
-            render(ImageDraw.Draw(layer), (0, 0, 0, 150), dx=shadow / 3 - left, dy=shadow / 2 - top)
-            blurred = layer.filter(ImageFilter.GaussianBlur(shadow))
-            if image.mode == "RGBA":
-                image.alpha_composite(blurred, (left, top))
-            else:
-                image.paste(blurred, (left, top), blurred)
-    render(ImageDraw.Draw(image), fill)
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,22 +272,16 @@ def render_footer_card(width: int, height: int, url: str, text: str | None, font
     _paste_qr_panel(strip, qr, width - margin - panel_side, (height - panel_side) // 2, inner)
 
     text_w = width * 0.42 - margin
-    host = urlsplit_host(url)
+    host = url_host(url)
     main = fit_text(text or host, font_key, language, text_w, height * 0.5, int(height * 0.3), max_lines=2)
     sub = fit_text(host, font_key, "en", text_w, height * 0.22, int(height * 0.16), weight=500, max_lines=1)
     total = main.height + (sub.height if text else 0)
     y = (height - total) / 2
-    align = "right" if language == "ar" else "left"  # both lines follow the text's direction
+    align = "right" if main.stack.rtl else "left"  # both lines follow the text's direction
     draw_text_block(strip, main, margin, y, text_w, align=align, shadow=2)
     if text:
         draw_text_block(strip, sub, margin, y + main.height, text_w, align=align, fill=(*palette.glow, 255))
     return save_image(strip, out_path)
-
-
-def urlsplit_host(url: str) -> str:
-    """``https://www.example.com/x`` → ``example.com``."""
-    host = urlsplit(url if "://" in url else f"https://{url}").hostname or url
-    return host.removeprefix("www.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from reelforge.render.fonts import resolve_font
+from reelforge.text.fonts import resolve_font
 
 from .grades import GRADES, apply_grade
 from .saliency import AspectRatio, parse_aspect_ratio, reframe, saliency_map

@@ -19,7 +19,9 @@ from typing import Annotated, Any
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from reelforge.render.fonts import SUPPORTED_LANGUAGES, UnsupportedFont, fonts_by_language, resolve_font
+from reelforge.text.fonts import UnsupportedFont, fonts_by_language, resolve_font
+from reelforge.text.languages import REGIONAL_VARIANTS, SUPPORTED_LANGUAGES, find_language
+from reelforge.text.linebreak import wrap_to_width
 
 from .saliency import cover
 
@@ -34,9 +36,6 @@ THUMBNAIL_WIDTH = 600
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Pixels = Annotated[int, Field(ge=0, le=10_000)]
 
-# Language keys accepted by ``font_key`` beyond the renderer's own (regional Chinese variants).
-_LANGUAGE_ALIASES = {"zh-cn": "zh", "zh-hans": "zh", "zh-sg": "zh", "zh-tw": "zh", "zh-hant": "zh", "zh-hk": "zh"}
-_TRADITIONAL = {"zh-tw", "zh-hant", "zh-hk"}
 _GENERIC_FAMILIES = {"sans-serif", "system-ui", "ui-sans-serif"}
 
 
@@ -102,11 +101,13 @@ class BottomLabelLayout(_Layout):
 
 
 def supported_font_keys() -> list[str]:
-    return sorted(set(SUPPORTED_LANGUAGES) | set(_LANGUAGE_ALIASES))
+    """Language codes plus the regional variants (``zh-tw`` …) the roll-up accepts as ``font_key``."""
+    return sorted(set(SUPPORTED_LANGUAGES) | set(REGIONAL_VARIANTS))
 
 
 def _render_language(font_key: str) -> str:
-    return _LANGUAGE_ALIASES.get(font_key, font_key)
+    row = find_language(font_key)
+    return row.code if row else font_key
 
 
 class TilingPosition(_Layout):
@@ -299,6 +300,7 @@ class RollupBanner:
 class _Fonts:
     path: str
     index: int
+    language: str  # how the labels break into lines
 
     def at(self, size: int) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(self.path, max(8, size), index=self.index)
@@ -308,10 +310,8 @@ def _fonts_for(tiling: TilingPosition) -> _Fonts:
     language = _render_language(tiling.font_key)
     first = tiling.first_font
     family = None if first is None or first.lower() in _GENERIC_FAMILIES else first
-    if family is None and tiling.font_key in _TRADITIONAL:
-        family = "Noto Sans CJK TC"
-    choice = resolve_font(family, language)
-    return _Fonts(str(choice.path), choice.face_index)
+    choice = resolve_font(family, tiling.font_key)  # a regional key (zh-tw) has its own font order
+    return _Fonts(str(choice.path), choice.face_index, language)
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, fonts: _Fonts, max_w: float, max_h: float,
@@ -320,7 +320,7 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, fonts: _Fonts, max_w: float, max_
     size = max(8, int(max_h))
     while True:
         font = fonts.at(size)
-        lines = _wrap(draw, text, font, max_w)
+        lines = wrap_to_width(text, font, max_w, fonts.language)
         line_h = size * 1.15
         fits = len(lines) <= max_lines and line_h * len(lines) <= max_h
         if fits and all(draw.textlength(line, font=font) <= max_w for line in lines):
@@ -328,19 +328,6 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, fonts: _Fonts, max_w: float, max_
         if size <= 8:
             return font, lines[:max_lines]
         size = max(8, int(size * 0.9))
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, max_w: float) -> list[str]:
-    words = text.split()
-    if len(words) <= 1:
-        return [text]
-    lines: list[str] = []
-    for word in words:
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= max_w:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
 
 
 def _draw_lines(draw: ImageDraw.ImageDraw, lines: list[str], font: ImageFont.FreeTypeFont,

@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_result, wait_exponential
 
 from reelforge.core import requests
 from reelforge.core.errors import ApiError
+from reelforge.core.hashing import content_hash
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
@@ -32,7 +33,6 @@ from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
 from reelforge.pipeline.dbos_private import AbandonedWorkflowError
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.runtime import Runtime, runtime
-from reelforge.sessions.transforms import content_hash
 from reelforge.settings import Settings
 from reelforge.stages.context import StageEnv
 from reelforge.standard_webhooks import headers_for

@@ -17,19 +17,12 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from reelforge.imaging.cards import (
-    Palette,
-    add_grain,
-    cover,
-    draw_text_block,
-    fit_text,
-    paint_backdrop,
-    palette_for,
-    save_image,
-    stable_int,
-)
+from reelforge.core.hashing import stable_int
+from reelforge.imaging.cards import Palette, add_grain, cover, paint_backdrop, palette_for, save_image
 from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
-from reelforge.providers.script import LANGUAGES, detect_language
+from reelforge.text.languages import BY_CODE, detect_language
+from reelforge.text.languages import language as language_row
+from reelforge.text.typography import draw_text_block, fit_text
 
 LOCAL_IMAGE_MODEL = "LOCAL"
 
@@ -182,7 +175,7 @@ class LocalIllustrator:
     def generate(self, prompt: str, width: int, height: int, seed: int, out_path: Path, *,
                  title: str | None = None, language: str = "auto", font_key: str | None = None) -> Path:
         text = (title or title_from_prompt(prompt)).strip()
-        if language not in LANGUAGES:
+        if language not in BY_CODE:
             language = detect_language(text or prompt)
         key = f"{prompt}\x1f{text}"
         palette = palette_for(f"{key}\x1f{seed}")
@@ -192,7 +185,7 @@ class LocalIllustrator:
         half = (max(16, width // 2), max(16, height // 2))
         shapes = _shapes_layer(*half, palette, rng).resize((width, height), Image.Resampling.BICUBIC)
         image.alpha_composite(shapes)
-        image.alpha_composite(_hero_layer(width, height, palette, rng, mirrored=language == "ar"))
+        image.alpha_composite(_hero_layer(width, height, palette, rng, mirrored=language_row(language).rtl))
         if text:
             self._draw_title(image, text, language, font_key or self.font_key, palette)
         final = add_grain(image.convert("RGB"), seed=stable_int("grain", seed) % (2**32), amount=3.5)
@@ -206,11 +199,12 @@ class LocalIllustrator:
         max_size = int(height * 0.13) if landscape else int(width * 0.13)
         block = fit_text(text, font_key, language, box_w, height * (0.42 if landscape else 0.34),
                          max_size, min_size=max(14, max_size // 4), max_lines=4)
-        x = (width - box_w - width * 0.08 if language == "ar" else width * 0.08) if landscape else (width - box_w) / 2
+        rtl = block.stack.rtl
+        x = (width - box_w - width * 0.08 if rtl else width * 0.08) if landscape else (width - box_w) / 2
         # Upper-middle of the frame: the lower third is kept for subtitles.
         y = height * (0.42 if landscape else 0.36) - block.height / 2
         align = "left" if landscape else "center"
-        if language == "ar" and landscape:
+        if rtl and landscape:
             align = "right"
         bar_w, bar_h = int(min(width, height) * 0.09), max(4, height // 120)
         bar_x = {"left": int(x), "center": int((width - bar_w) / 2), "right": int(x + box_w - bar_w)}[align]

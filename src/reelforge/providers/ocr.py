@@ -23,6 +23,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from reelforge.text.scripts import script_of
+
 Box = tuple[int, int, int, int]
 """Pixel box ``(x0, y0, x1, y1)``, x1/y1 exclusive."""
 
@@ -198,7 +200,7 @@ def _join_words(words: list[str], lang: str) -> str:
 
 
 def _is_thai(char: str) -> bool:
-    return "\u0e00" <= char <= "\u0e7f"
+    return script_of(char) == "Thai"
 
 
 def contains_thai(text: str) -> bool:

@@ -14,7 +14,6 @@ Two writers share one request/result model:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -27,14 +26,14 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from reelforge.imaging.cards import urlsplit_host
+from reelforge.core.hashing import stable_int
+from reelforge.core.urls import url_host
 from reelforge.providers.openai_compat import ProviderError
+from reelforge.text.languages import BY_CODE, SUPPORTED_LANGUAGES, detect_language
+from reelforge.text.linebreak import clip_at_break
 
 log = logging.getLogger(__name__)
 
-LANGUAGES: tuple[str, ...] = (
-    "en", "es", "fr", "de", "pt", "it", "nl", "sv", "hi", "ar", "ru", "ja", "ko", "th", "zh",
-)
 CTA_INTENTS: tuple[str, ...] = ("shop", "book", "learn", "download", "signup")
 FACTS_VERSION = 1
 
@@ -90,69 +89,12 @@ class ScriptFormatError(ProviderError):
 
 
 # --------------------------------------------------------------------------------------------
-# Language detection
+# Language
 # --------------------------------------------------------------------------------------------
 
-_SCRIPT_RANGES: tuple[tuple[str, int, int], ...] = (
-    ("th", 0x0E00, 0x0E7F),
-    ("ko", 0xAC00, 0xD7AF),
-    ("ko", 0x1100, 0x11FF),
-    ("ko", 0x3130, 0x318F),
-    ("kana", 0x3040, 0x30FF),
-    ("kana", 0x31F0, 0x31FF),
-    ("han", 0x4E00, 0x9FFF),
-    ("han", 0x3400, 0x4DBF),
-    ("ar", 0x0600, 0x06FF),
-    ("ar", 0x0750, 0x077F),
-    ("hi", 0x0900, 0x097F),
-    ("ru", 0x0400, 0x04FF),
-)
 
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
-
-
-# Small, distinctive function-word sets: enough to tell Latin-script languages apart in a prompt.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": _word_set("the and of to in for with is on your this that our you are"),
-    "es": _word_set("el los las del que y en una para con por es su más nuestro tu"),
-    "fr": _word_set("le les des du et est une pour avec dans sur au aux vous notre"),
-    "de": _word_set("der die das und ist mit für ein eine nicht auf dem den zu unser"),
-    "pt": _word_set("os as do da dos das em um uma para com não você nosso"),
-    "it": _word_set("il lo gli della del è per con una un che di sono nostro"),
-    "nl": _word_set("het een en van voor met op niet je wij dat onze"),
-    "sv": _word_set("och att det som ett för med är på av inte den vår"),
-}
-
-
-def _script_of(char: str) -> str | None:
-    code = ord(char)
-    for name, low, high in _SCRIPT_RANGES:
-        if low <= code <= high:
-            return name
-    return None
-
-
-def detect_language(text: str) -> str:
-    """Guess the language code of ``text`` from its script; Latin text falls back to ``en``
-    unless its function words clearly point to another Latin-script language."""
-    counts: dict[str, int] = {}
-    for char in text:
-        script = _script_of(char)
-        if script:
-            counts[script] = counts.get(script, 0) + 1
-    if counts.get("kana"):
-        return "ja"  # kanji alone is ambiguous; kana only occurs in Japanese
-    if counts:
-        best = max(counts, key=lambda name: counts[name])
-        return "zh" if best == "han" else best
-    tokens = re.findall(r"[a-zà-ÿ]+", text.lower())
-    scores = {lang: sum(token in words for token in tokens) for lang, words in _STOPWORDS.items()}
-    best_latin = max(scores, key=lambda lang: scores[lang])
-    ranked = sorted(scores.values(), reverse=True)
-    if best_latin != "en" and scores[best_latin] >= 2 and ranked[0] > ranked[1]:
-        return best_latin
-    return "en"
 
 
 def _request_text(prompt: str | None, metadata: dict[str, Any], titles: Iterable[str | None]) -> str:
@@ -168,8 +110,8 @@ def resolve_language(language: str, prompt: str | None, metadata: dict[str, Any]
     code = (language or "auto").strip().lower()
     if code == "auto":
         return detect_language(_request_text(prompt, metadata, titles))
-    if code not in LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}; expected auto or one of {', '.join(LANGUAGES)}")
+    if code not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; expected auto or one of {', '.join(SUPPORTED_LANGUAGES)}")
     return code
 
 
@@ -203,20 +145,15 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _stable_int(*parts: object) -> int:
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 def _ranked(options: Sequence[str], *key: object) -> list[str]:
     """``options`` in a deterministic pseudo-random order keyed by ``key``."""
-    return sorted(options, key=lambda option: _stable_int(*key, option))
+    return sorted(options, key=lambda option: stable_int(*key, option))
 
 
 def _short_title(text: str, language: str, max_words: int = 7, max_chars: int = 18) -> str:
     text = text.strip().rstrip(".。!！?？")
     if _is_cjk_like(language) and " " not in text:
-        return text if len(text) <= max_chars else text[:max_chars].rstrip("、，,")
+        return clip_at_break(text, max_chars, language).rstrip("、，,")
     words = text.split()
     if len(words) <= max_words:
         return text
@@ -372,7 +309,7 @@ def _detect_intent(cta_url: str | None, explicit: str | None, context: str, has_
 
 def cta_host(cta_url: str | None) -> str | None:
     """``https://www.example.com/book?x=1`` → ``example.com`` (what a CTA card prints)."""
-    return urlsplit_host(cta_url) or None if cta_url else None
+    return url_host(cta_url) or None if cta_url else None
 
 
 def _scene_roles(n_scenes: int, has_features: int, topic_mode: bool, closes_with_cta: bool) -> list[str]:
@@ -485,7 +422,7 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
         "tone": tone,
         "duration_s": req.duration_s,
         "scenes": plan,
-        "seed": _stable_int(seed_material) % (2**31),
+        "seed": stable_int(seed_material) % (2**31),
         "source_language": language,
     }
 
@@ -632,8 +569,8 @@ class _SceneComposer:
 
 def realise(structured: dict[str, Any], language: str) -> Script:
     """Write the script described by ``structured`` (from :func:`extract_facts`) in ``language``."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; expected one of {', '.join(SUPPORTED_LANGUAGES)}")
     plan = structured.get("scenes")
     if not isinstance(plan, list) or not plan:
         raise ScriptFormatError("structured script facts have no scene plan")
@@ -706,12 +643,7 @@ class ChatClient(Protocol):
     def chat_json(self, messages: list[dict[str, Any]], model: str, temperature: float = ...) -> dict[str, Any]: ...
 
 
-_LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian",
-    "nl": "Dutch", "sv": "Swedish", "hi": "Hindi", "ar": "Arabic", "ru": "Russian", "ja": "Japanese",
-    "ko": "Korean", "th": "Thai", "zh": "Simplified Chinese",
-}
-_NON_LATIN = frozenset({"hi", "ar", "ru", "ja", "ko", "th", "zh"})
+_NON_LATIN = frozenset(row.code for row in BY_CODE.values() if row.scripts[0] != "Latin")
 
 
 def _script_class(language: str) -> str:
@@ -729,7 +661,7 @@ def build_chat_messages(req: ScriptRequest, language: str) -> list[dict[str, str
     scene_s = req.duration_s / req.n_scenes
     words = max(3, round(scene_s * WORDS_PER_SECOND * _BUDGET_FILL))
     brief = {
-        "language": _LANGUAGE_NAMES[language],
+        "language": BY_CODE[language].name,
         "scene_count": req.n_scenes,
         "seconds_per_scene": round(scene_s, 2),
         "max_words_per_scene": words,
@@ -741,7 +673,7 @@ def build_chat_messages(req: ScriptRequest, language: str) -> list[dict[str, str
         "write_cta_texts": req.want_cta_texts,
     }
     instructions = (
-        f"Write exactly {req.n_scenes} scenes in {_LANGUAGE_NAMES[language]}, in order; scene i describes "
+        f"Write exactly {req.n_scenes} scenes in {BY_CODE[language].name}, in order; scene i describes "
         "image i when image titles are given. Open with a hook and end with a call to action. Keep each "
         f"narration under {words} words (or the same speaking time). "
         + ("Also write cta_text_top (a short 'scan to ...' line) and cta_text_bottom (the link's domain)."
@@ -777,7 +709,7 @@ def parse_chat_script(payload: dict[str, Any], req: ScriptRequest, language: str
         if not narration:
             raise ScriptFormatError(f"scene {index} has no narration")
         if language in _NON_LATIN and _script_class(detect_language(narration)) != _script_class(language):
-            raise ScriptFormatError(f"scene {index} narration is not written in {_LANGUAGE_NAMES[language]}")
+            raise ScriptFormatError(f"scene {index} narration is not written in {BY_CODE[language].name}")
         title = _text_field(item, "title", "on_screen_text", "heading") or _short_title(narration, language, 5)
         plan_entry = facts["scenes"][index] if index < len(facts["scenes"]) else {"index": index}
         scenes.append(ScriptScene(narration=narration, title=title, facts=dict(plan_entry)))

@@ -8,9 +8,7 @@ none, so :class:`OpenAISpeechTTS` estimates them.
 from __future__ import annotations
 
 import ctypes
-import re
 import threading
-import unicodedata
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
+from reelforge.text.languages import detect_language, find_language, normalise_tag
+from reelforge.text.linebreak import word_spans
+from reelforge.text.scripts import has_script
 
 
 @dataclass(frozen=True)
@@ -85,42 +86,6 @@ def _trim_end(voiced: np.ndarray, start_s: float, end_s: float) -> float:
     return min(end_s, max(start_s + _FRAME_S, float(first + spoken[-1] + 1) * _FRAME_S))
 
 
-# -- word segmentation ---------------------------------------------------------------------
-
-# Scripts written without spaces between words: long runs are cut into short chunks so that a
-# subtitle cue never has to hold a whole sentence as one "word".
-_NO_SPACE_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-_NO_SPACE_CHUNK = 6
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _grapheme_safe(text: str, index: int) -> int:
-    """Advance ``index`` past combining marks so no chunk starts with one (Thai tone marks)."""
-    while index < len(text) and unicodedata.category(text[index]) in ("Mn", "Mc", "Me"):
-        index += 1
-    return index
-
-
-def word_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Character spans of the words in ``text[start:end]``.
-
-    Words are whitespace tokens; a long token of a no-space script is cut into short chunks.
-    """
-    stop = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for match in re.finditer(r"\S+", text[start:stop]):
-        token_start, token_end = start + match.start(), start + match.end()
-        if not _NO_SPACE_SCRIPT.search(match.group()) or token_end - token_start <= _NO_SPACE_CHUNK * 2:
-            spans.append((token_start, token_end))
-            continue
-        cursor = token_start
-        while cursor < token_end:
-            cut = _grapheme_safe(text, min(token_end, cursor + _NO_SPACE_CHUNK))
-            spans.append((cursor, cut))
-            cursor = cut
-    return spans
-
-
 def _spread_by_characters(
     text: str, spans: Sequence[tuple[int, int]], start_s: float, end_s: float
 ) -> list[WordTiming]:
@@ -137,24 +102,6 @@ def _spread_by_characters(
 
 # -- espeak-ng through the espeakng-loader wheel ---------------------------------------------
 
-ESPEAK_LANGUAGE_VOICES: dict[str, str] = {
-    "en": "en-us",
-    "es": "es",
-    "fr": "fr",
-    "de": "de",
-    "pt": "pt-br",
-    "it": "it",
-    "nl": "nl",
-    "sv": "sv",
-    "hi": "hi",
-    "ar": "ar",
-    "ru": "ru",
-    "ja": "ja",
-    "ko": "ko",
-    "th": "th",
-    "zh": "cmn",
-    "cmn": "cmn",
-}
 
 # Narrators are espeak voice variants layered on the language voice: name → (variant, pitch 0-100).
 # The pitch offset keeps narrators distinguishable even where a variant changes little.
@@ -280,25 +227,22 @@ class _EspeakEngine:
         return _RawSpeech(samples, word_starts, clause_ends)
 
 
-def _snap_word_starts(text: str, word_starts: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def _snap_word_starts(text: str, word_starts: Sequence[tuple[int, int]], language: str) -> list[tuple[int, int]]:
     """Clean espeak's (char, ms) word starts: one per position, in text order, never mid-word.
 
-    In space-separated text a start inside a token (espeak reads "2024" as two words) moves
-    to the token's start; inside a no-space-script token it stays, but not on a combining mark.
+    A start inside a word (espeak reads "2024" as two words, and splits Thai and Japanese at
+    its own points) moves to the start of that word: a whitespace token, or a dictionary word
+    of a script written without spaces.
     """
-    token_of = {}
-    for match in re.finditer(r"\S+", text):
-        for index in range(match.start(), match.end()):
-            token_of[index] = match
+    word_start = {}
+    for first, last in word_spans(text, language=language):
+        for index in range(first, last):
+            word_start[index] = first
     earliest: dict[int, int] = {}
     for char, ms in word_starts:
-        token = token_of.get(char)
-        if token is None:
+        if char not in word_start:
             continue  # a start on whitespace carries no word
-        if _NO_SPACE_SCRIPT.search(token.group()):
-            char = min(_grapheme_safe(text, char), token.end() - 1)
-        else:
-            char = token.start()
+        char = word_start[char]
         earliest[char] = min(ms, earliest.get(char, ms))
     starts: list[tuple[int, int]] = []
     for char in sorted(earliest):
@@ -307,7 +251,7 @@ def _snap_word_starts(text: str, word_starts: Sequence[tuple[int, int]]) -> list
     return starts
 
 
-def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int) -> list[WordTiming]:
+def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int, language: str = "en") -> list[WordTiming]:
     """Turn espeak word events into timings covering every word of ``text``.
 
     espeak does not report every word (it merges some, skips punctuation, splits Thai oddly),
@@ -315,9 +259,9 @@ def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int) -> list[Wor
     words is shared among them by character count.
     """
     duration_s = len(raw.samples) / sample_rate
-    starts = _snap_word_starts(text, raw.word_starts)
+    starts = _snap_word_starts(text, raw.word_starts, language)
     if not starts:
-        return _spread_by_characters(text, word_spans(text), 0.0, duration_s)
+        return _spread_by_characters(text, word_spans(text, language=language), 0.0, duration_s)
     starts[0] = (0, starts[0][1])  # leading punctuation ("¿") joins the first word
     voiced = _voiced_frames(raw.samples, sample_rate)
     boundaries_ms = sorted({ms for _, ms in starts} | set(raw.clause_ends_ms))
@@ -328,7 +272,8 @@ def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int) -> list[Wor
         next_ms = next((b for b in boundaries_ms if b > start_ms), None)
         end_s = min(duration_s, next_ms / 1000) if next_ms is not None else duration_s
         end_s = _trim_end(voiced, start_s, end_s)
-        words.extend(_spread_by_characters(text, word_spans(text, char_start, char_end), start_s, end_s))
+        spans = word_spans(text, char_start, char_end, language)
+        words.extend(_spread_by_characters(text, spans, start_s, end_s))
     return words
 
 
@@ -370,14 +315,14 @@ def _japanese_segments(text: str) -> list[tuple[str, str]]:
 def reading_for(text: str, espeak_voice: str) -> Reading:
     """espeak-ng's Japanese voice reads kana only (kanji come out as letter names), so kanji
     words are handed to it as hiragana; every other language is read as written."""
-    if espeak_voice != "ja" or not _HAN.search(text):
+    if espeak_voice != "ja" or not has_script(text, "Han"):
         return Reading(text)
     parts = _japanese_segments(text)
     if "".join(original for original, _ in parts) != text:
         return Reading(text)  # a segmentation we can't map back: read as written
     spoken, segments, spoken_at, original_at = [], [], 0, 0
     for original, hiragana in parts:
-        has_kanji = bool(_HAN.search(original)) and bool(hiragana)
+        has_kanji = has_script(original, "Han") and bool(hiragana)
         said = hiragana if has_kanji else original
         segments.append((spoken_at, original_at, not has_kanji))
         spoken.append(said)
@@ -412,36 +357,17 @@ class EspeakTTS:
         if len(raw.samples) == 0:
             raise ProviderError(f"espeak-ng produced no audio for {language!r} text")
         write_wav_mono16(out_path, raw.samples, engine.sample_rate)
-        words = align_espeak_words(text, raw, engine.sample_rate)
+        words = align_espeak_words(text, raw, engine.sample_rate, language)
         return SpeechResult(out_path, len(raw.samples) / engine.sample_rate, words, engine.sample_rate)
-
-
-def guess_language(text: str) -> str:
-    """A script-based guess for ``language: auto`` (Latin-script text counts as English)."""
-    script_languages = (
-        (r"[\u0e00-\u0e7f]", "th"),
-        (r"[\u3040-\u30ff]", "ja"),
-        (r"[\uac00-\ud7af]", "ko"),
-        (r"[\u4e00-\u9fff]", "zh"),
-        (r"[\u0600-\u06ff]", "ar"),
-        (r"[\u0900-\u097f]", "hi"),
-        (r"[\u0400-\u04ff]", "ru"),
-    )
-    for pattern, code in script_languages:
-        if re.search(pattern, text):
-            return code
-    return "en"
 
 
 def espeak_voice_for(language: str, text: str = "") -> str:
     """The espeak voice for a request language code (``en``, ``en-US``, ``zh``, ``auto`` …)."""
-    code = language.strip().lower().replace("_", "-")
-    if code in ("", "auto"):
-        code = guess_language(text)
-    voice = ESPEAK_LANGUAGE_VOICES.get(code) or ESPEAK_LANGUAGE_VOICES.get(code.split("-")[0])
-    if voice is None:
+    code = normalise_tag(language)
+    row = find_language(detect_language(text) if code in ("", "auto") else code)
+    if row is None:
         raise ValueError(f"no espeak voice for language {language!r}")
-    return voice
+    return row.espeak_voice
 
 
 # -- OpenAI-compatible speech ----------------------------------------------------------------
@@ -499,7 +425,7 @@ class OpenAISpeechTTS:
         start_s, end_s = (0.0, duration_s)
         if len(voiced):
             start_s, end_s = float(voiced[0]) * _FRAME_S, min(duration_s, float(voiced[-1] + 1) * _FRAME_S)
-        words = _spread_by_characters(text, word_spans(text), start_s, end_s)
+        words = _spread_by_characters(text, word_spans(text, language=language), start_s, end_s)
         return SpeechResult(out_path, duration_s, words, sample_rate)
 
 
@@ -521,7 +447,6 @@ def tts_for(config: object) -> TTSProvider:
 
 __all__ = [
     "DEFAULT_ESPEAK_NARRATOR",
-    "ESPEAK_LANGUAGE_VOICES",
     "ESPEAK_NARRATORS",
     "EspeakTTS",
     "OpenAISpeechTTS",
@@ -530,7 +455,6 @@ __all__ = [
     "WordTiming",
     "decode_wav_mono16",
     "espeak_voice_for",
-    "guess_language",
     "tts_for",
     "word_spans",
     "write_wav_mono16",

@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from reelforge.core.hashing import content_hash
 from reelforge.render.ffmpeg import ffmpeg_exe
 from reelforge.render.plan import LayerFrames, RenderPlan
 from reelforge.sessions.document import SessionDocument
-from reelforge.sessions.transforms import content_hash
 
 
 class SpanCache(Protocol):

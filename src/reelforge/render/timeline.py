@@ -12,12 +12,12 @@ from pathlib import Path
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
 from reelforge.render.ffmpeg import RenderError, run_ffmpeg
-from reelforge.render.fonts import FontChoice, resolve_font
 from reelforge.render.graph import Canvas
 from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
 from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
 from reelforge.render.subtitles import subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
+from reelforge.text.fonts import FontChoice, resolve_font
 
 # Tag frames as BT.709 TV range inside the graph: with only the encoder's -colorspace options, ffmpeg
 # negotiates a per-frame colour conversion in front of the encoder (measured: +40 % CPU).
@@ -234,7 +234,7 @@ def build_render_command(
     if subtitle_event_count(doc):
         margins = {lf.layer.id: footer.band_height for lf in plan.layers
                    if footer is not None and (lf.start, lf.end) in footer.frames}
-        ass = write_ass(doc, font.family, workdir / "captions.ass", margins)
+        ass = write_ass(doc, font, workdir / "captions.ass", margins)
         chains.append(f"[{current}]ass=filename={graph.escape_value(str(ass))}:"
                       f"fontsdir={graph.escape_value(str(font.fonts_dir))}:shaping=complex[captioned]")
         current = "captioned"

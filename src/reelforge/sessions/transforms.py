@@ -2,19 +2,13 @@
 
 These are the session operations of issue 4 (outro, footer, subtitles on/off, join) expressed on the
 timeline alone; which pipeline stages must re-run follows from which stage inputs changed, and
-:func:`content_hash` is the cache key for those inputs.
+:func:`reelforge.core.hashing.content_hash` is the cache key for those inputs.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from reelforge.sessions.document import (
     OUTRO_FADE_IN_S,
@@ -261,34 +255,3 @@ def retell(
         if track.kind == "music":
             track.duration = new.duration
     return _validated(new)
-
-
-def _canonical(obj: Any) -> Any:
-    if isinstance(obj, BaseModel):
-        return _canonical(obj.model_dump(mode="json", by_alias=True))
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _canonical(dataclasses.asdict(obj))
-    if isinstance(obj, Mapping):
-        return {str(key): _canonical(value) for key, value in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_canonical(value) for value in obj]
-    if isinstance(obj, set | frozenset):
-        return sorted((_canonical(value) for value in obj), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, bytes):
-        return {"sha256": hashlib.sha256(obj).hexdigest()}
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
-    raise TypeError(f"content_hash cannot canonicalise {type(obj).__name__}")
-
-
-def content_hash(obj: Any) -> str:
-    """Stable sha256 (hex) of ``obj``'s canonical JSON: keys sorted, no whitespace, UTF-8.
-
-    Accepts pydantic models, dataclasses, mappings, sequences, sets, paths, bytes and JSON scalars;
-    the cache key for stage outputs (same inputs → same hash across processes and runs).
-    """
-    text = json.dumps(_canonical(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -15,7 +15,7 @@ from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
 from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
 from reelforge.pipeline import engine
 from reelforge.providers import registry
-from reelforge.render import fonts
+from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
 pages = APIRouter(include_in_schema=False)

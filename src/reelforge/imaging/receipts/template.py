@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from typing import Any
 
 from PIL import Image
 
+from reelforge.core.hashing import content_hash
 from reelforge.providers.ocr import OcrEngine
 
 from .extract import AMOUNT_FIELDS, FIELD_TYPES, STANDARD_FIELDS, Extraction, Hints, extract
@@ -25,8 +24,7 @@ class ReceiptTemplateError(ValueError):
 
 def template_hash(normalized_template: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a normalized template (stable across key order)."""
-    canonical = json.dumps(normalized_template, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return content_hash(normalized_template)
 
 
 def _fraction_roi(page: ReceiptPage, rows: list[int], roi_id: str, label: str, full_width: bool) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from reelforge.jobs.session_ops.base import SessionOp, SessionOpJob, SessionRef,
 from reelforge.jobs.session_ops.copies import subtitled
 from reelforge.jobs.video.job import Footer, VideoJob
 from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
-from reelforge.render.fonts import SUPPORTED_LANGUAGES
 from reelforge.sessions import transforms
 from reelforge.sessions.document import SessionDocument
 from reelforge.stages.outputs import CardsOutput, ScriptOutput, SpeechOutput, StageOutput, TranscriptOutput
@@ -26,6 +25,7 @@ from reelforge.stages.video_cards import fitted_outro, footer_card, qr_outro
 from reelforge.stages.video_script import translate_script
 from reelforge.stages.video_speech import narrate, speech_cache_key
 from reelforge.stages.video_subtitles import transcribe
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 
 class Translate(SessionRef):

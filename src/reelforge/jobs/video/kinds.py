@@ -23,7 +23,6 @@ from reelforge.jobs.video.job import (
 from reelforge.jobs.video.options import ImageListToVideoRequest, TextToVideoRequest, VideoOptions
 from reelforge.providers import registry
 from reelforge.providers.script import resolve_language
-from reelforge.render import fonts
 from reelforge.stages.outputs import (
     CardsOutput,
     ClipsOutput,
@@ -42,6 +41,7 @@ from reelforge.stages.video_render import build_document, render_video
 from reelforge.stages.video_script import write_script
 from reelforge.stages.video_speech import narrate, speech_cache_key
 from reelforge.stages.video_subtitles import transcribe
+from reelforge.text import fonts
 
 Ctx = StageContext[VideoJob]
 

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from reelforge.jobs.body import RequestBody, aliases
-from reelforge.render.fonts import SUPPORTED_LANGUAGES
 from reelforge.sessions.document import CANVAS_SIZES, FocusArea
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 LANGUAGE_CHOICES = ("auto", *SUPPORTED_LANGUAGES)
 CANVAS = CANVAS_SIZES

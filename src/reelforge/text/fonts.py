@@ -1,5 +1,8 @@
 """Font registry: which installed font families can render subtitles/cards for each language.
 
+Which families a language wants, best first, is the language table's (:mod:`reelforge.text.languages`);
+this module finds which of them are installed and how to load them (Pillow, libass).
+
 Fonts come from two places:
 - PyPI ``fontpkg-*`` wheels (Poppins, Montserrat, Noto Sans Thai/Arabic/Devanagari), discovered
   through the ``fontpkg`` entry-point registry;
@@ -20,24 +23,7 @@ from pathlib import Path
 import fontpkg
 from PIL import ImageFont
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = (
-    "en", "es", "fr", "de", "pt", "it", "nl", "sv", "hi", "ar", "ru", "ja", "ko", "th", "zh",
-)
-
-_LATIN_FAMILIES = ("Poppins", "Montserrat")
-
-# Ordered candidates per language: the first installed one is the language's default.
-_CANDIDATES: dict[str, tuple[str, ...]] = {
-    **{lang: _LATIN_FAMILIES for lang in ("en", "es", "fr", "de", "pt", "it", "nl", "sv")},
-    "hi": ("Noto Sans Devanagari", "Poppins"),  # Poppins ships Devanagari glyphs too
-    "ar": ("Noto Sans Arabic",),
-    "ru": ("Montserrat",),  # Poppins has no Cyrillic
-    "ja": ("Noto Sans CJK JP",),
-    "ko": ("Noto Sans CJK KR",),
-    "th": ("Noto Sans Thai",),
-    "zh": ("Noto Sans CJK SC", "Noto Sans CJK TC"),
-    "default": _LATIN_FAMILIES,
-}
+from reelforge.text.languages import LANGUAGES, LATIN_FONTS, font_families
 
 # Subtitles read better heavy; static families pick the first of these weights that exists.
 _PREFERRED_WEIGHTS = (600, 700, 500, 400)
@@ -133,17 +119,20 @@ def _installed(family: str) -> FontChoice | None:
     return _wheel_choice(family) or _cjk_choice(family)
 
 
+def _available(families: tuple[str, ...]) -> list[str]:
+    return [family for family in families if _installed(family) is not None]
+
+
 def fonts_by_language() -> dict[str, list[str]]:
     """Installed, usable families per language code (plus "default"), default family first."""
-    return {
-        lang: [family for family in candidates if _installed(family) is not None]
-        for lang, candidates in _CANDIDATES.items()
-    }
+    table = {row.code: _available(row.fonts) for row in LANGUAGES}
+    return {**table, "default": _available(LATIN_FONTS)}
 
 
 def _families_for(language: str) -> list[str]:
-    table = fonts_by_language()
-    return table.get(language.lower(), table["default"])
+    """Installed families for a language tag (regional variants and ``en-US`` style tags included);
+    unknown tags and "auto" get the Latin default."""
+    return _available(font_families(language))
 
 
 def _normalise(key: str) -> str:
