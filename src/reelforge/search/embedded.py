@@ -1,10 +1,9 @@
 """The embedded vector index: SQLite for durability, exact numpy search in memory. No server.
 
 Each template's vectors live in one float32 matrix; a search scores the rows that pass the filters (a boolean mask
-built from per-field numpy columns) with one matrix-vector product and keeps the best ``k``. Exact search is the
-right tool at the sizes a template reaches here: measured in docs/performance.md (100,000 x 384 in a few ms on one
-core), so there is no approximate index to tune, recall is 1.0 by construction, and a filter can never be traded
-against recall. Writes go to SQLite first (so a restart reloads them) and then patch the in-memory table:
+built from per-field numpy columns) with one matrix-vector product and keeps the best ``k``. Exact search has no
+index to tune, recall 1.0 by construction, and a filter can never be traded against recall; its cost is linear in
+the template's size (figures and the limits seen so far in docs/performance.md). Writes go to SQLite first (so a restart reloads them) and then patch the in-memory table:
 replaced and deleted rows are tombstoned at once and compacted on the next search.
 
 Several processes may share one database file: each write bumps the template's version, and a process whose cached
@@ -47,7 +46,7 @@ class _Table:
         self._pending: list[np.ndarray] = []
         self.matrix = np.empty((0, dim or 0), dtype=np.float32)
         self.alive = np.empty(0, dtype=bool)
-        self._columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._columns: dict[str, tuple[np.ndarray, np.ndarray, dict[str, int]]] = {}
 
     def add(self, item: IndexItem) -> None:
         row = len(self.keys)
@@ -71,23 +70,27 @@ class _Table:
             self.alive = np.concatenate([self.alive, np.ones(len(self._pending), dtype=bool)])
             self._pending = []
 
-    def _column(self, path: str) -> tuple[np.ndarray, np.ndarray]:
-        """(numeric values with NaN where absent, equality keys with None where absent) of one field."""
+    def _column(self, path: str) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """One field as (numbers, NaN where absent; equality-key codes, -1 where absent; key -> code)."""
         if path not in self._columns:
             values = [f.get(path) for f in self.filters]
             nums = np.array([np.nan if (n := as_number(v)) is None else n for v in values], dtype=np.float64)
-            keys = np.array([None if v is None else normalise(v) for v in values], dtype=object)
-            self._columns[path] = (nums, keys)
+            # Integer codes keep equality and list filters a vectorised int comparison (object arrays are slow).
+            codes: dict[str, int] = {}
+            keyed = np.array([-1 if v is None else codes.setdefault(normalise(v), len(codes)) for v in values],
+                             dtype=np.int64)
+            self._columns[path] = (nums, keyed, codes)
         return self._columns[path]
 
     def _mask(self, cond: Condition) -> np.ndarray:
-        nums, keys = self._column(cond.path)
+        nums, keyed, codes = self._column(cond.path)
         if cond.ranged:
             with np.errstate(invalid="ignore"):
                 lo = nums >= cond.minimum if cond.minimum is not None else ~np.isnan(nums)
                 hi = nums <= cond.maximum if cond.maximum is not None else ~np.isnan(nums)
             return np.asarray(lo & hi, dtype=bool)
-        return np.isin(keys, [normalise(v) for v in cond.equals])
+        wanted = [codes[k] for k in {normalise(v) for v in cond.equals} if k in codes]
+        return np.isin(keyed, wanted) if wanted else np.zeros(len(keyed), dtype=bool)
 
     def candidates(self, filters: FilterSet) -> np.ndarray:
         self._compact()
