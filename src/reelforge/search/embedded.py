@@ -4,7 +4,8 @@ Each template's vectors live in one float32 matrix; a search scores the rows tha
 built from per-field numpy columns) with one matrix-vector product and keeps the best ``k``. Exact search has no
 index to tune, recall 1.0 by construction, and a filter can never be traded against recall; its cost is linear in
 the template's size (figures and the limits seen so far in docs/performance.md). Writes go to SQLite first (so a
-restart reloads them) and then patch the in-memory table: replaced and deleted rows are tombstoned at once and compacted on the next search.
+restart reloads them) and then patch the in-memory table: replaced and deleted rows are tombstoned at once and
+compacted on the next search.
 
 Several processes may share one database file: each write bumps the template's version, and a process whose cached
 version is stale reloads the template before searching.
