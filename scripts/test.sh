@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check src tests bench
 echo "== mypy"; .venv/bin/mypy
+echo "== mypy --strict (jobs, stages)"; .venv/bin/mypy --strict src/reelforge/jobs src/reelforge/stages
 echo "== pytest"
 set +e
 .venv/bin/python -m pytest "$@"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from reelforge.imaging.cards import render_footer_card, render_narrator_avatar, render_outro_card
+from reelforge.imaging.cards import cover, render_footer_card, render_narrator_avatar, render_outro_card
 from reelforge.jobs.video.job import Footer, VideoJob
-from reelforge.providers.image import cover
 from reelforge.stages.context import StageEnv
 from reelforge.stages.outputs import CardsOutput, ScriptOutput
 
