@@ -16,9 +16,9 @@ import cv2
 import imageio_ffmpeg
 from PIL import Image
 
-from conftest import png_bytes
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from support import ReelforgeServer
+from support.media import png_bytes
 
 CLI = [sys.executable, "-m", "reelforge.cli"]
 

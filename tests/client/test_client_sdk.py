@@ -10,10 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from client_support import Api
 from PIL import Image
 
-from conftest import png_bytes
 from reelforge.client import (
     Client,
     JobFailedError,
@@ -27,9 +25,10 @@ from reelforge.client import (
     verify_webhook,
 )
 from reelforge.core import webhooks
-from support import FixtureHTTP, ReelforgeServer, free_port, wait_for
+from support import WEBHOOK_SECRET, FixtureHTTP, ReelforgeServer, free_port, wait_for
+from support.client import Api
+from support.media import png_bytes
 
-WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # what support.ReelforgeServer configures
 PHOTO = to_data_url(png_bytes(96, 64, seed=3))
 
 

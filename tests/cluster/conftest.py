@@ -13,7 +13,7 @@ import pytest
 
 from cluster.cluster_support import Cluster, running
 from cluster.pg_cluster import PostgresCluster, find_pg_bin
-from cluster.webhook_outage import WEBHOOK_OUTAGE_S, WebhookOutage
+from cluster.webhook_outage import Drills
 
 
 @pytest.fixture(scope="package")
@@ -44,12 +44,12 @@ def cluster(tmp_path: Path, pg_url: str) -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="package")
-def webhook_outage(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[WebhookOutage]:
-    """A job whose webhook receiver is down for WEBHOOK_OUTAGE_S, on its own PostgreSQL server and
-    cluster so it runs on undisturbed in the background while other tests kill and restart things."""
-    scenario = WebhookOutage(tmp_path_factory.mktemp("webhook"), pg_cluster.bin_dir, WEBHOOK_OUTAGE_S)
+def webhook_drills(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[Drills]:
+    """Webhook-receiver outage drills, each on its own cluster and database, started on first use and
+    running on in the background while other tests run. The tests that use them share an
+    ``xdist_group`` so they land in the same test process."""
+    drills = Drills(tmp_path_factory.mktemp("webhook"), pg_cluster)
     try:
-        scenario.start()
-        yield scenario
+        yield drills
     finally:
-        scenario.stop()
+        drills.stop()

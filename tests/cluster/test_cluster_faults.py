@@ -1,7 +1,7 @@
 """Faults a cluster survives: real PostgreSQL, real API and worker processes, ``kill -9``.
 
-The webhook-receiver outage runs in the background on its own PostgreSQL server while the other
-cluster tests run: the first test here starts it (fixture ``webhook_outage``), and
+The webhook-receiver outage drill runs in the background on its own cluster while the other
+cluster tests run: the first test here starts it (fixture ``webhook_drills``), and
 test_cluster_webhook_outage.py, collected last, checks the delivery after the receiver is back.
 """
 
@@ -14,23 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cluster.cluster_support import (
-    Cluster,
-    data_url_png,
-    final_status,
-    running,
-    stage_is,
-    status_of,
-    wait_until,
-)
+from cluster.cluster_support import Cluster, final_status, running, stage_is, status_of, wait_until
 from cluster.pg_cluster import PostgresCluster
-from cluster.webhook_outage import WebhookOutage
-from conftest import png_bytes
+from cluster.webhook_outage import SHORT_DRILL, Drills
 from reelforge.render.probe import probe_media
+from support.media import data_url, png_bytes
 
 
-def test_webhook_receiver_down_at_first(webhook_outage: WebhookOutage) -> None:
-    attempts = webhook_outage.wait_failed_attempts(2, timeout=60)
+@pytest.mark.xdist_group("webhook_outage")
+def test_webhook_receiver_down_at_first(webhook_drills: Drills) -> None:
+    attempts = webhook_drills.get(SHORT_DRILL).wait_failed_attempts(2, timeout=60)
     assert all(code is None and "ConnectError" in (err or "") for code, err in attempts), attempts
 
 
@@ -44,7 +37,7 @@ def test_render_worker_killed_mid_render_another_worker_finishes(cluster: Cluste
     render_a = cluster.add_worker("render")
     render_a_id = cluster.executor_of(render_a)
     key = cluster.new_key(credits=5000)
-    photos = [data_url_png(png_bytes(480, 360, seed=s)) for s in (1, 2)]
+    photos = [data_url(png_bytes(480, 360, seed=s)) for s in (1, 2)]
     with cluster.api.client(key, timeout=60) as c:
         r = c.post(
             "/v1/video/image_list_to_video",
@@ -95,7 +88,7 @@ def test_render_worker_killed_mid_render_another_worker_finishes(cluster: Cluste
 
 
 def submit_enhance(client: httpx.Client, seed: int = 0) -> str:
-    r = client.post("/v1/image/enhance", json={"image_url": data_url_png(png_bytes(96, 64, seed=seed))})
+    r = client.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(96, 64, seed=seed))})
     assert r.status_code == 200, r.text
     return str(r.json()["request_id"])
 

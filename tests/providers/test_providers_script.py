@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from fake_openai_server import FakeOpenAIServer
 
 from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError
 from reelforge.providers.script import (
@@ -24,6 +23,7 @@ from reelforge.providers.script import (
     write_cta_texts,
     write_footer_texts,
 )
+from support.fake_openai import FakeOpenAIServer
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 KANA = re.compile(r"[\u3040-\u30FF]")
