@@ -129,5 +129,5 @@ def test_document_model_rejects_broken_timelines() -> None:
     with pytest.raises(ValidationError, match="transition is longer"):
         Layer(id="a", start=0, end=0.3, clip="x", transition_in=Transition(duration=0.5))
     with pytest.raises(ValidationError):
-        SessionDocument(layers=[], unknown_field=1)  # type: ignore[call-arg]
+        SessionDocument.model_validate({"layers": [], "unknown_field": 1})
     assert SessionDocument().duration == 0.0 and SessionDocument().outro is None
