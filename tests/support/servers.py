@@ -58,6 +58,21 @@ def listens_on(pid: int, port: int) -> bool:
     return False
 
 
+def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a process started in its own session (and its children), SIGKILL if it lingers."""
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
 @dataclass
 class ReelforgeServer:
     """A `reelforge serve` (or `worker`) subprocess over its own data directory."""
@@ -130,18 +145,11 @@ class ReelforgeServer:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path and self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
 
     def kill9(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        kill_group(self.proc)
 
     def new_key(self, credits: int = 5000, name: str = "test") -> str:
         """A new account with credits and its API key, written straight into the server's database
@@ -205,18 +213,12 @@ class ReelforgeWorker:
         )
         return self
 
+    def stop(self) -> None:
+        stop_group(self.proc)
+
     def kill9(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        kill_group(self.proc)
 
 
 def submit(server: ReelforgeServer, key: str, route: str, body: dict[str, Any], timeout: float = 400) -> dict[str, Any]:
