@@ -16,9 +16,6 @@ from PIL import Image, ImageDraw, ImageFont
 from imaging.photo_fixtures import BOLD, landscape_photo
 from support import FixtureHTTP, ReelforgeServer, wait_status
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("api_image_sets_titles")
-
 
 def png(img: Image.Image) -> bytes:
     buf = io.BytesIO()

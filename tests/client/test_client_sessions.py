@@ -18,9 +18,6 @@ from support import ReelforgeServer
 from support.client import Api
 from support.media import png_bytes
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("client_sessions")
-
 PHOTOS = [to_data_url(png_bytes(320, 240, seed=s)) for s in (11, 12)]
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from cluster.cluster_support import Cluster, running
 from cluster.pg_cluster import PostgresCluster, find_pg_bin
-from cluster.webhook_outage import Drills
 
 
 @pytest.fixture(scope="package")
@@ -41,15 +40,3 @@ def cluster(tmp_path: Path, pg_url: str) -> Iterator[Cluster]:
     with running(Cluster(tmp_path / "cluster", pg_url)) as c:
         c.start_api()
         yield c
-
-
-@pytest.fixture(scope="package")
-def webhook_drills(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[Drills]:
-    """Webhook-receiver outage drills, each on its own cluster and database, started on first use and
-    running on in the background while other tests run. The tests that use them share an
-    ``xdist_group`` so they land in the same test process."""
-    drills = Drills(tmp_path_factory.mktemp("webhook"), pg_cluster)
-    try:
-        yield drills
-    finally:
-        drills.stop()

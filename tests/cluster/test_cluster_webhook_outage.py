@@ -1,18 +1,19 @@
 """The webhook receiver is down, then up: the event arrives once, same event id, after retries
 spaced by the capped doubling backoff.
 
-The short drill started with the first cluster test (fixture ``webhook_drills`` in conftest.py) and
-ran in the background while the others ran; collected last, this test only waits out the rest.
-The drill of minutes (``LONG_DRILL``) runs only with ``pytest -m long``.
+Each drill has its own cluster and database (cluster/webhook_outage.py). The short drill runs by
+default; the drill of minutes (``LONG_DRILL``) runs only with ``pytest -m long``.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 
+from cluster.pg_cluster import PostgresCluster
 from cluster.webhook_outage import LONG_DRILL, SHORT_DRILL, Drill, Drills
 from reelforge.core.webhooks import verify
 from support import WEBHOOK_SECRET
@@ -20,7 +21,21 @@ from support import WEBHOOK_SECRET
 GAP_SLACK_S = 2.0  # a busy CI machine may run a retry late, never early
 
 
-@pytest.mark.xdist_group("webhook_outage")
+@pytest.fixture(scope="module")
+def webhook_drills(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[Drills]:
+    """Drills started on first use, kept running across this module's tests, stopped at its end."""
+    drills = Drills(tmp_path_factory.mktemp("webhook"), pg_cluster)
+    try:
+        yield drills
+    finally:
+        drills.stop()
+
+
+def test_webhook_receiver_down_at_first(webhook_drills: Drills) -> None:
+    attempts = webhook_drills.get(SHORT_DRILL).wait_failed_attempts(2, timeout=60)
+    assert all(code is None and "ConnectError" in (err or "") for code, err in attempts), attempts
+
+
 @pytest.mark.parametrize(
     "drill", [pytest.param(SHORT_DRILL, id="short"), pytest.param(LONG_DRILL, id="long", marks=pytest.mark.long)]
 )

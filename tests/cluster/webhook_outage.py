@@ -1,9 +1,8 @@
 """The webhook-receiver outage drill: a job completes while its receiver is down, then it comes up.
 
 "Down" is the real thing: nothing listens on the receiver's port (connection refused) until the
-outage is over. The drill has its own cluster (API + worker) on its own database, so it goes on in
-the background while other cluster tests kill processes (they never restart the shared
-PostgreSQL server: the test that does that starts its own).
+outage is over. The drill has its own cluster (API + worker) on its own database of the shared
+test PostgreSQL server (no test restarts that one: the test that restarts PostgreSQL starts its own).
 
 How long the receiver stays down is a parameter (``Drill``). CI runs ``SHORT_DRILL``: seconds of
 outage with the retry delay capped at 2 s, so the doubling backoff reaches its cap and keeps
@@ -142,8 +141,7 @@ class WebhookOutage:
 
 
 class Drills:
-    """The drills of one test process, each started once on first use (the short one by the first
-    cluster test, so its outage passes while the others run) and stopped at the end."""
+    """Drills started once each, on first use, and stopped together."""
 
     def __init__(self, root: Path, pg: PostgresCluster):
         self.root, self.pg = root, pg

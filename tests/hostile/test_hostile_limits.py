@@ -20,9 +20,6 @@ from support.hostile import (
 )
 from support.media import data_url
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("hostile_limits")
-
 RATE_PER_S = 2
 BURST = 4
 

@@ -19,9 +19,6 @@ from reelforge.storage.render_cache import BlobSpanCache
 from support.media import decode_qr, frame_at
 from support.render import SMALL, assert_duration_exact
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("render_spans")
-
 
 def _video_packets(video: Path) -> list[str]:
     """Checksums of the video stream's packets: equal lists mean the same encoded pictures."""

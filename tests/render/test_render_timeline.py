@@ -23,9 +23,6 @@ from reelforge.sessions.transforms import remove_subtitles, replace_outro
 from support.media import decode_qr, frame_at, ocr_text
 from support.render import SMALL, assert_duration_exact
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("render_timeline")
-
 
 @pytest.fixture(scope="module")
 def small_ad(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoAd, Path]:

@@ -17,9 +17,6 @@ from reelforge.storage.s3 import S3BlobStore, parse_s3_url
 from support import ReelforgeServer, wait_status
 from support.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Server
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("storage_s3")
-
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:

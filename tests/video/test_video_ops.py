@@ -14,9 +14,6 @@ from reelforge.render.probe import probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("video_ops")
-
 CTA = "https://shop.example.com/first"
 NEW_CTA = "https://shop.example.com/second"
 FOOTER = "https://shop.example.com/foot"

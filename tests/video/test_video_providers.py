@@ -13,9 +13,6 @@ from support import ReelforgeServer, wait_status
 from support.fake_openai import FakeOpenAIServer
 from support.media import download
 
-# Its module-scoped fixture is expensive: one test process runs the whole module.
-pytestmark = pytest.mark.xdist_group("video_providers")
-
 SCENES = [
     {"title": "Morning light", "narration": "Morning light fills the studio as the kettle starts to sing."},
     {"title": "The pour", "narration": "A slow pour blooms over fresh grounds in the ceramic dripper."},
