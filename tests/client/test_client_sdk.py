@@ -10,10 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from client_support import Api
 from PIL import Image
 
-from conftest import png_bytes
 from reelforge import standard_webhooks
 from reelforge.client import (
     APIConnectionError,
@@ -32,9 +30,10 @@ from reelforge.client import (
     to_data_url,
     verify_webhook,
 )
-from support import FixtureHTTP, ReelforgeServer, free_port, wait_for
+from support import WEBHOOK_SECRET, FixtureHTTP, ReelforgeServer, free_port, wait_for
+from support.client import Api
+from support.media import png_bytes
 
-WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # what support.ReelforgeServer configures
 PHOTO = to_data_url(png_bytes(96, 64, seed=3))
 
 

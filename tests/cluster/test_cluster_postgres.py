@@ -15,13 +15,12 @@ from alembic import command
 from PIL import Image
 from sqlalchemy import text
 
-from cluster.cluster_support import data_url_png
-from conftest import png_bytes
 from reelforge.core import accounts, idempotency, ledger
 from reelforge.core.errors import Conflict, PaymentRequired
 from reelforge.db.database import Database, alembic_config
 from reelforge.db.models import Request
 from support import ReelforgeServer, wait_for, wait_status
+from support.media import data_url, png_bytes
 
 OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
@@ -129,7 +128,7 @@ def test_embedded_server_on_postgres_runs_jobs_with_no_sqlite(tmp_path: Path, pg
     try:
         key = srv.new_key(credits=500)
         with srv.client(key) as c:
-            r = c.post("/v1/image/enhance", json={"image_url": data_url_png(png_bytes(160, 100)), "resolution": "1k"})
+            r = c.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(160, 100)), "resolution": "1k"})
             assert r.status_code == 200, r.text
             done = wait_status(c, r.json()["request_id"], timeout=60)
         assert done["status"] == "COMPLETED", done

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import png_bytes
 from support import ReelforgeServer
+from support.media import png_bytes
 
 HERE = Path(__file__).parent
 DOC = HERE.parents[1] / "docs" / "compatibility.md"

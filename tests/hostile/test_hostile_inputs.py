@@ -12,16 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile_checks import (
-    assert_clear_4xx,
-    data_url,
-    jpeg,
-    nothing_charged_or_stored,
-    png,
-    png_declaring,
-)
 
 from support import FixtureHTTP, ReelforgeServer
+from support.hostile import assert_clear_4xx, jpeg, nothing_charged_or_stored, png, png_declaring
+from support.media import data_url
 
 GOOD_PNG = data_url(png(64, 48))
 

@@ -9,17 +9,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hostile_checks import (
+
+from support import ReelforgeServer
+from support.hostile import (
     MAX_BODY_BYTES,
     MAX_PENDING_JOBS,
     account_state,
     assert_clear_4xx,
-    data_url,
     nothing_charged_or_stored,
     png,
 )
-
-from support import ReelforgeServer
+from support.media import data_url
 
 RATE_PER_S = 2
 BURST = 4

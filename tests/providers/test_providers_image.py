@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_openai_server import FakeOpenAIServer
 from PIL import Image
 
 from reelforge.providers.image import LocalIllustrator, OpenAIImageProvider
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
+from support.fake_openai import FakeOpenAIServer
 
 
 def pixels(path: Path) -> np.ndarray:

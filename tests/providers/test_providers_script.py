@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from fake_openai_server import FakeOpenAIServer
 
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.script import (
@@ -24,6 +23,7 @@ from reelforge.providers.script import (
 )
 from reelforge.text.languages import SUPPORTED_LANGUAGES as LANGUAGES
 from reelforge.text.languages import detect_language
+from support.fake_openai import FakeOpenAIServer
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 KANA = re.compile(r"[\u3040-\u30FF]")

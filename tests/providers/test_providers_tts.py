@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from fake_openai_server import FakeOpenAIServer, speech_duration_for
 
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
@@ -20,6 +19,7 @@ from reelforge.providers.tts import (
     espeak_voice_for,
     tts_for,
 )
+from support.fake_openai import FakeOpenAIServer, speech_duration_for
 
 SENTENCES = {
     "en": "Fresh coffee roasted every morning, delivered to your door.",

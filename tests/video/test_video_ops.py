@@ -9,11 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from media_checks import decode_qr, decode_qr_in, frame_at, ocr_text
-from test_video_generation import download, product_photo, submit
 
 from reelforge.render.probe import probe_media
-from support import ReelforgeServer, wait_status
+from support import ReelforgeServer, submit, wait_status
+from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
 
 CTA = "https://shop.example.com/first"
 NEW_CTA = "https://shop.example.com/second"

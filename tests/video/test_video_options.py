@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-from media_checks import decode_qr, decode_qr_in, frame_at
-from test_video_generation import download, product_photo, submit
 
 from reelforge.render.probe import probe_media
-from support import ReelforgeServer, wait_status
+from support import ReelforgeServer, submit, wait_status
+from support.media import decode_qr, decode_qr_in, download, frame_at, product_photo
 
 CTA = "https://shop.example.com/express"
 
