@@ -104,6 +104,22 @@ class JobKind(ABC, Generic[BodyT, InputT]):
     id_prefix: ClassVar[str]
     input_model: type[InputT]
 
+    def __init_subclass__(
+        cls,
+        case_type: str | None = None,
+        media_type: Literal["image", "video"] | None = None,
+        id_prefix: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``class Enhance(JobKind[...], case_type="image_enhance", media_type="image", id_prefix="img_enh")``."""
+        super().__init_subclass__(**kwargs)
+        if case_type is not None:
+            cls.case_type = case_type
+        if media_type is not None:
+            cls.media_type = media_type
+        if id_prefix is not None:
+            cls.id_prefix = id_prefix
+
     @abstractmethod
     def prepare(self, body: BodyT, env: PrepareEnv) -> Prepared[InputT]:
         """Check what needs the deployment or stored state and fetch the body's media (4xx naming the field)."""
@@ -143,3 +159,7 @@ class SingleStageKind(JobKind[BodyT, InputT]):
 
     def stage_defs(self) -> Sequence[StageDef[InputT]]:
         return [self.only_stage]
+
+
+class ImageStageKind(SingleStageKind[BodyT, InputT], media_type="image"):
+    """A one-stage kind whose requests are image requests (``/v1/image/status``, ``/v1/image/list``)."""

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.media import echo_url
@@ -79,10 +79,7 @@ def _clean(ctx: StageContext[BrandingJob]) -> StageOutput:
     return clean_branding(ctx.env, ctx.job.input_key, ctx.job.regions, ctx.job.replacement_key)
 
 
-class RemoveBranding(SingleStageKind[RemoveBrandingRequest, BrandingJob]):
-    case_type = "logo_remove"
-    media_type = "image"
-    id_prefix = "img_rm"
+class RemoveBranding(ImageStageKind[RemoveBrandingRequest, BrandingJob], case_type="logo_remove", id_prefix="img_rm"):
     input_model = BrandingJob
     only_stage = StageDef[BrandingJob]("image_remove_branding", _clean)
 

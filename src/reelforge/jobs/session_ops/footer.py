@@ -50,9 +50,7 @@ def _footer_card(ctx: StageContext[FooterJob]) -> StageOutput:
 FOOTER_CARD = StageDef[FooterJob]("frame_generation", _footer_card)
 
 
-class UpdateFooterImage(SessionOp[FooterUpdate, FooterJob]):
-    case_type = "update_footer_image"
-    id_prefix = "vid_footer"
+class UpdateFooterImage(SessionOp[FooterUpdate, FooterJob], case_type="update_footer_image", id_prefix="vid_footer"):
     price_entry = "update_footer_image"
     input_model = FooterJob
     before_render = [[FOOTER_CARD]]

@@ -115,15 +115,11 @@ class _OutroOp(SessionOp[OutroUpdate, OutroJob]):
         )
 
 
-class AddOutroImage(_OutroOp):
-    case_type = "add_outro_image"
-    id_prefix = "vid_outro"
+class AddOutroImage(_OutroOp, case_type="add_outro_image", id_prefix="vid_outro"):
     price_entry = "add_outro_image"
 
 
-class UpdateOutroImage(_OutroOp):
-    case_type = "update_outro_image"
-    id_prefix = "vid_outro"
+class UpdateOutroImage(_OutroOp, case_type="update_outro_image", id_prefix="vid_outro"):
     price_entry = "update_outro_image"
 
 

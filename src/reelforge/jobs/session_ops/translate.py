@@ -99,9 +99,7 @@ def _untranslatable_texts(origin: VideoJob) -> dict[str, list[str]]:
     }
 
 
-class TranslateVideo(SessionOp[Translate, TranslateJob]):
-    case_type = "translate"
-    id_prefix = "vid_tr"
+class TranslateVideo(SessionOp[Translate, TranslateJob], case_type="translate", id_prefix="vid_tr"):
     input_model = TranslateJob
     before_render = [
         [StageDef[TranslateJob]("prompt_generation", _script)],

@@ -124,8 +124,7 @@ IMAGE_LIST_PLAN: Plan[VideoJob] = [[SCRIPT], [SPEECH, CLIPS, CARDS], [MUSIC, TRA
 BodyT = TypeVar("BodyT", bound=VideoOptions)
 
 
-class _VideoKind(JobKind[BodyT, VideoJob]):
-    media_type = "video"
+class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
     input_model = VideoJob
     PLAN: Plan[VideoJob]
 
@@ -184,9 +183,7 @@ def _echo(url: str | None) -> str | None:
     return "data:…" if url and url.startswith("data:") else url
 
 
-class TextToVideo(_VideoKind[TextToVideoRequest]):
-    case_type = "text_to_video"
-    id_prefix = "vid"
+class TextToVideo(_VideoKind[TextToVideoRequest], case_type="text_to_video", id_prefix="vid"):
     PLAN = TEXT_TO_VIDEO_PLAN
 
     def prepare(self, body: TextToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:
@@ -198,9 +195,7 @@ class TextToVideo(_VideoKind[TextToVideoRequest]):
         return Prepared(self.common_input(body, env, []))
 
 
-class ImageListToVideo(_VideoKind[ImageListToVideoRequest]):
-    case_type = "image_list_to_video"
-    id_prefix = "vid_img"
+class ImageListToVideo(_VideoKind[ImageListToVideoRequest], case_type="image_list_to_video", id_prefix="vid_img"):
     PLAN = IMAGE_LIST_PLAN
 
     def prepare(self, body: ImageListToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:
