@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,7 +42,8 @@ def pct(values: list[float], q: float) -> float:
 
 def quality(model: str) -> None:
     data = load_labelled(LABELLED)
-    engine = EmbeddingEngine(offline_provider(model), EmbeddedIndex())
+    engine = EmbeddingEngine(offline_provider(model), EmbeddedIndex(),
+                             Path(tempfile.mkdtemp(prefix="bench-emb-")) / "catalog.sqlite")
     t = time.perf_counter()
     ids = ingest_labelled(engine, data, "bench")
     n = sum(len(s["records"]) for s in data["templates"].values())
