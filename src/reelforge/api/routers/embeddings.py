@@ -164,8 +164,10 @@ def embedding_status(rt: RuntimeDep, account: AccountDep, template_id: Annotated
             req = requests.get_owned(rt.db, account.id, request_id_for(template_id))
         except NotFound:
             req = None
-        if req is not None and req.case_type == CREATE_EMBEDDING.case_type and req.input.get("owner") == owner:
-            state = {"PENDING": "queued", "FAILED": "failed", "CANCELLED": "failed"}.get(req.status, "processing")
+        state = {"PENDING": "queued", "FAILED": "failed", "CANCELLED": "failed"}.get(req.status if req else "")
+        # A completed creation without its template: the template was deleted since.
+        if req is not None and state and req.case_type == CREATE_EMBEDDING.case_type \
+                and req.input.get("owner") == owner:
             return {"template_id": template_id, "has_embeddings": False, "record_count": 0, "status": state,
                     "request_id": req.id, "error": req.error, "progress": {}}
     raise NotFound("No embedding template with this id.", field="template_id")
