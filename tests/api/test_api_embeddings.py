@@ -98,11 +98,12 @@ def test_readme_search_filters_and_hidden_fields(owner: httpx.Client, listings: 
     assert body["structured_filters"] == {"city": "Dallas", "price": {"max": 2500.0}}
     assert int(r.headers["x-credits-charged"]) == math.ceil(body["input_tokens"] * PER_TOKEN) == 1
     plural = owner.post("/v1/chat/search_against_embeddings", json={
-        "template_id": listings["template_id"], "search_term": "apartment", "structured_filters": {"price": {"min": 3000}}})
+        "template_id": listings["template_id"], "search_term": "apartment",
+        "structured_filters": {"price": {"min": 3000}}})
     assert [x["id"] for x in plural.json()["results"]] == ["3"]
     similar = owner.post("/v1/chat/similar_to_embedding", json={
-        "template_id": listings["template_id"], "search_json": {"city": "Austin", "description": "modern downtown flat"},
-        "search_params": {"city": "Austin"}})
+        "template_id": listings["template_id"],
+        "search_json": {"city": "Austin", "description": "modern downtown flat"}, "search_params": {"city": "Austin"}})
     assert [m["id"] for m in similar.json()["matches"]] == ["1"]
     bad = owner.post("/v1/chat/search_against_embedding", json={
         "template_id": listings["template_id"], "search_term": "x", "search_params": {"price": {"max": "cheap"}}})
