@@ -211,14 +211,16 @@ class EmbeddingEngine:
             return _template(row)
 
     def _finish_write(self, tpl: Template, prepared: Sequence[PreparedRecord] = ()) -> Template:
-        """After a write: the template's field types (declared filterable fields, else what records held), its
-        searchable paths and record count."""
+        """After a write: the template's filterable fields and their types, its searchable paths and record count.
+
+        Every scalar field the records hold is filterable unless its options say ``filterable: false`` (those never
+        reach ``rec.filters``), so the readme's ``search_params: {city: ...}`` applies on a template that declared
+        only ``price``; keys naming no field of the template are still ignored."""
         fields = dict(tpl.fields)
         declared = {p for p, r in tpl.rules.items() if r.filterable}
         for rec in prepared:
             for path, value in rec.filters.items():
-                if (not declared or path in declared) and path not in fields:
-                    fields[path] = _value_type(value)
+                fields.setdefault(path, _value_type(value))
         fields.update({p: fields.get(p, "string") for p in declared})
         searchable = sorted({p for p, r in tpl.rules.items() if r.searchable} | set(tpl.searchable))
         with self.db.session() as s:
@@ -282,16 +284,18 @@ class EmbeddingEngine:
         prepared, passages = document_passages(documents)
         return self._index(tpl, prepared, passages, passage_in_payload=True, on_progress=on_progress)
 
-    def delete(self, owner: str, template_id: str, source_ids: Sequence[str] | None = None) -> int:
-        """Delete these records (or the whole template when None); gone from results immediately."""
+    def delete(self, owner: str, template_id: str, source_ids: Sequence[str] | None = None, *,
+               keep_template: bool = False) -> int:
+        """Delete these records (or all of them when None, and the template too unless ``keep_template``); gone
+        from results immediately."""
         tpl = self.template(owner, template_id)
-        if source_ids is None:
+        if source_ids is None and not keep_template:
             with self.db.session() as s:  # the catalogue first: a search racing the delete finds no template
                 row = s.get(EmbeddingTemplate, template_id)
                 if row is not None:
                     s.delete(row)
         removed = self.index.delete(template_id, source_ids)
-        if source_ids is not None:
+        if source_ids is not None or keep_template:
             self._finish_write(tpl)
         return removed
 

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
 from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES
-from reelforge.core import requests
+from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.jobs.body import aliases
 from reelforge.jobs.embeddings import (
@@ -36,6 +36,7 @@ from reelforge.jobs.embeddings import (
     UpdateEmbeddingRequest,
     request_id_for,
 )
+from reelforge.pipeline.submit import credit_headers
 from reelforge.runtime import Runtime
 from reelforge.search.engine import EmbeddingEngine, owner_key
 from reelforge.search.service import engine_for
@@ -123,26 +124,31 @@ class DeleteEmbeddingRequest(OwnedBody):
         return {**data, "source_ids": ids or None}
 
 
-def _deleted(body: DeleteEmbeddingRequest, eng: EmbeddingEngine, account_id: str,
-             source_ids: list[str] | None) -> dict[str, Any]:
+def _deleted(body: DeleteEmbeddingRequest, rt: Runtime, account_id: str, source_ids: list[str] | None) -> JSONResponse:
+    """Free: the answer carries ``x-credits-charged: 0`` and the balance, as every billed route's does."""
+    eng = _engine(rt)
     owner = body.owner(account_id)
-    removed = eng.delete(owner, body.template_id, source_ids)
+    # samsar-js deletes "all embeddings for a template" and may then delete single records of it: the
+    # template stays, empty, as the hosted API's record_count in the answer implies.
+    removed = eng.delete(owner, body.template_id, source_ids, keep_template=True)
     left = eng.find(body.template_id)
-    return {"template_id": body.template_id, "deleted_count": removed,
-            "deleted_ids": source_ids or [], "record_count": left.record_count if left else 0,
-            "status": "deleted", "creditsCharged": 0}
+    remaining = ledger.balance(rt.db, account_id)
+    answer = {"template_id": body.template_id, "deleted_count": removed, "deleted_ids": source_ids or [],
+              "record_count": left.record_count if left else 0, "status": "deleted", "creditsCharged": 0,
+              "remainingCredits": remaining}
+    return JSONResponse(answer, headers=credit_headers(0, remaining))
 
 
-@router.post("/chat/delete_embeddings", summary="Delete a template and all its vectors (free)")
-def delete_embeddings(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return _deleted(body, _engine(rt), account.id, None)
+@router.post("/chat/delete_embeddings", summary="Delete all of a template's embeddings (free)")
+def delete_embeddings(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> JSONResponse:
+    return _deleted(body, rt, account.id, None)
 
 
 @router.post("/chat/delete_embedding", summary="Delete records by source id; gone from results at once (free)")
-def delete_embedding(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
+def delete_embedding(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> JSONResponse:
     if not body.source_ids:
         raise BadRequest("source_id (or source_ids) is required.", field="source_id")
-    return _deleted(body, _engine(rt), account.id, body.source_ids)
+    return _deleted(body, rt, account.id, body.source_ids)
 
 
 ExternalUserId = Annotated[str | None, Query(description="act for this external user of the account")]
