@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from compat.test_compat_samsar_js import EMBEDDINGS, HERE, docs_site
+from compat.test_compat_samsar_js import EMBEDDINGS, HERE, docs_site, node_or_skip
 from conftest import png_bytes
 from support import FixtureHTTP, ReelforgeServer
 
 
 def test_readme_embeddings_examples(server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
-    if not (HERE / "node_modules" / "samsar-js" / "package.json").exists():
-        pytest.fail("samsar-js is not installed: run `npm ci --prefix tests/compat`")
+    node = node_or_skip()
     image = tmp_path / "probe.png"
     image.write_bytes(png_bytes(64, 64))
     env = {

@@ -60,6 +60,16 @@ def receipt_png(path: Path) -> Path:
     return path
 
 
+def node_or_skip() -> str:
+    """The node binary, with samsar-js installed beside this file."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
+    if not (HERE / "node_modules" / "samsar-js" / "package.json").exists():
+        pytest.fail("samsar-js is not installed: run `npm ci --prefix tests/compat`")
+    return node
+
+
 def docs_site(http: FixtureHTTP) -> str:
     """The two pages the readme's createEmbeddingFromUrl example crawls, linking each other."""
     words = "Reelforge renders product videos from images; this page explains it in enough words to be kept. " * 3
@@ -71,11 +81,7 @@ def docs_site(http: FixtureHTTP) -> str:
 
 
 def test_samsar_js_against_reelforge(server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
-    if not (HERE / "node_modules" / "samsar-js" / "package.json").exists():
-        pytest.fail("samsar-js is not installed: run `npm ci --prefix tests/compat`")
+    node = node_or_skip()
     image = tmp_path / "product.png"
     image.write_bytes(png_bytes(320, 200, seed=4))
     env = {
