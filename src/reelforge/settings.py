@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         32, description="Accepted jobs an account may have PENDING at once; more are refused (429); 0 = off."
     )
     starting_credits: int = 5000
+    embeddings_index: Literal["auto", "embedded", "pgvector"] = Field(
+        "auto",
+        description="Vector index of the embeddings routes: 'embedded' (SQLite + in-memory exact search under "
+        "data_dir), 'pgvector' (the PostgreSQL database, which needs the pgvector extension), 'auto' = pgvector "
+        "when database_url is PostgreSQL.",
+    )
     sync_wait_s: float = Field(
         120.0,
         description="How long a synchronous route (titles, receipts) waits for its job before answering 202 "

@@ -10,10 +10,12 @@
 // 3. docs/compatibility.md is written from what actually happened.
 //
 // Environment: REELFORGE_BASE_URL (…/v1), REELFORGE_API_KEY (funded), COMPAT_IMAGE_FILE (a PNG),
-// COMPAT_RECEIPT_FILE (a receipt PNG), COMPAT_DOC (output path), COMPAT_SESSION_TIMEOUT_S.
+// COMPAT_RECEIPT_FILE (a receipt PNG), COMPAT_DOC (output path), COMPAT_SESSION_TIMEOUT_S, COMPAT_SITE_URL (a
+// small site the embeddings crawl reads: tests/compat/embeddings.mjs).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import SamsarClient, { SamsarRequestError } from 'samsar-js';
+import { embeddingScenarios } from './embeddings.mjs';
 
 const SDK_VERSION = JSON.parse(
   readFileSync(new URL('./node_modules/samsar-js/package.json', import.meta.url), 'utf8'),
@@ -208,6 +210,7 @@ function pngBytes() {
 }
 
 const SCENARIOS = {
+  ...embeddingScenarios({ client, expect, expectError, once, site: process.env.COMPAT_SITE_URL }),
   async createVideoFromText() {
     const r = await client.createVideoFromText({ prompt: 'A drone shot of a beach at sunrise', duration: 6, enable_subtitles: true });
     const ok = expectAccepted(r, 'createVideoFromText');
@@ -397,10 +400,13 @@ function markdown(rows) {
   ].join('\n');
 }
 
+// COMPAT_ONLY (a regular expression) limits the run to the methods it matches (tests/compat/test_compat_embeddings.py).
+const ONLY = process.env.COMPAT_ONLY ? new RegExp(process.env.COMPAT_ONLY) : null;
 // The session operations need a rendered video: start it now so it renders during the survey.
-imageListVideo().catch(() => {});
+if (!ONLY) imageListVideo().catch(() => {});
 const names = Object.getOwnPropertyNames(SamsarClient.prototype)
   .filter((n) => !INTERNALS.has(n) && typeof SamsarClient.prototype[n] === 'function')
+  .filter((n) => !ONLY || ONLY.test(n))
   .sort();
 const rows = [];
 for (const name of names) {
@@ -424,7 +430,7 @@ for (const row of rows.filter((r) => r.served)) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`${row.scenario.ok ? 'ok  ' : 'FAIL'} ${row.name} (${seconds}s)${row.scenario.ok ? '' : `: ${row.scenario.error}`}`);
 }
-if (DOC) writeFileSync(DOC, markdown(rows));
+if (DOC && !ONLY) writeFileSync(DOC, markdown(rows));
 console.log(JSON.stringify({
   sdk: SDK_VERSION,
   methods: rows.length,

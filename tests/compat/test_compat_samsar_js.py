@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ReelforgeServer
+from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
 
 HERE = Path(__file__).parent
@@ -31,6 +31,23 @@ ALWAYS_SERVED = {
     "fetchLatestVideoVersion",
     "cancelRender",
 }
+# Since the embeddings issue (tests/compat/embeddings.mjs runs the readme's examples verbatim).
+EMBEDDINGS = {
+    "createEmbedding",
+    "createEmbeddingFromUrl",
+    "generateEmbeddingsFromPlainText",
+    "generateExternalEmbeddingsFromPlainText",
+    "updateEmbedding",
+    "searchAgainstEmbedding",
+    "searchAgainstEmbeddings",
+    "similarToEmbedding",
+    "deleteEmbedding",
+    "deleteEmbeddings",
+    "getEmbeddingStatus",
+    "listEmbeddingTemplates",
+    "createExternalEmbeddings",
+}
+ALWAYS_SERVED |= EMBEDDINGS
 
 
 def receipt_png(path: Path) -> Path:
@@ -43,12 +60,28 @@ def receipt_png(path: Path) -> Path:
     return path
 
 
-def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) -> None:
+def node_or_skip() -> str:
+    """The node binary, with samsar-js installed beside this file."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
     if not (HERE / "node_modules" / "samsar-js" / "package.json").exists():
         pytest.fail("samsar-js is not installed: run `npm ci --prefix tests/compat`")
+    return node
+
+
+def docs_site(http: FixtureHTTP) -> str:
+    """The two pages the readme's createEmbeddingFromUrl example crawls, linking each other."""
+    words = "Reelforge renders product videos from images; this page explains it in enough words to be kept. " * 3
+    for name, other in (("getting-started", "pricing"), ("pricing", "getting-started")):
+        page = (f"<html><head><title>{name}</title></head><body><a href='/docs/{other}'>{other}</a>"
+                f"<article><h1>{name}</h1><p>{name}: {words}</p></article></body></html>")
+        http.serve_bytes(f"/docs/{name}", page.encode(), "text/html; charset=utf-8")
+    return http.base_url
+
+
+def test_samsar_js_against_reelforge(server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path) -> None:
+    node = node_or_skip()
     image = tmp_path / "product.png"
     image.write_bytes(png_bytes(320, 200, seed=4))
     env = {
@@ -59,6 +92,7 @@ def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) ->
         "COMPAT_RECEIPT_FILE": str(receipt_png(tmp_path / "receipt.png")),
         "COMPAT_DOC": str(tmp_path / "compatibility.md"),
         "COMPAT_SESSION_TIMEOUT_S": "240",
+        "COMPAT_SITE_URL": docs_site(fixture_http),
     }
     run = subprocess.run(
         [node, str(HERE / "compat.mjs")], env=env, cwd=HERE, capture_output=True, text=True, timeout=600

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors
-from reelforge.api.routers import accounts, image, image_ops, status, video, video_ops
+from reelforge.api.routers import accounts, embeddings, image, image_ops, status, video, video_ops
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -61,6 +61,8 @@ def create_app(
     for module in (status, image, image_ops, video, video_ops, accounts):
         app.include_router(module.router)
     app.include_router(video.pages)
+    app.include_router(embeddings.router)
+    app.include_router(embeddings.v2)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
 
     @app.get("/healthz", tags=["meta"])

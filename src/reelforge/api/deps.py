@@ -18,6 +18,7 @@ from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.base import JobKind, PrepareEnv
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.media import StagedMedia
+from reelforge.pipeline.inline import run_inline
 from reelforge.pipeline.submit import Accepted, submit
 from reelforge.runtime import Runtime
 
@@ -60,7 +61,7 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(self, kind: JobKind[Any, Any], body: RequestBody) -> Accepted:
+    def _accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
         media = StagedMedia(self.rt)
         prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
         return submit(
@@ -72,6 +73,7 @@ class JobCall:
             webhook_url=body.webhook_url,
             idempotency_key=self.key,
             request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+            enqueue=enqueue,
         )
 
     def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
@@ -88,6 +90,14 @@ class JobCall:
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
         return answer_when_done(self.rt, self._accept(kind, body), input_fields=input_fields)
+
+    def run_now(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
+        """Like :meth:`submit_and_wait`, but the stages run in this process (``pipeline.inline``): for kinds
+        whose work takes milliseconds, where a queue hop would be most of the answer's time."""
+        accepted = self._accept(kind, body, enqueue=False)
+        if accepted.request_id and "idempotent-replayed" not in accepted.headers:
+            run_inline(self.rt, kind, accepted.request_id)
+        return answer_when_done(self.rt, accepted, input_fields=())
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

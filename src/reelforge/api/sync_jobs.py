@@ -68,6 +68,9 @@ def answer_when_done(
         raise failure_error(row, input_fields)
     charged = int(accepted.body.get("creditsCharged", 0))
     remaining = int(accepted.body.get("remainingCredits", 0))
+    if row.credits_charged != charged and "idempotent-replayed" not in accepted.headers:
+        # The job settled its charge to what it processed (e.g. pages crawled): report the settled figures.
+        remaining, charged = remaining + charged - row.credits_charged, row.credits_charged
     headers = credit_headers(charged, remaining)
     if "idempotent-replayed" in accepted.headers:
         headers["idempotent-replayed"] = "true"

@@ -62,7 +62,7 @@ class Request(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    type: Mapped[str] = mapped_column(String(16))  # image | video
+    type: Mapped[str] = mapped_column(String(16))  # image | video | embedding
     case_type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     provider: Mapped[str] = mapped_column(String(64), default="LOCAL")
@@ -178,3 +178,28 @@ class ExecutorHeartbeat(Base):
     last_seen: Mapped[float] = mapped_column(Float, index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     claim_expires: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class EmbeddingTemplate(Base):
+    """An embeddings template (search/engine.py): its field options, what its records turned out to hold, and
+    how far its creating job got. Owned by an account, or by one external user of an account
+    (``owner`` = the account id, or ``<account>|ext:<provider>:<external user id>``); anyone else gets 404.
+    The vectors themselves live in the vector index (search/embedded.py or search/pgvector.py)."""
+
+    __tablename__ = "embedding_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(400), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    field_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # filterable path -> value type
+    searchable: Mapped[list[Any]] = mapped_column(default=list)  # paths whose text is embedded
+    source: Mapped[str] = mapped_column(String(20), default="records")  # records | url | plain_text
+    status: Mapped[str] = mapped_column(String(20), default="processing")  # processing | ready | failed
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the creating request
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)  # pages fetched, records embedded
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    embedding_model: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -100,7 +100,7 @@ class Prepared(Generic[InputT]):
 
 class JobKind(ABC, Generic[BodyT, InputT]):
     case_type: ClassVar[str]
-    media_type: ClassVar[Literal["image", "video"]]  # the request row's type
+    media_type: ClassVar[Literal["image", "video", "embedding"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
 

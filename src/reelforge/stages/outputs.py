@@ -93,3 +93,12 @@ class CardsOutput(StageOutput):
 class EnhancedTilesOutput(StageOutput):
     STAGE = "rollup_enhance_tiles"
     enhanced: dict[str, str]  # input blob key -> enhanced blob key
+
+
+class CrawlOutput(StageOutput):
+    """``embedding_crawl``: the crawled pages' main text (a blob: up to 50 pages) and what was refused."""
+
+    STAGE = "embedding_crawl"
+    pages_key: str
+    fetched: int
+    refused: list[dict[str, Any]]
