@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 from compat.test_compat_samsar_js import EMBEDDINGS, HERE, docs_site, node_or_skip
-from conftest import png_bytes
 from support import FixtureHTTP, ReelforgeServer
+from support.media import png_bytes
 
 
 def test_readme_embeddings_examples(server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path) -> None:
