@@ -69,7 +69,8 @@ def test_text_to_video_prices(api_only: ReelforgeServer, image_model: str, video
 
 def test_legacy_create_price_and_status(api_only: ReelforgeServer) -> None:
     # legacy-video-api-v0.md: 10 credits/s for every model, 201 Session created.
-    body = {"prompt": "An astronaut cat", "duration": 30, "image_model": "IMAGEN4", "video_model": "KLINGIMGTOVID2.1PRO"}
+    body = {"prompt": "An astronaut cat", "duration": 30, "image_model": "IMAGEN4",
+            "video_model": "KLINGIMGTOVID2.1PRO"}
     assert charged(api_only, "/v1/video/create", body, status=201) == 30 * 10
 
 
