@@ -114,9 +114,16 @@ def json_type(value: Any) -> str:
     return {dict: "object", list: "array", str: "string", type(None): "null"}[type(value)]
 
 
+# Objects whose keys are the extracted receipt's own fields: a different receipt has others.
+RECEIPT_DATA = {"receipt_json", "sample_receipt"}
+
+
 def same_shape(doc: Any, got: Any, path: str = "") -> list[str]:
-    """Every key of the doc's sample is in the answer with the same JSON type (null matches anything)."""
-    if doc is None:
+    """Every key of the doc's sample is in the answer with the same JSON type. ``null`` matches
+    any type either way: the docs' own samples use it for fields a receipt lacks (``"tax": null``)."""
+    if doc is None or got is None:
+        return []
+    if path.rsplit(".", 1)[-1] in RECEIPT_DATA and isinstance(got, dict):
         return []
     if json_type(doc) != json_type(got):
         return [f"{path or '<root>'}: doc {json_type(doc)}, got {json_type(got)}"]
@@ -203,9 +210,13 @@ def test_doc_example(example: Example, server: ReelforgeServer, fixture_http: Fi
         r = c.post(example.path, json=body)
         assert r.status_code == example.status, r.text
         answer = r.json()
+        if answer.get("status") == "queued" and (example.response or {}).get("status") == "completed":
+            # Roll-ups answer with the result when it is ready within the request; on a slow
+            # machine they answer queued, and polling must then give the documented result fields.
+            final = wait_status(c, answer["request_id"], timeout=300)
+            assert final["status"] == "COMPLETED", final
+            answer = {**answer, **final}
         assert not same_shape(example.response, answer), (same_shape(example.response, answer), answer)
-        if answer.get("status") == "queued" and answer.get("case_type", "").startswith("image"):
-            assert wait_status(c, answer["request_id"], timeout=300)["status"] == "COMPLETED"
 
 
 def test_doc_status_routes(server: ReelforgeServer, world: dict) -> None:
