@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,19 @@ ALWAYS_SERVED = {
     "cancelRender",
 }
 
+# The open-source processor's routes beside the SDK's that reelforge serves (compat.mjs probes them).
+EXTRA_ROUTES_SERVED = {
+    "GET /health/live",
+    "GET /health/ready",
+    "GET /health/dependencies",
+    "POST /v1/image/text_to_image",
+    "POST /v1/image/generate",
+    "POST /v1/image/generations",
+    "GET /v1/supported_fonts/preview",
+    "GET /v1/tts/voices",
+    "GET /v1/tts/preview",
+}
+
 
 def receipt_png(path: Path) -> Path:
     try:
@@ -43,7 +57,19 @@ def receipt_png(path: Path) -> Path:
     return path
 
 
-def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) -> None:
+@pytest.fixture
+def compat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReelforgeServer]:
+    """A server of its own: the suite checks every method's 401 on purpose, more failed
+    authentications from one address than the abuse limiter lets through (tests/hostile covers it)."""
+    server = ReelforgeServer(
+        tmp_path_factory.mktemp("compat"), {"REELFORGE_AUTH_FAILURES_PER_S": "0", "REELFORGE_RATE_LIMIT_PER_S": "0"}
+    ).start()
+    yield server
+    server.stop()
+
+
+def test_samsar_js_against_reelforge(compat_server: ReelforgeServer, tmp_path: Path) -> None:
+    server = compat_server
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
@@ -72,6 +98,7 @@ def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) ->
 
     assert summary["sdk"] == "0.48.48"
     assert set(summary["served"]) >= ALWAYS_SERVED, summary["served"]
+    assert set(summary["extra_routes_served"]) >= EXTRA_ROUTES_SERVED, summary["extra_routes_served"]
     assert not summary["failures"], json.dumps(summary["failures"], indent=2) + "\n" + run.stderr
     assert run.returncode == 0, run.stderr
     for method in summary["served"]:
