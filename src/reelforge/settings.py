@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         "with the request id to poll.",
     )
 
+    inline_result_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="How long routes whose documented answer is the finished result (roll-up banners) wait "
+        "for it before answering with the queued body to poll.",
+    )
+
     executor_id: str = Field(
         "local",
         description="Unique per process in a cluster; recovery is keyed on it. Unset: 'local' for the embedded "
@@ -118,6 +125,9 @@ class Settings(BaseSettings):
     openai_speech_voice: str = "alloy"
     # Request image-model keys served by the endpoint above, mapped to its model names.
     openai_image_models: dict[str, str] = Field(default_factory=lambda: {"GPTIMAGE1": "gpt-image-1"})
+    # Model key -> backend: "local" (the offline provider of its kind) or "openai:<model>" (the
+    # endpoint above). Unlisted keys use the offline provider; status bodies name which served.
+    model_providers: dict[str, str] = Field(default_factory=dict)
 
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 

@@ -201,9 +201,17 @@ async function sessionOp(name, input, badInput) {
   return [
     `2xx, data.request_id, creditsCharged=${result.creditsCharged ?? 0}`,
     await expectError(client[name](bad), 400, `${name} bad input`),
-    await expectError(client[name]({ ...input, videoSessionId: 'vid_does_not_exist' }), 404, `${name} unknown session`),
+    await expectError(
+      client[name]({ ...input, videoSessionId: 'vid_does_not_exist' }),
+      UNKNOWN_SESSION_STATUS[name] ?? 404,
+      `${name} unknown session`,
+    ),
   ];
 }
+
+// video-api.txt answers an unknown session with 400 on translate_video ("invalid/missing fields
+// (unknown session id, …)"), 404 on the other session routes.
+const UNKNOWN_SESSION_STATUS = { translateVideo: 400 };
 
 function pngBytes() {
   return Uint8Array.from(Buffer.from(IMAGE.split(',')[1], 'base64'));
@@ -368,9 +376,50 @@ const SCENARIOS = {
   },
 };
 
+// ------------------------------------------------------------------ 2b. the processor's other routes
+
+// Routes the open-source Samsar processor serves beside the SDK's (no SDK method calls them):
+// probed directly, served when the answer is not the framework's 404/405 for an unknown route.
+const ORIGIN = BASE.replace(/\/v1\/?$/, '');
+const EXTRA_ROUTES = [
+  ['GET', '/health/live'],
+  ['GET', '/health/ready'],
+  ['GET', '/health/dependencies'],
+  ['POST', '/v1/image/text_to_image', { prompt: 'A lighthouse at dawn', size: '256x256' }],
+  ['POST', '/v1/image/generate', { prompt: 'A lighthouse at dawn', size: '256x256' }],
+  ['POST', '/v1/image/generations', { prompt: 'A lighthouse at dawn', size: '256x256' }],
+  ['GET', '/v1/supported_fonts/preview?font_key=Poppins&language=en'],
+  ['GET', '/v1/tts/voices'],
+  ['GET', '/v1/tts/preview?voice=m3&language=en'],
+  ['POST', '/v1/video/pause_render', { videoSessionId: 'vid_unknown' }],
+  ['POST', '/v1/video/resume_render', { videoSessionId: 'vid_unknown' }],
+  ['POST', '/v1/video/retranslate_video', { videoSessionId: 'vid_unknown', language: 'es' }],
+  ['POST', '/v1/video/reroll-layers', { videoSessionId: 'vid_unknown', quote_only: true }],
+];
+
+async function probeExtraRoutes() {
+  const rows = [];
+  for (const [method, path, body] of EXTRA_ROUTES) {
+    const response = await globalThis.fetch(ORIGIN + path, {
+      method,
+      headers: { Authorization: `Bearer ${KEY}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    rows.push({ route: `${method} ${path.split('?')[0]}`, status: response.status, served: !isUnrouted({ status: response.status, body: parsed }) });
+  }
+  return rows;
+}
+
 // ------------------------------------------------------------------ 3. report
 
-function markdown(rows) {
+function markdown(rows, extra) {
   const served = rows.filter((r) => r.served);
   const notServed = rows.filter((r) => !r.served);
   const route = (r) => (r.calls.length ? r.calls.map((c) => `\`${c.route}\``).join('<br>') : `(the SDK sent nothing: ${r.noCall})`);
@@ -396,6 +445,14 @@ function markdown(rows) {
     '| SDK method | route (as the SDK calls it) |',
     '|---|---|',
     ...notServed.map((r) => `| \`${r.name}\` | ${route(r)} |`),
+    '',
+    `## The open-source processor's other routes (${extra.filter((r) => r.served).length} of ${extra.length} served)`,
+    '',
+    'Routes no SDK method calls, probed directly with a funded key.',
+    '',
+    '| route | served | status of the probe |',
+    '|---|---|---|',
+    ...extra.map((r) => `| \`${r.route}\` | ${r.served ? 'yes' : 'not yet'} | ${r.status} |`),
     '',
   ].join('\n');
 }
@@ -430,11 +487,13 @@ for (const row of rows.filter((r) => r.served)) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`${row.scenario.ok ? 'ok  ' : 'FAIL'} ${row.name} (${seconds}s)${row.scenario.ok ? '' : `: ${row.scenario.error}`}`);
 }
-if (DOC && !ONLY) writeFileSync(DOC, markdown(rows));
+const extraRoutes = ONLY ? [] : await probeExtraRoutes();
+if (DOC && !ONLY) writeFileSync(DOC, markdown(rows, extraRoutes));
 console.log(JSON.stringify({
   sdk: SDK_VERSION,
   methods: rows.length,
   served: rows.filter((r) => r.served).map((r) => r.name),
+  extra_routes_served: extraRoutes.filter((r) => r.served).map((r) => r.route),
   failures: rows.filter((r) => r.scenario && !r.scenario.ok).map((r) => ({ method: r.name, error: r.scenario.error })),
 }));
 process.exit(failures ? 1 : 0);

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,19 @@ EMBEDDINGS = {
 }
 ALWAYS_SERVED |= EMBEDDINGS
 
+# The open-source processor's routes beside the SDK's that reelforge serves (compat.mjs probes them).
+EXTRA_ROUTES_SERVED = {
+    "GET /health/live",
+    "GET /health/ready",
+    "GET /health/dependencies",
+    "POST /v1/image/text_to_image",
+    "POST /v1/image/generate",
+    "POST /v1/image/generations",
+    "GET /v1/supported_fonts/preview",
+    "GET /v1/tts/voices",
+    "GET /v1/tts/preview",
+}
+
 
 def receipt_png(path: Path) -> Path:
     try:
@@ -58,6 +72,17 @@ def receipt_png(path: Path) -> Path:
     else:
         render_receipt(english_sample()).save(path, format="PNG")
     return path
+
+
+@pytest.fixture
+def compat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReelforgeServer]:
+    """A server of its own: the suite checks every method's 401 on purpose, more failed
+    authentications from one address than the abuse limiter lets through (tests/hostile covers it)."""
+    server = ReelforgeServer(
+        tmp_path_factory.mktemp("compat"), {"REELFORGE_AUTH_FAILURES_PER_S": "0", "REELFORGE_RATE_LIMIT_PER_S": "0"}
+    ).start()
+    yield server
+    server.stop()
 
 
 def node_or_skip() -> str:
@@ -80,7 +105,10 @@ def docs_site(http: FixtureHTTP) -> str:
     return http.base_url
 
 
-def test_samsar_js_against_reelforge(server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path) -> None:
+def test_samsar_js_against_reelforge(
+    compat_server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path
+) -> None:
+    server = compat_server
     node = node_or_skip()
     image = tmp_path / "product.png"
     image.write_bytes(png_bytes(320, 200, seed=4))
@@ -106,6 +134,7 @@ def test_samsar_js_against_reelforge(server: ReelforgeServer, fixture_http: Fixt
 
     assert summary["sdk"] == "0.48.48"
     assert set(summary["served"]) >= ALWAYS_SERVED, summary["served"]
+    assert set(summary["extra_routes_served"]) >= EXTRA_ROUTES_SERVED, summary["extra_routes_served"]
     assert not summary["failures"], json.dumps(summary["failures"], indent=2) + "\n" + run.stderr
     assert run.returncode == 0, run.stderr
     for method in summary["served"]:

@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from reelforge.api.sync_jobs import answer_when_done
+from reelforge.api.sync_jobs import answer_if_done_soon, answer_when_done
 from reelforge.core import accounts, idempotency
 from reelforge.core.errors import BadRequest
 from reelforge.db.models import Account
@@ -98,6 +98,11 @@ class JobCall:
         if accepted.request_id and "idempotent-replayed" not in accepted.headers:
             run_inline(self.rt, kind, accepted.request_id)
         return answer_when_done(self.rt, accepted, input_fields=())
+
+    def submit_and_answer_if_done_soon(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
+        """Like :meth:`submit`; a job that finishes within ``inline_result_wait_s`` answers with
+        its result (see ``api.sync_jobs.answer_if_done_soon``)."""
+        return answer_if_done_soon(self.rt, self._accept(kind, body), self.rt.settings.inline_result_wait_s)
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

@@ -6,7 +6,21 @@ field is to blame, its name; ``api.errors`` renders it. Nothing else leaks to cl
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_FIELD_PATH = re.compile(r"[A-Za-z_][\w.\[\]]*")
+
+
+def split_field(message: str) -> tuple[str | None, str]:
+    """``"cta_url: required by generate_outro_image"`` -> ``("cta_url", "required by …")``.
+
+    Whole-model checks have no location of their own; they start their message with the field
+    the user must change, and the error body names it."""
+    head, sep, rest = message.partition(": ")
+    if sep and _FIELD_PATH.fullmatch(head):
+        return head, rest
+    return None, message
 
 
 class ApiError(Exception):

@@ -183,6 +183,11 @@ def status_payload(req: Request) -> dict[str, Any]:
         body["expressGenerationStatus"] = dict(req.stages)
     elif req.status == "COMPLETED":
         body.update(req.result)
+        if not isinstance(body["provider"], str):
+            # Status bodies carry provider as a string (image-api.txt); a structured one (receipt
+            # templates: model and source) stays available beside it.
+            body["provider_detail"] = body["provider"]
+            body["provider"] = req.provider
         url = req.result.get("result_url")
         if url:
             body.setdefault("result_urls", [url])

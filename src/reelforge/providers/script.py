@@ -616,11 +616,15 @@ def write_cta_texts(cta_url: str, metadata: dict[str, Any] | None, language: str
     lang = resolve_language(language, prompt, metadata)
     req = ScriptRequest(prompt=prompt, metadata=metadata, n_scenes=1, language=lang, duration_s=5.0,
                         cta_url=cta_url, want_cta_texts=True)
-    facts = extract_facts(req, lang)
-    if facts["subject_kind"] == "topic":
-        facts["subject"] = None  # a prompt clause makes a poor "Scan to shop …" object
-    top, bottom = _SceneComposer(facts, lang).cta_texts()
+    top, bottom = cta_texts_from_facts(extract_facts(req, lang), lang)
     return top, bottom or cta_url
+
+
+def cta_texts_from_facts(facts: dict[str, Any], language: str) -> tuple[str, str | None]:
+    """The outro's CTA lines for a script's facts, in ``language`` (the top line and the host)."""
+    if facts.get("subject_kind") == "topic":
+        facts = {**facts, "subject": None}  # a prompt clause makes a poor "Scan to shop …" object
+    return _SceneComposer(facts, language).cta_texts()
 
 
 def write_footer_texts(cta_url: str | None, metadata: dict[str, Any] | None, language: str,

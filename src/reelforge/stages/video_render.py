@@ -103,4 +103,7 @@ def build_document(
 
 
 def render_video(env: StageEnv, job: VideoJob, doc: SessionDocument) -> Published:
-    return publish_render(env, doc, lambda seconds: video_price(env.rt.prices, job, seconds))
+    published = publish_render(env, doc, lambda seconds: video_price(env.rt.prices, job, seconds))
+    if job.providers:  # which backend served each stage: no hosted model is claimed that did not run
+        published.result["providers"] = dict(job.providers)
+    return published

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob
 from reelforge.providers import registry
-from reelforge.providers.script import ScriptRequest, realise, write_cta_texts
+from reelforge.providers.script import ScriptRequest, cta_texts_from_facts, realise, write_cta_texts
 from reelforge.stages.context import StageEnv
 from reelforge.stages.outputs import ScriptOutput
 
@@ -33,10 +33,16 @@ def write_script(env: StageEnv, job: VideoJob) -> ScriptOutput:
 
 def translate_script(source: ScriptOutput, language: str) -> ScriptOutput:
     """The source script's facts said in ``language``; CTA texts only where the source had them."""
-    translated = realise(source.script.structured, language)
+    structured = source.script.structured
+    translated = realise(structured, language)
+    top, bottom = translated.cta_text_top, translated.cta_text_bottom
+    if (source.cta_text_top or source.cta_text_bottom) and top is None and structured.get("cta_url"):
+        # A QR outro without express CTA got its lines from write_cta_texts, not the script:
+        # re-write them from the same facts, or the translated outro card would have no text.
+        top, bottom = cta_texts_from_facts(structured, language)
     return ScriptOutput(
         language=translated.language,
         script=translated,
-        cta_text_top=translated.cta_text_top if source.cta_text_top else None,
-        cta_text_bottom=translated.cta_text_bottom if source.cta_text_bottom else None,
+        cta_text_top=top if source.cta_text_top else None,
+        cta_text_bottom=(bottom or source.cta_text_bottom) if source.cta_text_bottom else None,
     )

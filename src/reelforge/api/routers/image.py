@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -32,7 +33,17 @@ def image_list(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(
     rows = requests.list_for(rt.db, account.id, "image", limit)
     return {
         "sessions": [
-            {**requests.status_payload(r), "request_type": "API", "created_at": r.created_at.isoformat() + "Z"}
+            {
+                **requests.status_payload(r),
+                "request_type": "API",
+                "created_at": _iso(r.created_at),
+                "updated_at": _iso(r.updated_at or r.created_at),
+            }
             for r in rows
         ]
     }
+
+
+def _iso(moment: datetime) -> str:
+    """image-api.txt's timestamps: UTC, milliseconds, ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -151,7 +151,7 @@ def query_receipt_template(body: ReceiptQueryRequest, call: JobCallDep) -> JSONR
 
 @router.post("/create_rollup_banner", summary="A tiled roll-up banner with overlays (30 credits)")
 def create_rollup_banner(body: RollupRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(ROLLUP_BANNER, body)
+    return call.submit_and_answer_if_done_soon(ROLLUP_BANNER, body)
 
 
 @router.post(
@@ -160,4 +160,4 @@ def create_rollup_banner(body: RollupRequest, call: JobCallDep) -> JSONResponse:
 )
 @router.post("/enhance_and_generate_rollup_banner", summary="Alias used by samsar-js enhanceAndGenerateRollupBanner")
 def create_rollup_banner_with_enhance(body: RollupRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(ROLLUP_BANNER_WITH_ENHANCE, body)
+    return call.submit_and_answer_if_done_soon(ROLLUP_BANNER_WITH_ENHANCE, body)

@@ -29,7 +29,7 @@ class FooterUpdate(SessionRef):
         if self.cta_url and not self.cta_url.startswith(("http://", "https://")):
             raise ValueError("cta_url must be an http(s) URL")
         if not self.remove_footer and not self.cta_url:
-            raise ValueError("give cta_url (with cta_text / cta_logo), or remove_footer: true")
+            raise ValueError("cta_url: give cta_url (with cta_text / cta_logo), or remove_footer: true")
         return self
 
 

@@ -132,7 +132,7 @@ class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
         return video_price(prices, job, job.estimated_duration())
 
     def provider(self, job: VideoJob) -> str:
-        return job.video_model
+        return job.providers.get("ai_video_generation", job.video_model)
 
     def plan(self, job: VideoJob) -> Plan[VideoJob]:
         return self.PLAN
@@ -141,13 +141,19 @@ class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
         return flatten(self.PLAN)
 
     def common_input(
-        self, body: VideoOptions, env: PrepareEnv, titles: list[str | None], **extra: Any
+        self,
+        body: VideoOptions,
+        env: PrepareEnv,
+        titles: list[str | None],
+        *,
+        providers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> VideoJob:
         """Check what needs the deployment (models, fonts, canvas) and fetch the outro and logo."""
         settings = env.rt.settings
         if body.video_model not in registry.video_models(settings):
             raise BadRequest(
-                f"video_model {body.video_model!r} is not available here; see GET /v1/video/supported_models.",
+                f"video_model {body.video_model!r} is not a known model key; see GET /v1/video/supported_models.",
                 field="video_model",
             )
         language = resolve_language(body.language, body.prompt, body.metadata, titles)
@@ -175,6 +181,12 @@ class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
             outro_key=outro.key if outro else None,
             outro_image_url=_echo(body.outro_image_url),
             cta_logo_key=logo.key if logo else None,
+            providers={
+                "prompt_generation": registry.describe_script_writer(settings),
+                "speech_generation": registry.describe_tts(settings),
+                "ai_video_generation": registry.describe_video(settings, body.video_model),
+                **(providers or {}),
+            },
             **extra,
         )
 
@@ -187,12 +199,14 @@ class TextToVideo(_VideoKind[TextToVideoRequest], case_type="text_to_video", id_
     PLAN = TEXT_TO_VIDEO_PLAN
 
     def prepare(self, body: TextToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:
-        if body.image_model not in registry.image_models(env.rt.settings):
+        settings = env.rt.settings
+        if body.image_model not in registry.image_models(settings):
             raise BadRequest(
-                f"image_model {body.image_model!r} is not available here; see GET /v1/video/supported_models.",
+                f"image_model {body.image_model!r} is not a known model key; see GET /v1/video/supported_models.",
                 field="image_model",
             )
-        return Prepared(self.common_input(body, env, []))
+        image = {"image_generation": registry.describe_image(settings, body.image_model)}
+        return Prepared(self.common_input(body, env, [], providers=image, pricing=body.PRICING))
 
 
 class ImageListToVideo(_VideoKind[ImageListToVideoRequest], case_type="image_list_to_video", id_prefix="vid_img"):
