@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from load import Server, auth, small_image  # noqa: E402
 
 from reelforge.db.database import Database  # noqa: E402
-from reelforge.db.models import StageRun  # noqa: E402
+from reelforge.db.models import Request, StageRun  # noqa: E402
 
 POLL_S = 0.01
 KINDS = {
@@ -51,8 +51,20 @@ def _stage_seconds(db: Database, request_id: str) -> float:
         return sum((r.finished_at - r.started_at).total_seconds() for r in runs if r.finished_at)
 
 
-def one(client: httpx.Client, db: Database, path: str, body: dict[str, object]) -> tuple[float, float]:
-    """(wall seconds from POST to COMPLETED, seconds its stages ran)."""
+def timeline(db: Database, request_id: str) -> str:
+    """Each stage's run, in seconds after the request was accepted, then when it was marked done:
+    the gaps are the engine's hand-offs."""
+    with db.session() as s:
+        req = s.get(Request, request_id)
+        assert req is not None
+        runs = s.scalars(select(StageRun).where(StageRun.request_id == request_id).order_by(StageRun.started_at)).all()
+        steps = [f"{r.stage} {(r.started_at - req.created_at).total_seconds():.3f}-"
+                 f"{(r.finished_at - req.created_at).total_seconds():.3f}" for r in runs if r.finished_at]
+        return ", ".join([*steps, f"done {(req.updated_at - req.created_at).total_seconds():.3f}"])
+
+
+def one(client: httpx.Client, db: Database, path: str, body: dict[str, object]) -> tuple[float, float, str]:
+    """(wall seconds from POST to COMPLETED, seconds its stages ran, its request id)."""
     started = time.monotonic()
     answer = client.post(path, json=body)
     answer.raise_for_status()
@@ -65,7 +77,7 @@ def one(client: httpx.Client, db: Database, path: str, body: dict[str, object]) 
     wall = time.monotonic() - started
     if status != "COMPLETED":
         raise RuntimeError(f"{rid} ended {status}")
-    return wall, _stage_seconds(db, rid)
+    return wall, _stage_seconds(db, rid), rid
 
 
 def idle_cpu(server: Server, seconds: float) -> float:
@@ -109,12 +121,13 @@ def main() -> None:
                 one(client, db, path, body())  # warm-up: first imports, first render
                 overheads, walls = [], []
                 for _ in range(args.runs):
-                    wall, stages = one(client, db, path, body())
+                    wall, stages, rid = one(client, db, path, body())
                     overheads.append(wall - stages)
                     walls.append(wall)
                 print(f"{mode}, {kind}: overhead median {statistics.median(overheads):.3f} s "
                       f"(min {min(overheads):.3f}, max {max(overheads):.3f}) of wall median "
                       f"{statistics.median(walls):.3f} s, {args.runs} runs (goal <= 0.3 s)", flush=True)
+                print(f"    last run (s after acceptance): {timeline(db, rid)}", flush=True)
     finally:
         server.stop()
         if cluster is not None:

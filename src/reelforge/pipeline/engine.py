@@ -30,6 +30,7 @@ from tenacity import Retrying, retry_if_result, wait_exponential
 from reelforge.core import requests
 from reelforge.core.errors import ApiError
 from reelforge.core.hashing import content_hash
+from reelforge.db.database import use_wal
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
@@ -351,6 +352,7 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     catalog.load_all()
     s = rt.settings
     s.executor_id = default_executor_id(s, embedded=queues is None)
+    use_wal(s.resolved_engine_database_url)
     DBOS(
         config={
             "name": "reelforge",
