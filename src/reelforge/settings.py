@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     )
     application_version: str = __version__
     max_recovery_attempts: int = 3
+    # H.264 encoder of renders (render/encoders.py): auto = NVIDIA NVENC when a one-frame test encode
+    # works on this machine, else x264; x264 = never the GPU; nvenc = the GPU or fail the render.
+    video_encoder: Literal["auto", "x264", "nvenc"] = "auto"
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # How often each process's DBOS queue threads look for work. Every poll of every queue is a few
     # system-database queries: at 0.2 s an idle server spent 12 % of a core on them (py-spy), which
