@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -38,7 +39,7 @@ from reelforge.db.database import Database  # noqa: E402
 from reelforge.db.models import Request, StageRun  # noqa: E402
 
 POLL_S = 0.01
-KINDS = {
+KINDS: dict[str, tuple[str, Callable[[], dict[str, object]]]] = {
     "image enhance": ("/v1/image/enhance", lambda: {"image_url": small_image(1), "resolution": "1k"}),
     "2-image video": ("/v1/video/image_list_to_video",
                       lambda: {"input": {"image_urls": [small_image(2), small_image(3)]}}),
@@ -111,8 +112,8 @@ def main() -> None:
         server.start()
         mode = "PostgreSQL" if url else "embedded (SQLite)"
         if args.idle:
-            print(f"{mode}: idle server CPU over {args.idle:.0f} s: {idle_cpu(server, args.idle) * 100:.2f} % of a core",
-                  flush=True)
+            share = idle_cpu(server, args.idle)
+            print(f"{mode}: idle server CPU over {args.idle:.0f} s: {share * 100:.2f} % of a core", flush=True)
         db = Database(url or f"sqlite:///{server.data_dir / 'reelforge.db'}")
         key = server.new_key("latency", 10_000_000)
         with httpx.Client(base_url=server.base_url, headers=auth(key), timeout=300) as client:

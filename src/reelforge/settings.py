@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # How often each process's DBOS queue threads look for work. Every poll of every queue is a few
     # system-database queries: at 0.2 s an idle server spent 12 % of a core on them (py-spy), which
-    # showed up in request latency on small machines; a job waits at most this long per stage.
+    # showed up in request latency on small machines. Enqueues wake the queue at once (pipeline/wakeups.py):
+    # this is the fallback, e.g. for a slot freed on a queue at its concurrency limit.
     queue_polling_interval_s: float = Field(0.5, gt=0, le=10)
     # A stage's result wakes its request workflow through a DBOS workflow event (pipeline/engine.py);
     # this is only how long the request waits before checking whether the stage ended without one
