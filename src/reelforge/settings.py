@@ -99,14 +99,19 @@ class Settings(BaseSettings):
     )
     application_version: str = __version__
     max_recovery_attempts: int = 3
+    # H.264 encoder of renders (render/encoders.py): auto = NVIDIA NVENC when a one-frame test encode
+    # works on this machine, else x264; x264 = never the GPU; nvenc = the GPU or fail the render.
+    video_encoder: Literal["auto", "x264", "nvenc"] = "auto"
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # How often each process's DBOS queue threads look for work. Every poll of every queue is a few
     # system-database queries: at 0.2 s an idle server spent 12 % of a core on them (py-spy), which
-    # showed up in request latency on small machines; a job waits at most this long per stage.
+    # showed up in request latency on small machines. Enqueues wake the queue at once (pipeline/wakeups.py):
+    # this is the fallback, e.g. for a slot freed on a queue at its concurrency limit.
     queue_polling_interval_s: float = Field(0.5, gt=0, le=10)
-    # How often a request's workflow checks whether its running stages have finished (one primary-key
-    # read each). DBOS's own default is 1 s, which a video paid once per stage level: ~0.5 s each on average.
-    stage_result_polling_interval_s: float = Field(0.1, gt=0, le=10)
+    # A stage's result wakes its request workflow through a DBOS workflow event (pipeline/engine.py);
+    # this is only how long the request waits before checking whether the stage ended without one
+    # (dead-lettered, cancelled). Each check is two recorded DBOS operations.
+    stage_result_fallback_s: float = Field(10.0, gt=0, le=300)
     # Dead-worker recovery (pipeline/cluster.py): every engine process heartbeats this often, and one
     # silent for longer than executor_dead_after_s has its pending workflows recovered by a live one.
     heartbeat_interval_s: float = Field(5.0, gt=0)

@@ -5,6 +5,11 @@ as a child workflow on its own queue (``cpu``, ``render``, ``io``, ``gpu``) so w
 processes can specialise, and each child is a single checkpointed step: after a crash the
 finished stages are read back from the checkpoint and only the unfinished one runs again.
 Domain state (status, results, money) stays in our tables; DBOS holds execution state.
+
+Hand-offs are event-driven: whoever enqueues work wakes the queue's workers (pipeline/wakeups.py),
+and a stage workflow publishes its result as a DBOS workflow event that wakes the waiting request
+workflow at once (in this process directly, across processes by DBOS's LISTEN/NOTIFY on PostgreSQL).
+Polling remains only the fallback for a lost wake-up.
 """
 
 from __future__ import annotations
@@ -25,13 +30,19 @@ from tenacity import Retrying, retry_if_result, wait_exponential
 from reelforge.core import requests
 from reelforge.core.errors import ApiError
 from reelforge.core.hashing import content_hash
+from reelforge.db.database import use_wal
 from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
 from reelforge.jobs.base import JobKind, StageContext, StageDef
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
-from reelforge.pipeline.dbos_private import AbandonedWorkflowError
+from reelforge.pipeline.dbos_private import (
+    AbandonedWorkflowError,
+    install_local_event_wakeups,
+    install_queue_wakeups,
+)
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
+from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
 from reelforge.stages.context import StageEnv
@@ -44,6 +55,8 @@ JOBS_QUEUE = "jobs"
 WEBHOOK_QUEUE = "io"
 MAX_RECOVERY_ATTEMPTS = Settings().max_recovery_attempts
 ABANDONED_MESSAGE = "The job crashed its worker too many times and was abandoned."
+STAGE_RESULT = "stage_result"  # the workflow event a stage workflow publishes its outcome under
+UNFINISHED = {"PENDING", "ENQUEUED", "DELAYED"}
 
 
 class StageFailed(Exception):
@@ -174,7 +187,33 @@ def fail(request_id: str, message: str) -> None:
 
 @DBOS.workflow(max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
 def stage_workflow(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return execute_stage(request_id, stage_name, outputs)
+    # The outcome goes out as an event so the request workflow wakes at once (see _await_stage).
+    try:
+        output = execute_stage(request_id, stage_name, outputs)
+    except StageFailed as exc:
+        DBOS.set_event(STAGE_RESULT, {"error": str(exc)})
+        raise
+    DBOS.set_event(STAGE_RESULT, {"output": output})
+    return output
+
+
+def _await_stage(handle: Any) -> dict[str, Any]:
+    """The stage workflow's output, woken by its ``STAGE_RESULT`` event.
+
+    Every wait and status read is a recorded DBOS operation, so a recovered request workflow
+    replays the same sequence. A stage that ends without publishing (dead-lettered after crashing
+    its workers, cancelled, an engine error) is found by its status after each fallback wait, and
+    ``get_result`` then raises what it ended with."""
+    fallback_s = runtime().settings.stage_result_fallback_s
+    while True:
+        outcome = DBOS.get_event(handle.workflow_id, STAGE_RESULT, timeout_seconds=fallback_s)
+        if outcome is not None:
+            if "error" in outcome:
+                raise StageFailed(outcome["error"])
+            return dict(outcome["output"])
+        status = handle.get_status()
+        if status is None or status.status not in UNFINISHED:
+            return dict(handle.get_result())
 
 
 @DBOS.workflow(max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
@@ -190,9 +229,9 @@ def request_workflow(request_id: str) -> None:
                             stage_workflow, request_id, name, outputs
                         )
                     )
+                _wake(queue)  # not recorded: a replay's extra wake-up only costs one poll
             for (name, _queue), handle in zip(group, handles, strict=True):
-                outputs[name] = handle.get_result(
-                    polling_interval_sec=runtime().settings.stage_result_polling_interval_s)
+                outputs[name] = _await_stage(handle)
         finish(request_id, outputs)
     except StageFailed as exc:
         fail(request_id, str(exc))
@@ -279,12 +318,14 @@ def notify(request_id: str) -> None:
     event_id = f"evt_{req.id}_{req.status.lower()}"
     with SetWorkflowID(event_id):
         DBOS.retrieve_queue(WEBHOOK_QUEUE).enqueue(webhook_workflow, req.id, event_id)  # type: ignore[union-attr]
+    _wake(WEBHOOK_QUEUE)
 
 
 def enqueue(request_id: str) -> None:
     """Start a request's workflow; the request id doubles as workflow id, so this is idempotent."""
     with SetWorkflowID(request_id):
         DBOS.retrieve_queue(JOBS_QUEUE).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+    _wake(JOBS_QUEUE)
 
 
 def cancel(req: Request) -> None:
@@ -295,16 +336,23 @@ def cancel(req: Request) -> None:
 
 
 _monitor: ClusterMonitor | None = None
+_wakeups: QueueWakeups | None = None
+
+
+def _wake(queue: str) -> None:
+    if _wakeups is not None:
+        _wakeups.enqueued(queue)
 
 
 def start(rt: Runtime, queues: list[str] | None) -> None:
     """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none).
 
     Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py)."""
-    global _monitor
+    global _monitor, _wakeups
     catalog.load_all()
     s = rt.settings
     s.executor_id = default_executor_id(s, embedded=queues is None)
+    use_wal(s.resolved_engine_database_url)
     DBOS(
         config={
             "name": "reelforge",
@@ -319,6 +367,8 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     use_local_worker_concurrency(all_queues)
     if queues is not None:
         DBOS.listen_queues(queues)
+    install_queue_wakeups()
+    install_local_event_wakeups()
     DBOS.launch()
     for name, concurrency in all_queues.items():
         DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=s.queue_polling_interval_s,
@@ -331,13 +381,18 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
         dead_after_s=s.executor_dead_after_s,
     )
     _monitor.start()
+    _wakeups = QueueWakeups(rt.db, sorted(all_queues) if queues is None else list(queues))
+    _wakeups.start()
 
 
 def stop() -> None:
-    global _monitor
+    global _monitor, _wakeups
     if _monitor is not None:
         _monitor.stop()
         _monitor = None
+    if _wakeups is not None:
+        _wakeups.stop()
+        _wakeups = None
     DBOS.destroy(destroy_registry=False)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
+from reelforge.render.encoders import h264_args
 from reelforge.render.ffmpeg import RenderError, run_ffmpeg
 from reelforge.render.graph import Canvas
 from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
@@ -37,11 +38,10 @@ class RenderResult:
     sound_reused: bool = False
 
 
-def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
+def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23, encoder: str = "x264") -> list[str]:
+    """H.264 settings for ``encoder`` (render/encoders.py: ``x264`` or ``nvenc``)."""
     return [
-        # subme=1 (veryfast uses 2): on moving pictures x264's sub-pixel refinement was about 40 % of the
-        # encode; at subme=1 SSIM moved 0.0001 and files grew ~7 % (measured on the standard ad).
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-x264-params", "subme=1",
+        *h264_args(encoder, preset, crf),
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-g", str(fps * 2), "-r", str(fps),
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
@@ -251,7 +251,7 @@ def build_render_command(
     return [*inputs, "-/filter_complex", str(script)]
 
 
-def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path) -> list[str]:
+def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path, encoder: str) -> list[str]:
     """Encode ``spans`` (back to back in [vout]) into one MP4 file each, every one opening with an
     IDR frame, so any of them can later be copied into another render unchanged."""
     firsts, total = [], 0
@@ -259,7 +259,7 @@ def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path) -
         firsts.append(total)
         total += span.frames
     cuts = firsts[1:] or [total]  # a single span: a cut that never comes (else the muxer cuts every 2 s)
-    return ["-map", "[vout]", "-frames:v", str(total), *video_encoder_args(fps, preset),
+    return ["-map", "[vout]", "-frames:v", str(total), *video_encoder_args(fps, preset, encoder=encoder),
             "-force_key_frames", "expr:" + "+".join(f"eq(n,{first})" for first in firsts), "-forced-idr", "1",
             "-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1",
             "-segment_frames", ",".join(map(str, cuts)), str(pattern)]
@@ -292,8 +292,10 @@ def render_timeline(
     preset: str = "veryfast",
     workdir: Path | None = None,
     cache: SpanCache | None = None,
+    encoder: str = "x264",
 ) -> RenderResult:
-    """Render ``doc`` to ``out_path`` (written atomically).
+    """Render ``doc`` to ``out_path`` (written atomically), its video encoded by ``encoder``
+    (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
 
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
@@ -310,7 +312,7 @@ def render_timeline(
     def digest(ref: str) -> str:
         return file_digest(resolve_media(ref))
 
-    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset), FRAME_TAGS],
+    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset, encoder=encoder), FRAME_TAGS],
                         footer_band=footer_band_height(plan, _canvas(doc), resolve_media),
                         captions=[font.family, _font_digest(font.path), font.face_index])
     sound_key = audio_key(doc, plan, digest, audio_encoder_args())
@@ -333,7 +335,7 @@ def render_timeline(
             args = build_render_command(doc, plan, resolve_media, work, audio, font,
                                         [(span.start, span.end) for span in dirty])
             outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
-            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4")
+            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4", encoder)
             run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render")
             encoded = sorted(work.glob("span-*.mp4"))
             if len(encoded) != len(dirty):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from reelforge.db.models import SessionVersion
+from reelforge.render.encoders import choose
 from reelforge.render.timeline import render_timeline
 from reelforge.sessions.document import SessionDocument
 from reelforge.sessions.store import save_version
@@ -36,7 +37,7 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
 
     out = env.work_dir() / "render.mp4"
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
-                               cache=BlobSpanCache(env.rt.blobs))
+                               cache=BlobSpanCache(env.rt.blobs), encoder=choose(env.rt.settings.video_encoder))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
     with env.rt.db.session() as s:
         row = s.execute(select(SessionVersion).where(SessionVersion.request_id == env.request_id)).scalar_one()
