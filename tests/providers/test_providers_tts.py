@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from fake_openai_server import FakeOpenAIServer, speech_duration_for
 
+from reelforge.providers.offline_tts import OfflineTTS
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
     EspeakTTS,
@@ -171,7 +172,7 @@ def test_decode_wav_handles_streaming_headers_and_stereo() -> None:
 
 
 def test_tts_for_picks_provider_from_config() -> None:
-    assert isinstance(tts_for(SimpleNamespace()), EspeakTTS)
+    assert isinstance(tts_for(SimpleNamespace()), OfflineTTS)
     http = tts_for(SimpleNamespace(openai_base_url="http://127.0.0.1:9", openai_speech_voice="echo"))
     assert isinstance(http, OpenAISpeechTTS)
     assert http.voice == "echo"

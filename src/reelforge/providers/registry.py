@@ -7,9 +7,10 @@ when configured, adds its models.
 from __future__ import annotations
 
 from reelforge.providers.image import ImageProvider, LocalIllustrator, OpenAIImageProvider
+from reelforge.providers.offline_tts import OfflineTTS
 from reelforge.providers.openai_compat import OpenAICompatClient
 from reelforge.providers.script import ChatScriptWriter, ScriptWriter, TemplateScriptWriter
-from reelforge.providers.tts import EspeakTTS, OpenAISpeechTTS, TTSProvider
+from reelforge.providers.tts import OpenAISpeechTTS, TTSProvider
 from reelforge.settings import Settings
 
 LOCAL = "LOCAL"
@@ -47,4 +48,4 @@ def tts(settings: Settings) -> TTSProvider:
     client = _client(settings)
     if client is not None:
         return OpenAISpeechTTS(client, settings.openai_speech_model, settings.openai_speech_voice)
-    return EspeakTTS()
+    return OfflineTTS()  # Piper where a packaged voice speaks the language, espeak-ng elsewhere
