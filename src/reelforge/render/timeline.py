@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -57,13 +58,25 @@ def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]
     return [*video_encoder_args(fps, preset, crf), *audio_encoder_args(), "-movflags", "+faststart", "-f", "mp4"]
 
 
-def _canvas(doc: SessionDocument) -> Canvas:
+_MAX_PAN_ROOM = 0.3  # a pan never crops more than this share of the still's side away
+
+
+def _pan_room_needed(plan: RenderPlan, motions: tuple[str, str]) -> int:
+    """Spare pixels the longest pan along an axis needs to move on every frame (a pixel a frame)."""
+    return max((entry.visible_end - entry.visible_start - 1 for lane in plan.lanes for entry in lane
+                if entry.motion in motions), default=0)
+
+
+def _canvas(doc: SessionDocument, plan: RenderPlan) -> Canvas:
     width, height = doc.canvas.width, doc.canvas.height
 
-    def grown(size: int) -> int:  # a multiple of 4 larger, so centred crops land on even offsets
-        return size + 4 * max(1, round(size * (MOTION_HEADROOM - 1) / 4))
+    def grown(size: int, pan_room: int) -> int:  # a multiple of 4 larger, so centred crops land on even offsets
+        quarters = max(round(size * (MOTION_HEADROOM - 1) / 4), math.ceil(min(pan_room, size * _MAX_PAN_ROOM) / 4))
+        return size + 4 * max(1, quarters)
 
-    return Canvas(width=width, height=height, headroom_width=grown(width), headroom_height=grown(height))
+    return Canvas(width=width, height=height,
+                  headroom_width=grown(width, _pan_room_needed(plan, ("pan_left", "pan_right"))),
+                  headroom_height=grown(height, _pan_room_needed(plan, ("pan_up", "pan_down"))))
 
 
 class _Stills:
@@ -191,7 +204,7 @@ def build_render_command(
     """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
     inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
     back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``."""
-    canvas = _canvas(doc)
+    canvas = _canvas(doc, plan)
     prepared = _Stills(canvas, resolve_media, workdir)
     inputs: list[str] = []
     chains: list[str] = []
@@ -311,7 +324,7 @@ def render_timeline(
         return file_digest(resolve_media(ref))
 
     spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset), FRAME_TAGS],
-                        footer_band=footer_band_height(plan, _canvas(doc), resolve_media),
+                        footer_band=footer_band_height(plan, _canvas(doc, plan), resolve_media),
                         captions=[font.family, _font_digest(font.path), font.face_index])
     sound_key = audio_key(doc, plan, digest, audio_encoder_args())
     found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
