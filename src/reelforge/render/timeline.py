@@ -10,13 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, ImageOps
+
+from reelforge.imaging.framing import SafeArea, frame_image, safe_area
+from reelforge.providers.ocr import text_regions
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
-from reelforge.render.ffmpeg import RenderError, run_ffmpeg
+from reelforge.render.ffmpeg import RenderCancelled, RenderError, run_ffmpeg
 from reelforge.render.graph import Canvas
-from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
+from reelforge.render.plan import MOTION_HEADROOM, ZOOM_RANGE, LaneEntry, LayerFrames, RenderPlan, build_plan
 from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
-from reelforge.render.subtitles import subtitle_event_count, write_ass
+from reelforge.render.subtitles import caption_layout, subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
 from reelforge.text.fonts import FontChoice, resolve_font
 
@@ -79,25 +83,75 @@ def _canvas(doc: SessionDocument, plan: RenderPlan) -> Canvas:
                   headroom_height=grown(height, _pan_room_needed(plan, ("pan_up", "pan_down"))))
 
 
-class _Stills:
-    """Prepared lane stills, one file per (treatment, media ref)."""
+TextReader = Callable[[Image.Image], list[tuple[int, int, int, int]]]
 
-    def __init__(self, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> None:
+
+_OCR_SIDE = 960  # text too small to read at this size is too small to frame around
+
+
+def ocr_text_boxes(img: Image.Image) -> list[tuple[int, int, int, int]]:
+    """Boxes of the text lines printed on a photo (the OCR the project ships, detector only), found on
+    a copy at most ``_OCR_SIDE`` pixels long."""
+    scale = min(1.0, _OCR_SIDE / max(img.size))
+    small = img if scale == 1.0 else img.resize((round(img.width * scale), round(img.height * scale)),
+                                                 Image.Resampling.BILINEAR)
+    return [(round(x0 / scale), round(y0 / scale), round(x1 / scale), round(y1 / scale))
+            for x0, y0, x1, y1 in text_regions(small)]
+
+
+def still_safe_box(canvas: Canvas, motion: str, area: SafeArea) -> tuple[float, float, float, float]:
+    """The part of a headroom still that stays inside ``area`` of the canvas on every frame of
+    ``motion``: a pan shows windows from one end of the room to the other, a zoom narrows the view
+    towards the centre, a still stays centred."""
+    room_x, room_y = canvas.headroom_width - canvas.width, canvas.headroom_height - canvas.height
+
+    def axis(low: float, high: float, size: int, room: int, panning: bool) -> tuple[float, float]:
+        if panning:
+            return low + room, high
+        if motion in ("push_in", "push_out"):
+            zoomed = 1 + ZOOM_RANGE  # canvas point c shows still point centre + (c - size/2) / zoom
+            return (room / 2 + size / 2 + (low - size / 2) / zoomed, room / 2 + size / 2 + (high - size / 2) / zoomed)
+        return low + room / 2, high + room / 2
+
+    x0, x1 = axis(area.left * canvas.width, area.right * canvas.width, canvas.width, room_x,
+                  motion in ("pan_left", "pan_right"))
+    y0, y1 = axis(area.top * canvas.height, area.bottom * canvas.height, canvas.height, room_y,
+                  motion in ("pan_up", "pan_down"))
+    return x0, y0, x1, y1
+
+
+class _Stills:
+    """Prepared lane stills, one file per (treatment, media ref, camera motion).
+
+    Scene photos are framed (:mod:`reelforge.imaging.framing`) so their printed text and subject stay
+    whole inside ``safe`` on every frame of the scene's camera move."""
+
+    def __init__(self, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path, safe: SafeArea,
+                 read_text: TextReader | None, should_cancel: Callable[[], bool] | None = None) -> None:
+        self._should_cancel = should_cancel
         self._canvas = canvas
         self._resolve = resolve
         self._workdir = workdir
-        self._done: dict[tuple[str, str], Path] = {}
+        self._safe = safe
+        self._read_text = read_text
+        self._done: dict[tuple[str, str, str], Path] = {}
 
     def for_entry(self, entry: LaneEntry) -> Path:
-        treatment = {"scene": "cover", "video-backdrop": "blank"}.get(entry.kind, "contain")
-        key = (treatment, entry.media)
+        treatment = {"scene": "frame", "video-backdrop": "blank"}.get(entry.kind, "contain")
+        key = (treatment, entry.media, entry.motion if treatment == "frame" else "")
         if key not in self._done:
+            if self._should_cancel is not None and self._should_cancel():
+                raise RenderCancelled("render cancelled while preparing stills")  # framing takes seconds
             out = self._workdir / f"still-{len(self._done)}.pgmyuv"
             size = (self._canvas.headroom_width, self._canvas.headroom_height)
             if treatment == "blank":
                 stills.blank(size, out)
-            elif treatment == "cover":
-                stills.cover(self._resolve(entry.media), size, out)
+            elif treatment == "frame":
+                with Image.open(self._resolve(entry.media)) as opened:
+                    photo = ImageOps.exif_transpose(opened).convert("RGB")
+                safe = still_safe_box(self._canvas, entry.motion, self._safe)
+                framed, _ = frame_image(photo, size, safe, self._read_text)
+                stills.save_pgmyuv(framed, out)
             else:
                 stills.contain_centered(self._resolve(entry.media), (self._canvas.width, self._canvas.height),
                                         size, out)
@@ -200,12 +254,18 @@ def build_render_command(
     audio: tuple[Path, str] | None,
     font: FontChoice,
     frames: Sequence[tuple[int, int]] | None = None,
+    read_text: TextReader | None = ocr_text_boxes,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> list[str]:
     """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
     inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
     back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``."""
     canvas = _canvas(doc, plan)
-    prepared = _Stills(canvas, resolve_media, workdir)
+    band = footer_band_height(plan, canvas, resolve_media)
+    layout = caption_layout(canvas.width, canvas.height)
+    covered = layout.band(band) if subtitle_event_count(doc) else band
+    safe = safe_area(canvas.width, canvas.height, covered / canvas.height)
+    prepared = _Stills(canvas, resolve_media, workdir, safe, read_text, should_cancel)
     inputs: list[str] = []
     chains: list[str] = []
     for lane_index, lane in enumerate(plan.lanes):
@@ -344,7 +404,7 @@ def render_timeline(
             sound_output = [*audio_encoder_args(), "-f", "mp4", str(sound_file)]
         if dirty:
             args = build_render_command(doc, plan, resolve_media, work, audio, font,
-                                        [(span.start, span.end) for span in dirty])
+                                        [(span.start, span.end) for span in dirty], should_cancel=should_cancel)
             outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
             outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4")
             run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render")
