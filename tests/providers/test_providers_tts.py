@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fake_openai_server import FakeOpenAIServer, speech_duration_for
 
-from reelforge.providers.offline_tts import OfflineTTS
+from reelforge.providers.offline_tts import OfflineTTS, tts_for
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
     EspeakTTS,
@@ -19,7 +19,6 @@ from reelforge.providers.tts import (
     SpeechResult,
     decode_wav_mono16,
     espeak_voice_for,
-    tts_for,
 )
 
 SENTENCES = {

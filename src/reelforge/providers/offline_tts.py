@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reelforge.providers.openai_compat import OpenAICompatClient
 from reelforge.providers.piper_tts import PiperTTS, piper_voice_for
-from reelforge.providers.tts import ESPEAK_NARRATORS, EspeakTTS, SpeechResult
+from reelforge.providers.tts import ESPEAK_NARRATORS, EspeakTTS, OpenAISpeechTTS, SpeechResult, TTSProvider
 from reelforge.text.languages import detect_language, normalise_tag
 
 _ESPEAK_RATE_WPM = 160
@@ -38,3 +39,20 @@ class OfflineTTS:
 def _language(language: str, text: str) -> str:
     code = normalise_tag(language)
     return detect_language(text) if code in ("", "auto") else code
+
+
+def tts_for(config: object) -> TTSProvider:
+    """Pick the speech provider for a deployment.
+
+    Reads optional attributes ``openai_base_url``, ``openai_api_key``, ``openai_speech_model``
+    (default ``tts-1``) and ``openai_speech_voice`` (default ``alloy``) from ``config``: with a
+    base URL the HTTP provider is used, otherwise offline speech (a packaged Piper voice where the
+    language has one, espeak-ng for the rest).
+    """
+    base_url = getattr(config, "openai_base_url", None)
+    if base_url:
+        client = OpenAICompatClient(str(base_url), getattr(config, "openai_api_key", None))
+        model = str(getattr(config, "openai_speech_model", None) or "tts-1")
+        voice = str(getattr(config, "openai_speech_voice", None) or "alloy")
+        return OpenAISpeechTTS(client, model, voice)
+    return OfflineTTS()

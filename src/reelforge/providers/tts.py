@@ -439,24 +439,6 @@ class OpenAISpeechTTS:
         return SpeechResult(out_path, duration_s, words, sample_rate, provider="openai", voice=voice or self.voice)
 
 
-def tts_for(config: object) -> TTSProvider:
-    """Pick the speech provider for a deployment.
-
-    Reads optional attributes ``openai_base_url``, ``openai_api_key``, ``openai_speech_model``
-    (default ``tts-1``) and ``openai_speech_voice`` (default ``alloy``) from ``config``: with a
-    base URL the HTTP provider is used, otherwise offline speech (a packaged Piper voice where the
-    language has one, espeak-ng for the rest).
-    """
-    from reelforge.providers.offline_tts import OfflineTTS  # it builds on this module
-    base_url = getattr(config, "openai_base_url", None)
-    if base_url:
-        client = OpenAICompatClient(str(base_url), getattr(config, "openai_api_key", None))
-        model = str(getattr(config, "openai_speech_model", None) or "tts-1")
-        voice = str(getattr(config, "openai_speech_voice", None) or "alloy")
-        return OpenAISpeechTTS(client, model, voice)
-    return OfflineTTS()
-
-
 __all__ = [
     "DEFAULT_ESPEAK_NARRATOR",
     "ESPEAK_NARRATORS",
@@ -468,7 +450,6 @@ __all__ = [
     "decode_wav_mono16",
     "espeak_voice_for",
     "spread_by_characters",
-    "tts_for",
     "voiced_range",
     "word_spans",
     "write_wav_mono16",
