@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from reelforge.providers.offline_tts import OfflineTTS, tts_for
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
     EspeakTTS,
@@ -17,7 +18,6 @@ from reelforge.providers.tts import (
     SpeechResult,
     decode_wav_mono16,
     espeak_voice_for,
-    tts_for,
 )
 from support.fake_openai import FakeOpenAIServer, speech_duration_for
 
@@ -171,7 +171,7 @@ def test_decode_wav_handles_streaming_headers_and_stereo() -> None:
 
 
 def test_tts_for_picks_provider_from_config() -> None:
-    assert isinstance(tts_for(SimpleNamespace()), EspeakTTS)
+    assert isinstance(tts_for(SimpleNamespace()), OfflineTTS)
     http = tts_for(SimpleNamespace(openai_base_url="http://127.0.0.1:9", openai_speech_voice="echo"))
     assert isinstance(http, OpenAISpeechTTS)
     assert http.voice == "echo"

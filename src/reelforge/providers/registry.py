@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelforge.providers.image import ImageProvider, LocalIllustrator, OpenAIImageProvider
+from reelforge.providers.offline_tts import OfflineTTS
 from reelforge.providers.openai_compat import OpenAICompatClient
 from reelforge.providers.script import ChatScriptWriter, ScriptWriter, TemplateScriptWriter
 from reelforge.providers.translate import ChatTranslator, PhrasebookTranslator, TextTranslator
-from reelforge.providers.tts import EspeakTTS, OpenAISpeechTTS, TTSProvider
+from reelforge.providers.tts import OpenAISpeechTTS, TTSProvider
 from reelforge.settings import Settings
 
 LOCAL = "LOCAL"
@@ -153,4 +154,4 @@ def tts(settings: Settings) -> TTSProvider:
     client = _client(settings)
     if client is not None:
         return OpenAISpeechTTS(client, settings.openai_speech_model, settings.openai_speech_voice)
-    return EspeakTTS()
+    return OfflineTTS()  # Piper where a packaged voice speaks the language, espeak-ng elsewhere

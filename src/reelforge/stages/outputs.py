@@ -38,6 +38,7 @@ class SpeechTrack(BaseModel):
     key: str
     duration_s: float
     voice: str | None = None
+    provider: str | None = None  # the engine that spoke: "piper", "espeak-ng", "openai"
     words: list[tuple[str, float, float]]
 
 
