@@ -41,6 +41,7 @@ from reelforge.pipeline.dbos_private import (
     install_local_event_wakeups,
     install_queue_wakeups,
 )
+from reelforge.pipeline import render_chunks
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime
@@ -139,7 +140,8 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
         return {"skipped": True}
     kind: JobKind[Any, Any] = catalog.kind(req.case_type)
     stage = kind.stage(stage_name)
-    ctx = StageContext(StageEnv(rt, req), kind.load_input(req), outputs)
+    runner = render_chunks.chunk_runner(rt, request_id, _wake) if stage.queue == render_chunks.RENDER_QUEUE else None
+    ctx = StageContext(StageEnv(rt, req, chunk_runner=runner), kind.load_input(req), outputs)
     input_hash = _input_hash(ctx, stage)
     if input_hash is not None:
         key = input_hash
@@ -333,6 +335,7 @@ def cancel(req: Request) -> None:
     for name in {n for group in req.input.get("plan", []) for n in group}:
         with contextlib.suppress(Exception):  # the stage had not been enqueued yet
             DBOS.cancel_workflow(f"{req.id}:{name}")
+    render_chunks.cancel_chunks(req.id)
 
 
 _monitor: ClusterMonitor | None = None

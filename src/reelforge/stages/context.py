@@ -13,6 +13,7 @@ from sqlalchemy import select
 from reelforge.core import requests
 from reelforge.db.models import Request, StageRun
 from reelforge.db.retry import is_transient
+from reelforge.render.chunks import ChunkRunner
 from reelforge.runtime import Runtime
 from reelforge.stages.outputs import StageOutput
 
@@ -23,6 +24,8 @@ OutT = TypeVar("OutT", bound=StageOutput)
 class StageEnv:
     rt: Runtime
     request: Request
+    # Where a render may hand its chunks to other workers (pipeline/render_chunks.py); None: render here.
+    chunk_runner: ChunkRunner | None = None
 
     @property
     def request_id(self) -> str:
