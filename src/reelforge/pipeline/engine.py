@@ -35,13 +35,13 @@ from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
 from reelforge.jobs.base import JobKind, StageContext, StageDef
+from reelforge.pipeline import render_chunks
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
 from reelforge.pipeline.dbos_private import (
     AbandonedWorkflowError,
     install_local_event_wakeups,
     install_queue_wakeups,
 )
-from reelforge.pipeline import render_chunks
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime

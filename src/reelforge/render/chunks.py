@@ -57,7 +57,8 @@ def plan_chunks(spans: Sequence[Span], fps: int, chunk_s: float, cuts: Collectio
     if not groups[-1]:
         groups.pop()
     if len(groups) > 1 and groups[-1][-1].end - groups[-1][0].start < target / 2:
-        groups[-2] += groups.pop()
+        tail = groups.pop()
+        groups[-1] += tail
     return [Chunk(index=i, spans=tuple(group)) for i, group in enumerate(groups)]
 
 
