@@ -161,7 +161,7 @@ def window(plan: RenderPlan, start: int, end: int) -> RenderPlan:
         raise ValueError(f"window [{start}, {end}) cuts a layer")
 
     def lane_window(entries: tuple[LaneEntry, ...]) -> tuple[LaneEntry, ...]:
-        holds = zip(entries, [*(e.begin for e in entries[1:]), plan.total_frames], strict=True)
+        holds = zip(entries, [*(e.begin for e in entries[1:]), plan.total_frames][:len(entries)], strict=True)
         return tuple(replace(entry, begin=max(0, entry.begin - start), visible_start=entry.visible_start - start,
                              visible_end=entry.visible_end - start)
                      for entry, until in holds if entry.begin < end and until > start)
