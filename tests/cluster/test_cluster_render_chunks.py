@@ -1,0 +1,74 @@
+"""Span-parallel rendering in a real cluster: one render's chunks are encoded by two render worker
+processes, and killing one of them mid-chunk still completes the video (only that chunk is lost:
+another worker encodes it again)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cluster.cluster_support import Cluster, final_status, wait_until
+from reelforge.render.probe import probe_media
+from support.media import data_url, png_bytes
+
+# Every layer its own chunk, and any render long enough to split: a short video exercises it all.
+CHUNKS_ENV = {"REELFORGE_RENDER_CHUNK_S": "2", "REELFORGE_RENDER_SPLIT_MIN_S": "5"}
+
+
+def _chunk_workflows(cluster: Cluster, request_id: str) -> list[tuple[str, str, str]]:
+    """(workflow id, status, executor) of the request's chunk workflows."""
+    rows = cluster.sql("select workflow_uuid, status, executor_id from dbos.workflow_status "
+                       "where workflow_uuid like %s order by workflow_uuid", f"{request_id}:chunk:%")
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def _ffmpeg_children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid), "-f", "ffmpeg"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def test_chunks_spread_over_render_workers_and_survive_one_killed_mid_chunk(cluster: Cluster,
+                                                                             tmp_path: Path) -> None:
+    cluster.add_worker("cpu,io,gpu", env=CHUNKS_ENV)
+    render_a = cluster.add_worker("render", env=CHUNKS_ENV)
+    render_b = cluster.add_worker("render", env=CHUNKS_ENV)
+    a_id, b_id = cluster.executor_of(render_a), cluster.executor_of(render_b)
+    key = cluster.new_key(credits=20000)
+    photos = [data_url(png_bytes(480, 360, seed=s)) for s in range(8)]
+    with cluster.api.client(key, timeout=60) as c:
+        r = c.post("/v1/video/image_list_to_video",
+                   json={"input": {"image_urls": photos, "language": "en", "aspect_ratio": "16:9",
+                                   "enable_subtitles": False}})
+        assert r.status_code == 200, r.text
+        rid = r.json()["request_id"]
+
+        # Worker B has finished a chunk and is inside ffmpeg on another one: kill it there.
+        def b_mid_second_chunk() -> bool:
+            flows = _chunk_workflows(cluster, rid)
+            done_by_b = [f for f in flows if f[1] == "SUCCESS" and f[2] == b_id]
+            running_on_b = [f for f in flows if f[1] == "PENDING" and f[2] == b_id]
+            assert render_b.proc is not None
+            return bool(done_by_b and running_on_b and _ffmpeg_children(render_b.proc.pid))
+
+        wait_until(b_mid_second_chunk, timeout=400, interval=0.1, what="worker B inside its second chunk")
+        lost = [f[0] for f in _chunk_workflows(cluster, rid) if f[1] == "PENDING" and f[2] == b_id]
+        render_b.kill9()
+        final = final_status(c, rid, timeout=400)
+        assert final["status"] == "COMPLETED", final
+
+    (output,) = cluster.sql("select output from stage_runs where request_id = %s and stage = 'video_generation' "
+                            "and status = 'COMPLETED'", rid)[0]
+    schedule: list[dict[str, Any]] = output["render"]["chunks"]
+    assert [chunk["index"] for chunk in schedule] == list(range(len(schedule))) and len(schedule) >= 3, schedule
+    assert {chunk["worker"] for chunk in schedule} == {a_id, b_id}, schedule  # two processes encoded chunks
+    # The chunk B was killed in was encoded again, by A, once B was declared dead.
+    flows = {f[0]: f for f in _chunk_workflows(cluster, rid)}
+    assert lost and all(flows[wf][1:] == ("SUCCESS", a_id) for wf in lost), (lost, flows)
+    video = tmp_path / "out.mp4"
+    video.write_bytes(httpx.get(final["result_url"], timeout=60).content)
+    info = probe_media(video)
+    assert info["video_codec"] == "h264" and info["duration"] == pytest.approx(final["duration"], abs=0.1)
