@@ -15,6 +15,8 @@ from cluster.cluster_support import Cluster, final_status, wait_until
 from reelforge.render.probe import probe_media
 from support.media import data_url, png_bytes
 
+pytestmark = pytest.mark.timeout(600)  # a render of 8 scenes in a cluster of 4 processes
+
 # Every layer its own chunk, and any render long enough to split: a short video exercises it all.
 CHUNKS_ENV = {"REELFORGE_RENDER_CHUNK_S": "2", "REELFORGE_RENDER_SPLIT_MIN_S": "5"}
 
