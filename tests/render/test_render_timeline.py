@@ -127,8 +127,8 @@ def test_cancel_kills_ffmpeg_and_removes_partial_output(tmp_path: Path) -> None:
     seen_running: list[bool] = []
 
     def should_cancel() -> bool:
-        # Cancel once the main render's ffmpeg is writing its spans.
-        if any(work.glob("*/span-*.mp4")) and _ffmpeg_children():
+        # Cancel once a chunk's ffmpeg is writing its spans.
+        if any(work.glob("*/chunk-*/span-*.mp4")) and _ffmpeg_children():
             seen_running.append(True)
         return len(seen_running) >= 2
 
