@@ -335,7 +335,8 @@ def cancel(req: Request) -> None:
     for name in {n for group in req.input.get("plan", []) for n in group}:
         with contextlib.suppress(Exception):  # the stage had not been enqueued yet
             DBOS.cancel_workflow(f"{req.id}:{name}")
-    render_chunks.cancel_chunks(req.id)
+    with contextlib.suppress(Exception):  # chunks only exist for a long render on several workers
+        render_chunks.cancel_chunks(req.id)
 
 
 _monitor: ClusterMonitor | None = None
