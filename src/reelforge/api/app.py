@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from reelforge import __version__
-from reelforge.api import errors, files, input_guards, limits, openapi_errors
+from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
 from reelforge.api.routers import accounts, embeddings, image, image_ops, platform, status, video, video_ops
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
@@ -64,6 +64,7 @@ def create_app(
     app.include_router(embeddings.router)
     app.include_router(embeddings.v2)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
+    studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
