@@ -8,6 +8,7 @@ pictures)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"  # scripts/setup.sh installs it
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 RENDER_TIMEOUT_MS = 420_000  # a two-scene render, then its translation, on a shared 2-core machine
@@ -55,6 +57,15 @@ def small_image(path: Path, seed: int) -> Path:
 
 
 def screenshot(page: object, tmp_path: Path, name: str) -> Path:
+    """A full-page PNG once every <video> shows its first frame, without the passing toast."""
+    page.evaluate("() => { document.getElementById('announcer').textContent = ''; }")  # type: ignore[attr-defined]
+    # Chromium draws a spinner over a <video> while its network state is LOADING; a picture for
+    # people waits for that to settle, but does not fail the test for it.
+    with contextlib.suppress(sync_api.TimeoutError):
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2 && v.networkState !== 2)",
+            timeout=15_000,
+        )
     out = tmp_path / f"{name}.png"
     page.screenshot(path=str(out), full_page=True)  # type: ignore[attr-defined]
     wanted = os.environ.get("REELFORGE_STUDIO_SCREENSHOTS")
@@ -62,6 +73,18 @@ def screenshot(page: object, tmp_path: Path, name: str) -> Path:
         Path(wanted).mkdir(parents=True, exist_ok=True)
         shutil.copy(out, Path(wanted) / out.name)
     return out
+
+
+def assert_accessible(page: object, where: str) -> None:
+    """No WCAG 2 A/AA violations that axe-core finds (labels, names, contrast, ARIA, landmarks)."""
+    assert AXE.exists(), "axe-core missing: run scripts/setup.sh"
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
+        page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    violations = page.evaluate(  # type: ignore[attr-defined]
+        """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations
+            .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
+    )
+    assert not violations, (where, violations)
 
 
 def video_duration(locator: object) -> float:
@@ -85,24 +108,27 @@ def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: obj
 
     # Sign in: a wrong key is refused with a message; the right one opens the gallery.
     page.goto(server.base_url + "/studio")
-    page.get_by_label("API key").fill("rf_live_wrong")
+    page.get_by_label("API key", exact=True).fill("rf_live_wrong")
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.get_by_role("alert")).to_contain_text("not valid")
-    page.get_by_label("API key").fill(key)
+    assert_accessible(page, "sign in")
+    page.get_by_label("API key", exact=True).fill(key)
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.get_by_role("heading", name="Gallery")).to_be_visible()
     sync_api.expect(page.get_by_test_id("header-credits")).to_have_text("100,000 credits")
 
     # New video: two uploaded images, a short prompt, a CTA with the QR outro.
     page.get_by_role("link", name="New video").click()
-    page.get_by_label("Upload images").set_input_files(images)
+    page.get_by_label("Upload images", exact=True).set_input_files(images)
     sync_api.expect(page.locator(".thumb")).to_have_count(2)
-    page.get_by_label("Prompt").fill("A short look at two colourful products.")
-    page.get_by_label("Language").select_option("en")
-    page.get_by_label("CTA URL").fill("https://shop.example.com/studio")
-    sync_api.expect(page.get_by_label("End with a QR-code outro of the CTA URL")).to_be_checked()
+    page.get_by_label("Prompt", exact=True).fill("A short look at two colourful products.")
+    page.get_by_label("Language", exact=True).select_option("en")
+    page.get_by_label("CTA URL", exact=True).fill("https://shop.example.com/studio")
+    sync_api.expect(page.get_by_label("End with a QR-code outro of the CTA URL", exact=True)).to_be_checked()
+    assert_accessible(page, "new video form")
     page.get_by_role("button", name="Create video").click()
 
+    sync_api.expect(page.get_by_test_id("header-credits")).not_to_have_text("100,000 credits")  # charged
     percent = page.get_by_test_id("percent")
     sync_api.expect(percent).to_be_visible()
     sync_api.expect(percent).to_have_text("100 %", timeout=RENDER_TIMEOUT_MS)
@@ -120,7 +146,7 @@ def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: obj
     sync_api.expect(cards.first.locator(".badges")).to_contain_text("Subtitles")
     cards.first.get_by_role("button", name="Translate").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Translate to").select_option("es")
+    dialog.get_by_label("Translate to", exact=True).select_option("es")
     dialog.get_by_role("button", name="Start").click()
     sync_api.expect(page.locator(".tray [data-testid=percent]")).to_have_text("100 %", timeout=RENDER_TIMEOUT_MS)
 
@@ -132,6 +158,7 @@ def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: obj
     page.locator(".tray").evaluate("t => t.replaceChildren()")  # the finished jobs out of the picture
     page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, tmp_path, "studio-gallery-desktop")
+    assert_accessible(page, "gallery")
 
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
@@ -143,5 +170,65 @@ def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: obj
     page.get_by_role("link", name="Credits").click()
     sync_api.expect(page.get_by_role("table")).to_contain_text("charge")
     screenshot(page, tmp_path, "studio-credits-phone")
+    assert_accessible(page, "credits")
+    assert not errors, errors
+    context.close()
+
+
+@pytest.mark.timeout(300)
+def test_keys_image_tools_and_webhooks_pages(server: ReelforgeServer, browser: object, tmp_path: Path) -> None:
+    from imaging.receipt_fixtures import english_sample, render_receipt
+
+    key = server.new_key(credits=1_000, name="studio-tools")
+    photo = small_image(tmp_path / "photo.png", 3)
+    receipt = tmp_path / "receipt.png"
+    render_receipt(english_sample()).save(receipt, format="PNG")
+    context = browser.new_context(viewport=PHONE)  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: d.accept())  # the revoke confirmation
+    page.goto(server.base_url + "/studio/#/keys")
+    page.get_by_label("API key", exact=True).fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+    # API keys: create one (shown once, and it works), revoke it.
+    sync_api.expect(page.get_by_role("heading", name="API keys")).to_be_visible()
+    sync_api.expect(page.get_by_role("table")).to_contain_text("active (this session)")
+    page.get_by_role("button", name="Create key").click()
+    new_key = page.get_by_label("New key — copy it now, it is not shown again", exact=True).input_value()
+    with server.client(new_key) as c:
+        assert c.get("/v1/credits").json()["credits"] == 1_000
+    rows = page.get_by_role("table").locator("tbody tr")
+    sync_api.expect(rows).to_have_count(2)
+    rows.nth(1).get_by_role("button").click()
+    sync_api.expect(rows.nth(1)).to_contain_text("revoked")
+    with server.client(new_key) as c:
+        assert c.get("/v1/credits").status_code == 401
+    assert_accessible(page, "API keys")
+
+    # Image tools: enhance an uploaded picture; a receipt template with its JSON beside the image.
+    page.get_by_role("link", name="Image tools").click()
+    enhance = page.get_by_role("form", name="Enhance")
+    enhance.get_by_label("Upload image", exact=True).set_input_files(str(photo))
+    enhance.get_by_role("button", name="Enhance").click()
+    result = page.locator(".tool", has=enhance).locator("img.result-img")
+    sync_api.expect(result).to_be_visible(timeout=120_000)
+    assert page.evaluate("img => img.naturalWidth", result.element_handle()) > 320  # upscaled
+
+    receipts = page.get_by_role("form", name="Receipts")
+    receipts.get_by_label("Upload image", exact=True).set_input_files(str(receipt))
+    receipts.get_by_role("button", name="Read receipt").click()
+    extracted = page.locator(".tool", has=receipts).get_by_label("Extracted JSON")
+    sync_api.expect(extracted).to_contain_text("template_id", timeout=120_000)
+    sync_api.expect(receipts.get_by_label("Template id", exact=True)).not_to_have_value("")
+    page.wait_for_timeout(300)
+    screenshot(page, tmp_path, "studio-image-tools-phone")
+    assert_accessible(page, "image tools")
+
+    # Webhooks: the page lists attempts (none for this account).
+    page.get_by_role("link", name="Webhooks").click()
+    sync_api.expect(page.get_by_role("table")).to_contain_text("Nothing yet.")
+    assert_accessible(page, "webhooks")
     assert not errors, errors
     context.close()

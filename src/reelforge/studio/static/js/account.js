@@ -41,8 +41,8 @@ export async function creditsView(root) {
       [
         ["When", (e) => when(e.created_at)],
         ["Kind", (e) => e.kind],
-        ["Amount", (e) => (e.amount > 0 ? `+${e.amount}` : String(e.amount))],
-        ["Balance", (e) => String(e.balance_after)],
+        ["Amount", (e) => (e.amount > 0 ? "+" : "") + e.amount.toLocaleString()],
+        ["Balance", (e) => e.balance_after.toLocaleString()],
         ["Request", (e) => h("span", { class: "mono" }, e.request_id || "")],
         ["Note", (e) => e.note],
       ],

@@ -70,7 +70,13 @@ export async function api(path, { method = "GET", body, query, signal } = {}) {
     data = { message: text };
   }
   if (!res.ok) throw new ApiError(res.status, data);
+  if (method !== "GET") creditsMayHaveChanged();
   return { status: res.status, headers: res.headers, data };
+}
+
+// Charges, refunds and settlements move the balance: views that show it listen for this.
+export function creditsMayHaveChanged() {
+  window.dispatchEvent(new Event("studio:credits"));
 }
 
 // Whether the server answers a route at all (404/405: not in this version). Used to switch on

@@ -61,8 +61,13 @@ async function header() {
   );
   const out = h("button", { type: "button", class: "link" }, "Sign out");
   out.addEventListener("click", () => window.dispatchEvent(new Event("studio:signout")));
-  const credits = h("span", { class: "credits", "data-testid": "header-credits" });
-  account.replaceChildren(credits, out);
+  account.replaceChildren(h("span", { class: "credits", id: "header-credits", "data-testid": "header-credits" }), out);
+  await refreshCredits();
+}
+
+async function refreshCredits() {
+  const credits = document.getElementById("header-credits");
+  if (!credits || !credential()) return;
   try {
     const { data } = await api("/v1/credits");
     credits.textContent = `${data.credits.toLocaleString()} credits`;
@@ -87,6 +92,7 @@ async function render() {
 }
 
 window.addEventListener("hashchange", render);
+window.addEventListener("studio:credits", refreshCredits);
 window.addEventListener("studio:signout", () => {
   signOut();
   announce("Signed out");

@@ -30,9 +30,9 @@ async function showAnswer(data, out, label) {
   return data;
 }
 
-function tool(title, description, inputs, extra, run) {
+function tool(title, description, inputs, extra, run, action = title) {
   const out = h("div", { class: "tool-out", "aria-live": "polite" });
-  const button = h("button", { type: "submit", class: "primary" }, title);
+  const button = h("button", { type: "submit", class: "primary" }, action);
   const form = h(
     "form",
     { class: "card form", "aria-label": title },
@@ -111,6 +111,7 @@ function receiptsTool() {
       if (!template.value.trim() && final.template_id) template.value = final.template_id;
       out.replaceChildren(receiptView(image_url, final));
     },
+    "Read receipt",
   );
 }
 

@@ -76,7 +76,7 @@ export async function newVideoView(root) {
           LANGUAGES.map(([code, name]) => h("option", { value: code }, name)),
         ),
       ),
-      field("Length (s, prompt only)", h("input", { name: "duration", type: "number", min: 5, max: 240, value: 15 })),
+      field("Length in seconds (prompt only)", h("input", { name: "duration", type: "number", min: 5, max: 240, value: 15 })),
     ),
     field("CTA URL", h("input", { name: "cta_url", type: "url", placeholder: "https://", autocomplete: "url" })),
     field("End with a QR-code outro of the CTA URL", h("input", { type: "checkbox", name: "qr_outro", checked: true })),

@@ -1,6 +1,7 @@
 // Small DOM helpers shared by the views. Text always goes in as text nodes (never innerHTML), so
 // nothing a server or a user typed can become markup.
 
+import { creditsMayHaveChanged } from "./api.js";
 import { watch } from "./progress.js";
 
 export function h(tag, props = {}, ...children) {
@@ -108,6 +109,7 @@ export function progressPanel(requestId, label) {
       );
     }
   }).then((body) => {
+    creditsMayHaveChanged(); // settled to the final duration, or refunded
     if (body.status === "COMPLETED") {
       bar.value = 100;
       percent.textContent = "100 %";
