@@ -164,7 +164,7 @@ function imageCard(item) {
 }
 
 export async function galleryView(root) {
-  const tray = h("div", { class: "tray", "aria-label": "Running jobs" });
+  const tray = h("section", { class: "tray", "aria-label": "Running jobs" });
   const videos = h("div", { class: "grid", id: "sessions" });
   const images = h("div", { class: "grid" });
   const joinButton = h("button", { type: "button", disabled: true }, "Join selected");
