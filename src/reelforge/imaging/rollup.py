@@ -266,19 +266,21 @@ class RollupBannerRequest(_Layout):
 # --- enhancement hints ----------------------------------------------------------------------
 
 
-def needs_enhance(img: Image.Image) -> bool:
+def needs_enhance(size: tuple[int, int]) -> bool:
     """Tiles below the 2020 x 2526 rollup minimum get upscaled first (the enhance variant)."""
-    return img.width < REFERENCE_TILE[0] or img.height < REFERENCE_TILE[1]
+    return size[0] < REFERENCE_TILE[0] or size[1] < REFERENCE_TILE[1]
 
 
-def enhance_resolution_for(img: Image.Image) -> str | None:
+def enhance_resolution_for(size: tuple[int, int]) -> str | None:
     """The smallest enhance resolution (long edge 1024/2048/4096) whose output covers the
-    rollup minimum when cover-cropped; ``None`` when no enhancement is needed."""
-    if not needs_enhance(img):
+    rollup minimum when cover-cropped; ``None`` when no enhancement is needed. ``size``: the
+    tile's (width, height)."""
+    if not needs_enhance(size):
         return None
+    width, height = size
     for name, edge in (("1k", 1024), ("2k", 2048), ("4k", 4096)):
-        scale = edge / max(img.width, img.height)
-        if img.width * scale >= REFERENCE_TILE[0] and img.height * scale >= REFERENCE_TILE[1]:
+        scale = edge / max(width, height)
+        if width * scale >= REFERENCE_TILE[0] and height * scale >= REFERENCE_TILE[1]:
             return name
     return "4k"
 

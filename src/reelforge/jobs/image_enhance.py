@@ -56,7 +56,7 @@ class ImageEnhance(SingleStageKind[EnhanceRequest, EnhanceJob]):
             response_extra={
                 "image_url": echoed,
                 "resolution": body.resolution.upper(),
-                "aspect_ratio": nearest_aspect_ratio(stored.image.width, stored.image.height),
+                "aspect_ratio": nearest_aspect_ratio(stored.width, stored.height),
             },
         )
 
