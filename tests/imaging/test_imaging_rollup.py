@@ -15,8 +15,8 @@ from reelforge.imaging.rollup import (
     RollupInputError,
     enhance_resolution_for,
     needs_enhance,
-    render_rollup_banner,
 )
+from reelforge.imaging.rollup_render import render_rollup_banner
 from reelforge.providers.ocr import rapid_engine
 
 COLOURS = [(200, 80, 60), (60, 140, 90), (50, 90, 190), (220, 180, 60), (140, 70, 160)]
