@@ -12,10 +12,10 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reelforge.db.database import Database
-from reelforge.db.models import Request
+from reelforge.db.models import Request, StagedInput
 from submit_drill import run_drill, small_image_url
 from support import ReelforgeServer, wait_status
 
@@ -61,3 +61,26 @@ def test_replay_of_a_stranded_request_resumes_it(tmp_path: Path) -> None:
         db.engine.dispose()
     finally:
         server.stop()
+
+
+def test_inputs_are_stored_under_random_account_scoped_names(server: ReelforgeServer) -> None:
+    """The same bytes from two requests get two unguessable names under the account; a refused
+    request (402) leaves neither a blob nor a journal row behind."""
+    key = server.new_key(credits=90)
+    body = {"image_url": small_image_url(), "resolution": "1k"}
+    with server.client(key) as c:
+        ids = [c.post("/v1/image/enhance", json=body).json()["request_id"] for _ in range(2)]
+        refused = c.post("/v1/image/enhance", json=body)
+        assert refused.status_code == 402
+        account_id = c.get("/v1/credits").json()["account_id"]
+    db = Database(f"sqlite:///{(server.data_dir / 'reelforge.db').resolve()}")
+    try:
+        with db.session() as s:
+            keys = [s.get(Request, rid).input["input_key"] for rid in ids]  # type: ignore[union-attr]
+            staged = s.scalar(select(func.count()).select_from(StagedInput))
+    finally:
+        db.engine.dispose()
+    assert keys[0] != keys[1] and all(k.startswith(f"inputs/{account_id}/") for k in keys)
+    stored = list((server.data_dir / "files" / "inputs" / account_id).iterdir())
+    assert sorted(p.name for p in stored) == sorted(k.rsplit("/", 1)[1] for k in keys)
+    assert staged == 0
