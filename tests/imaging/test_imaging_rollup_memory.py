@@ -1,7 +1,7 @@
 """A print-size roll-up of 122 images (120 tiles + header + footer), each at the 64 MP pixel
 limit, renders with the process's peak RSS under 1.5 GB (measured: VmHWM of a fresh process).
 
-The banner is 8 100 x 76 000 px (1.8 GB as RGB): it only fits because every image is decoded
+The banner is 8 230 x 76 000 px (1.9 GB as RGB): it only fits because every image is decoded
 when its tile is drawn, at the size it is drawn, and the banner is streamed to PNG in strips.
 """
 

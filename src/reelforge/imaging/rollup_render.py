@@ -1,6 +1,6 @@
 """Roll-up banner rendering in bounded memory.
 
-A print banner is large (120 tiles of 2020 x 2526 in 4 columns: 8 100 x 76 000 px, 1.8 GB as
+A print banner is large (120 tiles of 2020 x 2526 in 4 columns: 8 230 x 76 000 px, 1.9 GB as
 RGB) and its inputs may be 64 MP each, so nothing holds the whole: each image is decoded when
 its tile is drawn, at the size it is drawn (JPEG decodes at 1/2, 1/4 or 1/8 scale through
 ``draft``; other formats are reduced right after decoding), and the banner is drawn one row of
@@ -26,6 +26,7 @@ Box = tuple[int, int, int, int]
 THUMBNAIL_WIDTH = 600
 TILE_CACHE_BYTES = 256 * 1024 * 1024  # repeated tiles kept drawn, at most this much
 PNG_COMPRESSION = 1  # print banners are big: a fast level keeps the stage reasonable
+SCANLINE_BATCH = 256  # rows copied out of a strip at a time
 
 
 class ImageSource(Protocol):
@@ -106,12 +107,19 @@ def _checked(source: ImageSource, url: str, field: str) -> tuple[int, int]:
         raise RollupInputError(field, f"image {url!r} was not fetched") from exc
 
 
+def _band_height(source: ImageSource, url: str | None, field: str, width: int) -> int:
+    """The height of a header/footer image scaled to the banner width (0 without one)."""
+    if not url:
+        return 0
+    w, h = _checked(source, url, field)
+    return max(1, round(h * width / w))
+
+
 def _band(source: ImageSource, url: str | None, field: str, width: int) -> Image.Image | None:
     """A header/footer image scaled to the banner width."""
     if not url:
         return None
-    w, h = _checked(source, url, field)
-    height = max(1, round(h * width / w))
+    height = _band_height(source, url, field, width)
     return source.load(url, (width, height)).resize((width, height), Image.Resampling.LANCZOS)
 
 
@@ -163,12 +171,9 @@ def write_rollup_banner(
     rows = -(-len(items) // columns)
     width = columns * tile_w + (columns + 1) * gutter
 
-    header = _band(source, request.header_image_url, "header_image_url", width)
-    footer_h = 0
-    if request.footer_image_url:
-        fw, fh = _checked(source, request.footer_image_url, "footer_image_url")
-        footer_h = max(1, round(fh * width / fw))
-    grid_top = header.height if header else 0
+    # Header and footer are drawn when their strip is written: only their heights are needed now.
+    grid_top = _band_height(source, request.header_image_url, "header_image_url", width)
+    footer_h = _band_height(source, request.footer_image_url, "footer_image_url", width)
     height = grid_top + rows * tile_h + (rows + 1) * gutter + footer_h
     thumb_w = min(thumbnail_width, width)
     thumbnail = Image.new("RGB", (thumb_w, max(1, round(height * thumb_w / width))), background)
@@ -190,8 +195,10 @@ def write_rollup_banner(
         return strip
 
     def strips() -> Iterator[Image.Image]:
+        header = _band(source, request.header_image_url, "header_image_url", width)
         if header:
             yield header
+        del header
         for row in range(rows):
             yield grid_strip(row)
         footer = _band(source, request.footer_image_url, "footer_image_url", width)
@@ -206,10 +213,11 @@ def write_rollup_banner(
             if y1 > y0:
                 thumbnail.paste(strip.resize((thumb_w, y1 - y0), Image.Resampling.LANCZOS), (0, y0))
             top += strip.height
-            data = memoryview(strip.tobytes())
             stride = width * 3
-            for offset in range(0, len(data), stride):
-                yield data[offset : offset + stride]
+            for y in range(0, strip.height, SCANLINE_BATCH):  # a band may be tall: copy it out in pieces
+                data = memoryview(strip.crop((0, y, width, min(strip.height, y + SCANLINE_BATCH))).tobytes())
+                for offset in range(0, len(data), stride):
+                    yield data[offset : offset + stride]
 
     png.Writer(width, height, greyscale=False, bitdepth=8, compression=PNG_COMPRESSION).write_packed(out, scanlines())
     used = list(dict.fromkeys(item.source_url for item in request.items))
