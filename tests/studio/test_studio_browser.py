@@ -229,9 +229,13 @@ def test_keys_image_tools_and_webhooks_pages(server: ReelforgeServer, browser: o
     screenshot(page, tmp_path, "studio-image-tools-phone")
     assert_accessible(page, "image tools")
 
-    # Webhooks: the page lists attempts (none for this account).
+    # Webhooks: attempts (none for this account) and a signing secret rotated from the page.
     page.get_by_role("link", name="Webhooks").click()
     sync_api.expect(page.get_by_role("table")).to_contain_text("Nothing yet.")
+    sync_api.expect(page.get_by_text("deployment's default secret")).to_be_visible()
+    page.get_by_role("button", name="Rotate signing secret").click()
+    secret = page.get_by_label("New signing secret — copy it now, it is not shown again", exact=True).input_value()
+    sync_api.expect(page.get_by_text("Signing with:")).to_contain_text(secret[:8])
     assert_accessible(page, "webhooks")
     assert not errors, errors
     context.close()

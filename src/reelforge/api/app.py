@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
-from reelforge.api.routers import accounts, embeddings, image, image_ops, platform, status, video, video_ops
+from reelforge.api.routers import accounts, embeddings, image, image_ops, platform, status, video, video_ops, webhooks
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -58,7 +58,7 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts, platform):
+    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.include_router(embeddings.router)

@@ -62,19 +62,22 @@ class JobCall:
     key: str | None
 
     def _accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
-        media = StagedMedia(self.rt)
-        prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
-        return submit(
-            self.rt,
-            self.account,
-            kind,
-            prepared,
-            media.blobs,
-            webhook_url=body.webhook_url,
-            idempotency_key=self.key,
-            request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
-            enqueue=enqueue,
-        )
+        media = StagedMedia(self.rt, self.account.id)
+        try:
+            prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
+            return submit(
+                self.rt,
+                self.account,
+                kind,
+                prepared,
+                media.submission_id,
+                webhook_url=body.webhook_url,
+                idempotency_key=self.key,
+                request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+                enqueue=enqueue,
+            )
+        finally:
+            media.discard_unaccepted()
 
     def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""

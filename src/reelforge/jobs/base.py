@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from reelforge.core.pricing import PriceTable
@@ -69,12 +68,20 @@ def flatten(plan: Plan[InputT]) -> list[StageDef[InputT]]:
 
 @dataclass(frozen=True)
 class StoredImage:
-    key: str  # blob key the bytes are stored under once the request is accepted
-    image: Image.Image
+    key: str  # blob key the bytes are stored under (owned by the request once it is accepted)
+    size: tuple[int, int]  # width, height: what prepare may need of the pixels, which are not kept
+
+    @property
+    def width(self) -> int:
+        return self.size[0]
+
+    @property
+    def height(self) -> int:
+        return self.size[1]
 
 
 class MediaSource(Protocol):
-    """Fetches client media while a request is prepared; the bytes are stored only if it is accepted."""
+    """Fetches client media while a request is prepared and stores it; a refused request's media is deleted."""
 
     def image(self, url: str, field: str) -> StoredImage: ...
 

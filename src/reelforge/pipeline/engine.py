@@ -24,10 +24,10 @@ import traceback
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tenacity import Retrying, retry_if_result, wait_exponential
 
-from reelforge.core import requests
+from reelforge.core import requests, webhook_secrets
 from reelforge.core.errors import ApiError
 from reelforge.core.hashing import content_hash
 from reelforge.db.database import use_wal
@@ -42,6 +42,7 @@ from reelforge.pipeline.dbos_private import (
     install_queue_wakeups,
 )
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
+from reelforge.pipeline.recovery import SubmissionRecoverer
 from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
@@ -256,12 +257,11 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     rt = runtime()
     status: int | None = None
     error: str | None = None
+    account_id = _get_request(request_id).account_id
+    signing = retry_transient(lambda: webhook_secrets.signing_secrets(rt.db, rt.settings, account_id))
     try:
         # Checked again now, connected to the checked address: the name may point elsewhere since acceptance.
-        status = fetch.post(
-            url, body.encode(), headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
-            rt.webhook_policy,
-        )
+        status = fetch.post(url, body.encode(), headers_for(signing, event_id, body.encode()), rt.webhook_policy)
     except ApiError as exc:
         error = exc.message
 
@@ -322,10 +322,21 @@ def notify(request_id: str) -> None:
 
 
 def enqueue(request_id: str) -> None:
-    """Start a request's workflow; the request id doubles as workflow id, so this is idempotent."""
+    """Start a request's workflow, then clear its intent-to-run marker (``enqueued_at``); the
+    request id doubles as workflow id, so this is idempotent (the recoverer relies on it)."""
     with SetWorkflowID(request_id):
         DBOS.retrieve_queue(JOBS_QUEUE).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
     _wake(JOBS_QUEUE)
+
+    def mark() -> None:
+        with runtime().db.session() as s:
+            s.execute(
+                update(Request).where(Request.id == request_id, Request.enqueued_at.is_(None)).values(
+                    enqueued_at=utcnow()
+                )
+            )
+
+    retry_transient(mark, what=f"mark {request_id} enqueued")
 
 
 def cancel(req: Request) -> None:
@@ -344,11 +355,15 @@ def _wake(queue: str) -> None:
         _wakeups.enqueued(queue)
 
 
+_recoverer: SubmissionRecoverer | None = None
+
+
 def start(rt: Runtime, queues: list[str] | None) -> None:
     """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none).
 
-    Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py)."""
-    global _monitor, _wakeups
+    Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py), and
+    the submission recoverer (pipeline/recovery.py): any process that can enqueue does it."""
+    global _monitor, _wakeups, _recoverer
     catalog.load_all()
     s = rt.settings
     s.executor_id = default_executor_id(s, embedded=queues is None)
@@ -383,10 +398,15 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     _monitor.start()
     _wakeups = QueueWakeups(rt.db, sorted(all_queues) if queues is None else list(queues))
     _wakeups.start()
+    _recoverer = SubmissionRecoverer(rt, enqueue)
+    _recoverer.start()
 
 
 def stop() -> None:
-    global _monitor, _wakeups
+    global _monitor, _wakeups, _recoverer
+    if _recoverer is not None:
+        _recoverer.stopped.set()
+        _recoverer = None
     if _monitor is not None:
         _monitor.stop()
         _monitor = None

@@ -1,4 +1,4 @@
-"""Account-level routes: the credits balance and ledger, the account's API keys, its webhook attempts."""
+"""Account-level routes: the credits balance and ledger, the account's API keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from reelforge.api.deps import AccountDep, RuntimeDep
-from reelforge.core import accounts, ledger, webhook_attempts
+from reelforge.core import accounts, ledger
 from reelforge.db.models import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["account"])
@@ -83,29 +83,3 @@ def revoke_api_key(
     key_id: str, rt: RuntimeDep, account: AccountDep, authorization: AuthorizationHeader = None
 ) -> dict[str, Any]:
     return _key_body(accounts.revoke_api_key(rt.db, account.id, key_id), _calling_hash(authorization))
-
-
-@router.get("/webhooks/attempts", summary="Delivery attempts of the calling account's webhooks, newest first")
-def list_webhook_attempts(
-    rt: RuntimeDep,
-    account: AccountDep,
-    request_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
-    rows = webhook_attempts.for_account(rt.db, account.id, limit, request_id)
-    return {
-        "attempts": [
-            {
-                "id": a.id,
-                "request_id": a.request_id,
-                "event_id": a.event_id,
-                "url": a.url,
-                "attempt": a.attempt,
-                "status_code": a.status_code,
-                "delivered": a.status_code is not None and 200 <= a.status_code < 300,
-                "error": a.error,
-                "created_at": _iso(a.created_at),
-            }
-            for a in rows
-        ]
-    }

@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import text
 
 from reelforge import __version__
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.video import SAMPLES
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.jobs.image_generate import TEXT_TO_IMAGE, TextToImageRequest
@@ -96,11 +97,19 @@ def health_dependencies(rt: RuntimeDep) -> dict[str, Any]:
 # --- text to image -----------------------------------------------------------------------------
 
 
-@router.post("/v1/image/text_to_image", summary="Images from a prompt (the image model's basePrice per image)")
-@router.post("/v1/image/generate", summary="Alias of /v1/image/text_to_image")
-@router.post("/v1/image/generations", summary="Alias of /v1/image/text_to_image")
-def text_to_image(body: TextToImageRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_answer_if_done_soon(TEXT_TO_IMAGE, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/v1/image/text_to_image",
+            TEXT_TO_IMAGE,
+            TextToImageRequest,
+            "Images from a prompt (the image model's basePrice per image)",
+            answer="if_done_soon",
+            aliases=("/v1/image/generate", "/v1/image/generations"),
+        )
+    ],
+)
 
 
 # --- voices and fonts --------------------------------------------------------------------------

@@ -120,10 +120,48 @@ export async function keysView(root) {
   await load();
 }
 
+// The account's signing secrets (metadata only) and a rotate button that shows the new one once.
+async function secretSection() {
+  const out = h("div", { "aria-live": "polite" });
+  const list = h("p");
+  async function load() {
+    const { data } = await api("/v1/webhooks/secret");
+    list.textContent = data.deployment_default
+      ? "Deliveries are signed with the deployment's default secret."
+      : `Signing with: ${data.signing.map((s) => `${s.prefix}…${s.expires_at ? ` (until ${when(s.expires_at)})` : ""}`).join(", ")}`;
+  }
+  async function rotate() {
+    if (!window.confirm("Create a new signing secret? The previous one keeps signing for a while, then stops.")) return;
+    try {
+      const { data } = await api("/v1/webhooks/secret", { method: "POST" });
+      const secret = h("input", { type: "text", readonly: true, value: data.secret, class: "mono" });
+      out.replaceChildren(
+        h("div", { class: "card notice" }, field("New signing secret — copy it now, it is not shown again", secret)),
+      );
+      secret.focus();
+      secret.select();
+      await load();
+    } catch (err) {
+      announce(err.message, { error: true });
+    }
+  }
+  await load();
+  return h(
+    "section",
+    { "aria-labelledby": "secret-h" },
+    h("h2", { id: "secret-h" }, "Signing secret"),
+    list,
+    h("button", { type: "button", onclick: rotate }, "Rotate signing secret"),
+    out,
+  );
+}
+
 export async function webhooksView(root) {
-  const { data } = await api("/v1/webhooks/attempts");
+  const [{ data }, secrets] = await Promise.all([api("/v1/webhooks/attempts"), secretSection()]);
   root.replaceChildren(
     h("h1", {}, "Webhooks"),
+    secrets,
+    h("h2", {}, "Delivery attempts"),
     h("p", {}, "Each delivery attempt of a request's webhook (", h("code", {}, "webhookUrl"), "), newest first."),
     table(
       "Delivery attempts",
