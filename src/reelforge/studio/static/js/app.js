@@ -22,6 +22,9 @@ const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const account = document.getElementById("account");
 
+// Sign-in with an API key. Login-token links and external users' tokens (a separate issue) plug in
+// here: read the token from the link, call setCredential(<their kind>, token) (api.js AUTH_SCHEMES
+// says how each kind is sent) and render(); every view then works unchanged, scoped by the server.
 function signInView() {
   nav.replaceChildren();
   account.replaceChildren();

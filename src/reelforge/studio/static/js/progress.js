@@ -51,7 +51,8 @@ function parseFrame(frame) {
 }
 
 // What an event says, read defensively: the stream's schema belongs to the events feature, so only
-// well-known names are used and anything else is ignored rather than trusted.
+// well-known names are used (type, percent, stage, detail, eta_s, queue_position, preview_url) and
+// anything else is ignored rather than trusted.
 function fromEvent(frame, last) {
   let data = {};
   try {
@@ -59,65 +60,69 @@ function fromEvent(frame, last) {
   } catch {
     return null;
   }
-  const kind = String(data.type || data.event || frame.event || "").toLowerCase();
+  const kind = String(data.type || frame.event || "").toLowerCase();
   const status = String(data.status || "").toUpperCase();
-  const terminal =
-    TERMINAL.has(status) || ["completed", "failed", "cancelled", "canceled"].includes(kind);
-  const percent = Number.isFinite(data.percent)
-    ? data.percent
-    : Number.isFinite(data.progress)
-      ? data.progress <= 1
-        ? data.progress * 100
-        : data.progress
-      : last.percent;
+  const terminal = TERMINAL.has(status) || ["completed", "failed", "cancelled", "canceled"].includes(kind);
+  const percent = Number.isFinite(data.percent) ? data.percent : last.percent;
   return {
     status: terminal ? status || kind.toUpperCase() : "PENDING",
+    // The request's percent never goes back on screen, whatever order events arrive in.
     percent: Math.max(last.percent, Math.min(100, Math.round(percent || 0))),
     stage: data.stage || last.stage,
+    detail: data.detail || (data.stage && data.stage !== last.stage ? null : last.detail),
     stages: last.stages,
-    eta_s: data.eta_s ?? data.eta_seconds ?? null,
-    queue_position: data.queue_position ?? null,
+    eta_s: Number.isFinite(data.eta_s) ? data.eta_s : null,
+    queue_position: kind === "queued" && Number.isFinite(data.queue_position) ? data.queue_position : null,
+    preview: typeof data.preview_url === "string" ? { stage: data.stage, url: data.preview_url } : null,
     terminal,
   };
 }
 
-// Read the stream until a terminal event; false when the server has no stream (or it broke), so
-// the caller falls back to polling — which also gives the authoritative final body.
+const RECONNECTS = 3;
+
+// Read the stream until a terminal event, reconnecting after a drop with Last-Event-ID (the server
+// resumes after it: nothing missed, nothing repeated). Returns false when the server has no stream
+// or it keeps failing, so the caller falls back to polling — which also gives the final body.
 async function stream(requestId, onUpdate, signal) {
-  let res;
-  try {
-    res = await fetch(`/v1/requests/${encodeURIComponent(requestId)}/events`, {
-      headers: { Accept: "text/event-stream", ...authHeaders() },
-      signal,
-    });
-  } catch {
-    return false;
-  }
-  const type = res.headers.get("content-type") || "";
-  if (!res.ok || !type.includes("text/event-stream") || !res.body) return false;
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let last = { percent: 0, stage: null, stages: {} };
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return false;
-      buffer += value.replace(/\r\n?/g, "\n");
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const update = fromEvent(parseFrame(buffer.slice(0, cut)), last);
-        buffer = buffer.slice(cut + 2);
-        if (!update) continue;
-        last = update;
-        if (update.terminal) return true;
-        onUpdate(update);
-      }
+  let lastId = null;
+  let last = { percent: 0, stage: null, detail: null, stages: {} };
+  for (let attempt = 0; attempt <= RECONNECTS; attempt++) {
+    let res;
+    try {
+      const headers = { Accept: "text/event-stream", ...authHeaders() };
+      if (lastId !== null) headers["Last-Event-ID"] = lastId;
+      res = await fetch(`/v1/requests/${encodeURIComponent(requestId)}/events`, { headers, signal });
+    } catch {
+      continue;
     }
-  } catch {
-    return false;
-  } finally {
-    reader.cancel().catch(() => {});
+    const type = res.headers.get("content-type") || "";
+    if (!res.ok || !type.includes("text/event-stream") || !res.body) return false;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n?/g, "\n");
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const frame = parseFrame(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+          if (frame.id !== null) lastId = frame.id;
+          const update = fromEvent(frame, last);
+          if (!update) continue;
+          last = update;
+          if (update.terminal) return true;
+          onUpdate(update);
+        }
+      }
+    } catch {
+      // dropped mid-stream: reconnect below with Last-Event-ID
+    } finally {
+      reader.cancel().catch(() => {});
+    }
   }
+  return false;
 }
 
 // Follow a request until it ends; resolves with its final status body.

@@ -82,6 +82,7 @@ export function progressPanel(requestId, label) {
   const percent = h("span", { class: "percent", "data-testid": "percent" }, "0 %");
   const stage = h("span", { class: "stage" }, "queued");
   const stageList = h("ul", { class: "stages" });
+  const previews = h("div", { class: "previews", "aria-label": "Stage previews", role: "list" });
   const result = h("div", { class: "result" });
   const panel = h(
     "section",
@@ -91,6 +92,7 @@ export function progressPanel(requestId, label) {
     h("div", { class: "bar-row" }, bar, percent),
     h("p", {}, "Stage: ", stage),
     stageList,
+    previews,
     result,
   );
   const done = watch(requestId, (u) => {
@@ -100,7 +102,8 @@ export function progressPanel(requestId, label) {
       u.queue_position != null ? `queue position ${u.queue_position}` : "",
       u.eta_s != null ? `about ${Math.ceil(u.eta_s)} s left` : "",
     ].filter(Boolean);
-    stage.textContent = [u.stage || (u.percent ? "working" : "queued"), ...extra].join(" · ");
+    stage.textContent = [u.stage || (u.percent ? "working" : "queued"), u.detail, ...extra].filter(Boolean).join(" · ");
+    if (u.preview) previews.append(h("div", { role: "listitem" }, previewView(u.preview)));
     if (u.stages && Object.keys(u.stages).length) {
       stageList.replaceChildren(
         ...Object.entries(u.stages).map(([name, s]) =>
@@ -115,6 +118,7 @@ export function progressPanel(requestId, label) {
       percent.textContent = "100 %";
       stage.textContent = "done";
       stageList.replaceChildren();
+      previews.replaceChildren();
       result.replaceChildren(resultView(body));
     } else {
       stage.textContent = body.status.toLowerCase();
@@ -123,6 +127,16 @@ export function progressPanel(requestId, label) {
     return body;
   });
   return { panel, done };
+}
+
+// A stage's preview artefact (a layer image, a narration clip, a draft render), by its extension.
+function previewView({ stage, url }) {
+  const path = new URL(url, window.location.origin).pathname.toLowerCase();
+  const label = `${stage || "stage"} preview`;
+  if (/\.(mp4|webm|mov)$/.test(path)) return h("video", { src: url, controls: true, preload: "metadata", "aria-label": label });
+  if (/\.(wav|mp3|m4a|ogg|aac)$/.test(path)) return h("audio", { src: url, controls: true, "aria-label": label });
+  if (/\.(png|jpe?g|webp|gif)$/.test(path)) return h("img", { src: url, alt: label, loading: "lazy" });
+  return h("a", { href: url, target: "_blank", rel: "noopener" }, label);
 }
 
 export function resultView(body) {
