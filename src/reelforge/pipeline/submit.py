@@ -51,6 +51,11 @@ def submit(
     ``pipeline.inline``)."""
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
+    engine_input: dict[str, Any] = {"plan": plan}
+    if prepared.pause_before is not None:
+        # Only stages this plan runs can be paused before (step clients name stages of other pipelines too).
+        planned = {name for group in plan for name in group}
+        engine_input["pause_before"] = [name for name in prepared.pause_before if name in planned]
     price = kind.price(job, rt.prices)
     if webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
         check_target(webhook_url, rt.webhook_policy, "webhookUrl")
@@ -80,7 +85,7 @@ def submit(
                     case_type=kind.case_type,
                     provider=kind.provider(job),
                     session_id=request_id,
-                    input={**job.model_dump(mode="json"), "plan": plan},
+                    input={**job.model_dump(mode="json"), **engine_input},
                     stages={name: "PENDING" for group in plan for name in group},
                     credits_charged=price,
                     webhook_url=webhook_url,
