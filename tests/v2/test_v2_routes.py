@@ -71,19 +71,19 @@ def test_upload_then_image_list_video_with_previews_and_session_ops(server: Reel
         assert done["globalAudioLayers"][0]["type"] == "music"
 
         # Session operations on the v2 surface: the same kinds as /v1, answered with sessionID.
-        ops = {
-            "/v2/video/clone": {"videoSessionId": rid},
-            "/v2/update_footer_image": {"videoSessionId": rid, "footer_metadata": [], "remove_footer": True},
-            "/v2/join_videos": {"session_ids": [rid, rid]},
-        }
-        started = {}
-        for route, body in ops.items():
-            res = c.post(route, json={"input": body})
-            assert res.status_code == 200, (route, res.text)
-            assert res.json()["sessionID"] == res.json()["request_id"]
-            started[route] = res.json()["request_id"]
-        for route, op_id in started.items():
-            assert wait_status(c, op_id, timeout=400, path="/v2/status")["status"] == "COMPLETED", route
+        clone = _op(c, "/v2/video/clone", {"videoSessionId": rid})
+        footer = _op(c, "/v2/update_footer_image", {"videoSessionId": rid, "remove_footer": True})
+        assert wait_status(c, clone, timeout=400, path="/v2/status")["status"] == "COMPLETED"
+        joined = _op(c, "/v2/join_videos", {"session_ids": [rid, clone]})
+        for op_id in (footer, joined):
+            assert wait_status(c, op_id, timeout=400, path="/v2/status")["status"] == "COMPLETED", op_id
+
+
+def _op(c: httpx.Client, route: str, body: dict[str, Any]) -> str:
+    res = c.post(route, json={"input": body})
+    assert res.status_code == 200, (route, res.text)
+    assert res.json()["sessionID"] == res.json()["request_id"]
+    return str(res.json()["request_id"])
 
 
 def test_session_title_cancel_and_errors(server: ReelforgeServer) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from reelforge.core import requests
 from reelforge.db.models import Request
@@ -81,8 +81,27 @@ class StepTextToVideoRequest(StepFields, TextToVideoRequest):
     pass
 
 
+SINGLE_IMAGE_FIELDS = (
+    "image_url", "imageUrl", "image", "start_image_url", "startImageUrl", "start_image", "startImage"
+)
+
+
 class StepImageToVideoRequest(StepFields, ImageListToVideoRequest):
-    pass
+    """``image_urls``, or one image under samsar-js's single-image names (``image_url``…)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_image(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        wrapped = isinstance(data.get("input"), dict)
+        fields = data["input"] if wrapped else data
+        if not fields.get("image_urls") and not fields.get("imageUrls"):
+            single = next((fields[k] for k in SINGLE_IMAGE_FIELDS if isinstance(fields.get(k), str)), None)
+            if single:
+                fields = {**fields, "image_urls": [single]}
+                return {**data, "input": fields} if wrapped else fields
+        return data
 
 
 def is_step_request(req: Request) -> bool:
