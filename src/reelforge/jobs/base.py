@@ -107,14 +107,14 @@ ENGINE_INPUT_KEYS = ("plan", "pause_before")
 
 class JobKind(ABC, Generic[BodyT, InputT]):
     case_type: ClassVar[str]
-    media_type: ClassVar[Literal["image", "video", "embedding"]]  # the request row's type
+    media_type: ClassVar[Literal["image", "video", "embedding", "audio"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
 
     def __init_subclass__(
         cls,
         case_type: str | None = None,
-        media_type: Literal["image", "video"] | None = None,
+        media_type: Literal["image", "video", "audio"] | None = None,
         id_prefix: str | None = None,
         **kwargs: Any,
     ) -> None:

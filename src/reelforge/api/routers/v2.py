@@ -45,7 +45,7 @@ external_v1 = APIRouter(prefix="/v1/external_users", tags=["v2"])
 MAX_UPLOADS = 40
 
 
-def _v2(answer: JSONResponse, extra: dict[str, Any] | None = None) -> JSONResponse:
+def with_session_id(answer: JSONResponse, extra: dict[str, Any] | None = None) -> JSONResponse:
     """An accepted body in v2's shape: ``sessionID`` beside ``request_id`` / ``session_id``."""
     if answer.status_code != 200:
         return answer
@@ -62,13 +62,13 @@ def _v2(answer: JSONResponse, extra: dict[str, Any] | None = None) -> JSONRespon
 @router.post("/text_to_video", summary="Generate a video from a prompt (as /v1/video/text_to_video)")
 def text_to_video(body: StepTextToVideoRequest, call: JobCallDep) -> JSONResponse:
     pause = body.pause_before() if body.asked_for_steps() else None
-    return _v2(call.submit(TEXT_TO_VIDEO, body, pause_before=pause))
+    return with_session_id(call.submit(TEXT_TO_VIDEO, body, pause_before=pause))
 
 
 @router.post("/image_list_to_video", summary="Generate a video from images (as /v1/video/image_list_to_video)")
 def image_list_to_video(body: StepImageToVideoRequest, call: JobCallDep) -> JSONResponse:
     pause = body.pause_before() if body.asked_for_steps() else None
-    return _v2(call.submit(IMAGE_LIST_TO_VIDEO, body, pause_before=pause))
+    return with_session_id(call.submit(IMAGE_LIST_TO_VIDEO, body, pause_before=pause))
 
 
 # --- session operations --------------------------------------------------------------------------
@@ -76,32 +76,32 @@ def image_list_to_video(body: StepImageToVideoRequest, call: JobCallDep) -> JSON
 
 @router.post("/translate_video", summary="A new session narrated and subtitled in another language")
 def translate_video(body: Translate, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(TRANSLATE, body))
+    return with_session_id(call.submit(TRANSLATE, body))
 
 
 @router.post("/join_videos", summary="Join completed sessions in order")
 def join_videos(body: Join, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(JOIN_VIDEOS, body))
+    return with_session_id(call.submit(JOIN_VIDEOS, body))
 
 
 @router.post("/video/clone", summary="Deep copy of a completed session with a fresh render (free)")
 def clone(body: SessionRef, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(CLONE, body))
+    return with_session_id(call.submit(CLONE, body))
 
 
 @router.post("/update_outro_image", summary="Clone a session with a new outro image or a generated QR outro")
 def update_outro_image(body: OutroUpdate, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(UPDATE_OUTRO_IMAGE, body))
+    return with_session_id(call.submit(UPDATE_OUTRO_IMAGE, body))
 
 
 @router.post("/update_footer_image", summary="Clone a session with a new footer CTA, or without footers")
 def update_footer_image(body: FooterUpdate, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(UPDATE_FOOTER_IMAGE, body))
+    return with_session_id(call.submit(UPDATE_FOOTER_IMAGE, body))
 
 
 @router.post("/add_outro_image", summary="Clone a session and add or replace its outro image")
 def add_outro_image(body: AddOutro, call: JobCallDep) -> JSONResponse:
-    return _v2(call.submit(ADD_OUTRO_IMAGE, body))
+    return with_session_id(call.submit(ADD_OUTRO_IMAGE, body))
 
 
 @router.post("/cancel_render", summary="Cancel an in-progress render, a paused step request too (refunded)")
@@ -218,7 +218,7 @@ def _step_create(call: Any, kind: Any, body: StepTextToVideoRequest | StepImageT
         return answer
     req = requests.get(call.rt.db, json.loads(bytes(answer.body))["request_id"])
     state = steps.step_state(req, requests.live_stages(call.rt.db, req))
-    return _v2(answer, {"status": req.status, "step": state["step"]})
+    return with_session_id(answer, {"status": req.status, "step": state["step"]})
 
 
 @router.post("/video/step/text_to_video", summary="Text to video in step mode (one step unless asked otherwise)")
