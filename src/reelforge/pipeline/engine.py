@@ -52,6 +52,10 @@ from reelforge.storage import fetch
 log = logging.getLogger("reelforge.engine")
 
 JOBS_QUEUE = "jobs"
+# Requests that may be held for process_next: a held workflow stays PENDING and would take one of
+# the jobs queue's slots while it waits, so enough held requests would starve every other request.
+HELD_QUEUE = "held_jobs"
+HELD_CONCURRENCY = 1000
 WEBHOOK_QUEUE = "io"
 MAX_RECOVERY_ATTEMPTS = Settings().max_recovery_attempts
 ABANDONED_MESSAGE = "The job crashed its worker too many times and was abandoned."
@@ -374,11 +378,13 @@ def process_next(request_id: str, stages: list[str]) -> None:
     DBOS.send(request_id, {"stages": stages}, topic=topic, idempotency_key=f"{request_id}:{topic}")
 
 
-def enqueue(request_id: str) -> None:
-    """Start a request's workflow; the request id doubles as workflow id, so this is idempotent."""
+def enqueue(request_id: str, *, may_pause: bool = False) -> None:
+    """Start a request's workflow; the request id doubles as workflow id, so this is idempotent.
+    ``may_pause``: it has stages to hold for process_next (its own queue, see HELD_QUEUE)."""
+    queue = HELD_QUEUE if may_pause else JOBS_QUEUE
     with SetWorkflowID(request_id):
-        DBOS.retrieve_queue(JOBS_QUEUE).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
-    _wake(JOBS_QUEUE)
+        DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+    _wake(queue)
 
 
 def cancel(req: Request) -> None:
@@ -416,7 +422,7 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
             "notification_listener_polling_interval_sec": 0.2,
         }
     )
-    all_queues = {JOBS_QUEUE: 32, **s.queue_concurrency}
+    all_queues = {JOBS_QUEUE: 32, HELD_QUEUE: HELD_CONCURRENCY, **s.queue_concurrency}
     use_local_worker_concurrency(all_queues)
     if queues is not None:
         DBOS.listen_queues(queues)

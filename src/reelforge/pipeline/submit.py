@@ -112,7 +112,7 @@ def submit(
         for key, data in blobs.items():
             rt.blobs.put_bytes(key, data)
         if enqueue:
-            engine.enqueue(request_id)
+            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")))
     except Exception as exc:
         log.exception("could not start %s", request_id)
         requests.fail(rt.db, request_id, f"Could not start the job: {exc.__class__.__name__}")
