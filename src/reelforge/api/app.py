@@ -11,7 +11,19 @@ from fastapi import FastAPI
 
 from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
-from reelforge.api.routers import accounts, embeddings, image, image_ops, platform, status, video, video_ops, webhooks
+from reelforge.api.routers import (
+    accounts,
+    embeddings,
+    image,
+    image_ops,
+    platform,
+    status,
+    v2,
+    v2_media,
+    video,
+    video_ops,
+    webhooks,
+)
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -63,6 +75,9 @@ def create_app(
     app.include_router(video.pages)
     app.include_router(embeddings.router)
     app.include_router(embeddings.v2)
+    app.include_router(v2.router)
+    app.include_router(v2.external_v1)
+    app.include_router(v2_media.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

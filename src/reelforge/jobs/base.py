@@ -103,18 +103,25 @@ class Prepared(Generic[InputT]):
     job: InputT
     response_extra: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None  # set when the kind names outputs by the request id up front
+    # Stages the engine holds until the client says ``process_next`` (v2 step mode); None: the
+    # request is not a step request at all, [] a step request that runs straight through.
+    pause_before: list[str] | None = None
+
+
+# Keys the engine stores beside a kind's input on the request row (submit.py); not the kind's own.
+ENGINE_INPUT_KEYS = ("plan", "pause_before")
 
 
 class JobKind(ABC, Generic[BodyT, InputT]):
     case_type: ClassVar[str]
-    media_type: ClassVar[Literal["image", "video", "embedding"]]  # the request row's type
+    media_type: ClassVar[Literal["image", "video", "embedding", "audio"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
 
     def __init_subclass__(
         cls,
         case_type: str | None = None,
-        media_type: Literal["image", "video"] | None = None,
+        media_type: Literal["image", "video", "audio"] | None = None,
         id_prefix: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -152,7 +159,7 @@ class JobKind(ABC, Generic[BodyT, InputT]):
         raise KeyError(f"{self.case_type} has no stage {name!r}")
 
     def load_input(self, request: Request) -> InputT:
-        stored = {k: v for k, v in request.input.items() if k != "plan"}
+        stored = {k: v for k, v in request.input.items() if k not in ENGINE_INPUT_KEYS}
         return self.input_model.model_validate(stored)
 
 

@@ -10,6 +10,7 @@ The request's images together must stay within ``max_request_pixels``.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from reelforge.core import staged_inputs
@@ -18,6 +19,8 @@ from reelforge.core.ids import new_id
 from reelforge.jobs.base import StoredImage
 from reelforge.runtime import Runtime
 from reelforge.storage.fetch import fetch_image, load_image
+
+OWN_KEY = re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_.\-]+)+")
 
 
 class StagedMedia:
@@ -45,10 +48,23 @@ class StagedMedia:
         return StoredImage(key, size)
 
     def image(self, url: str, field: str) -> StoredImage:
+        own = self._own_file(url)
+        if own is not None:
+            return self.upload(own, field)
         data, img = fetch_image(url, self.rt.fetch_policy, field)
         size = img.size
         del img  # the decode proved the file whole; only its size is needed from here on
         return self._stage(data, size, field)
+
+    def _own_file(self, url: str) -> bytes | None:
+        """The bytes behind a URL of this server's own files (``/v2/upload_image_data`` answers with
+        such URLs), read from the blob store: the fetcher would refuse the server's own address
+        when it is a private one, and there is nothing to fetch."""
+        prefix = self.rt.blobs.url("")
+        key = url[len(prefix):] if url.startswith(prefix) else None
+        if not key or ".." in key or not OWN_KEY.fullmatch(key) or not self.rt.blobs.exists(key):
+            return None
+        return self.rt.blobs.path(key).read_bytes()
 
     def upload(self, data: bytes, field: str) -> StoredImage:
         return self._stage(data, load_image(data, self.rt.fetch_policy, field).size, field)

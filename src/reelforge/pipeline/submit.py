@@ -60,6 +60,11 @@ def submit(
     once, ``pipeline.inline``; the recoverer still enqueues it if that caller dies first)."""
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
+    engine_input: dict[str, Any] = {"plan": plan}
+    if prepared.pause_before is not None:
+        # Only stages this plan runs can be paused before (step clients name stages of other pipelines too).
+        planned = {name for group in plan for name in group}
+        engine_input["pause_before"] = [name for name in prepared.pause_before if name in planned]
     price = kind.price(job, rt.prices)
     if webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
         check_target(webhook_url, rt.webhook_policy, "webhookUrl")
@@ -91,7 +96,7 @@ def submit(
                     case_type=kind.case_type,
                     provider=kind.provider(job),
                     session_id=request_id,
-                    input={**job.model_dump(mode="json"), "plan": plan},
+                    input={**job.model_dump(mode="json"), **engine_input},
                     stages={name: "PENDING" for group in plan for name in group},
                     credits_charged=price,
                     webhook_url=webhook_url,
@@ -121,7 +126,7 @@ def submit(
         os._exit(137)
     try:
         if enqueue:
-            engine.enqueue(request_id)
+            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")))
     except Exception:
         # Accepted all the same: the request is committed with its intent to run, and the
         # recoverer enqueues it on its next pass (or a replay of its Idempotency-Key does).

@@ -84,7 +84,7 @@ add_job_routes(
 # --- assign_title ------------------------------------------------------------------------------
 
 
-async def _title_body(request: Request, rt: Runtime) -> AssignTitleRequest:
+async def title_body(request: Request, rt: Runtime) -> AssignTitleRequest:
     """The body of a JSON request or a multipart upload (``image`` file part plus ``fileName``,
     ``mimeType`` and ``metadata`` JSON text, as samsar-js sends binaries)."""
     content_type = request.headers.get("content-type", "")
@@ -142,7 +142,7 @@ _TITLE_FORM_SCHEMA: dict[str, Any] = {
     },
 )
 async def assign_image_title(request: Request, call: JobCallDep) -> JSONResponse:
-    body = await _title_body(request, call.rt)
+    body = await title_body(request, call.rt)
     return await call.submit_and_wait_async(ASSIGN_TITLE, body)
 
 

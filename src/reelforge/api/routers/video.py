@@ -17,6 +17,7 @@ from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
 from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
 from reelforge.pipeline import engine
 from reelforge.providers import registry
+from reelforge.runtime import Runtime
 from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
@@ -135,7 +136,12 @@ def fetch_latest_version(
 
 @router.post("/video/cancel_render", summary="Cancel an in-progress render (refunds its charge)")
 def cancel_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, body.session_id, field="videoSessionId")
+    return cancel_session(rt, account.id, body.session_id)
+
+
+def cancel_session(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
+    """Cancel a PENDING request (refunded; a paused step request too); a cancelled one again is harmless."""
+    req = requests.get_owned(rt.db, account_id, session_id, field="videoSessionId")
     if req.status == "PENDING":
         requests.cancel(rt.db, req.id)
         engine.cancel(req)
