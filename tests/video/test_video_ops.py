@@ -61,6 +61,13 @@ def narration(server: ReelforgeServer, request_id: str) -> str:
     return str(json.loads(doc)["layers"][0]["narration"])
 
 
+def scene_lengths(server: ReelforgeServer, request_id: str) -> list[float]:
+    """Each layer's length in the session document the server rendered."""
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        (doc,) = db.execute("select document from session_versions where request_id=?", (request_id,)).fetchone()
+    return [layer["end"] - layer["start"] for layer in json.loads(doc)["layers"]]
+
+
 def run_op(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
     with server.client(key, timeout=120) as c:
         r = c.post(route, json={"input": body})
@@ -130,8 +137,14 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
         "/v1/video/translate_video",
         {"videoSessionId": base["request_id"], "language": "es", "translate_footer": False},
     )
-    assert es["result_language"] == "es" and es["duration"] != base["duration"]
+    assert es["result_language"] == "es"
     video = download(es["result_url"], tmp_path / "es.mp4")
+    # A translation never shortens the pictures: every scene keeps at least its source length.
+    assert all(new >= old - 1e-3 for new, old in zip(scene_lengths(server, es["request_id"]),
+                                                     scene_lengths(server, base["request_id"]), strict=True))
+    assert es["duration"] >= base["duration"] - 1 / 30
+    source = download(base["result_url"], tmp_path / "en.mp4")
+    assert probe_media(video)["duration"] >= probe_media(source)["duration"] - 0.05
     assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
     english, spanish = narration(server, base["request_id"]), narration(server, es["request_id"])
     only_spanish = {w for w in re.findall(r"[a-záéíóúñ]{5,}", spanish.lower())} - set(english.lower().split())
