@@ -151,7 +151,7 @@ def mark_graphics(rgb: np.ndarray, text_box: Box) -> list[Box]:
     zone = rgb[zy0:zy1, zx0:zx1]
     gray = cv2.cvtColor(zone, cv2.COLOR_RGB2GRAY)
     anomaly = _local_anomaly(zone)
-    candidate = (_flat(gray) & (anomaly > 15)).astype(np.uint8)
+    candidate: np.ndarray = (_flat(gray) & (anomaly > 15)).astype(np.uint8)
     tx0, ty0, tx1, ty1 = x0 - zx0, y0 - zy0, x1 - zx0, y1 - zy0
     candidate[max(0, ty0) : ty1, max(0, tx0) : tx1] = 0  # the text itself is already masked
     # Eroding cuts a badge from whatever its thin outline touches (a cup's rim, a white wall);
