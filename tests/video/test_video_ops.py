@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.render.probe import probe_media
+from reelforge.render.probe import measure_loudness, probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
 
@@ -139,11 +139,20 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
     )
     assert es["result_language"] == "es"
     video = download(es["result_url"], tmp_path / "es.mp4")
+    source = download(base["result_url"], tmp_path / "en.mp4")
     # A translation never shortens the pictures: every scene keeps at least its source length.
     assert all(new >= old - 1e-3 for new, old in zip(scene_lengths(server, es["request_id"]),
                                                      scene_lengths(server, base["request_id"]), strict=True))
     assert es["duration"] >= base["duration"] - 1 / 30
-    source = download(base["result_url"], tmp_path / "en.mp4")
+    # The render stage's own quality report comes with every render's result, and says what an
+    # independent measurement of the file says.
+    for render, path in ((base, source), (es, video)):
+        quality = render["quality"]
+        assert quality["black_frames"] == [] and quality["frozen_scenes"] == [], quality
+        lufs, peak = measure_loudness(path)
+        assert quality["integrated_lufs"] == pytest.approx(lufs, abs=0.05), quality
+        assert quality["true_peak_dbtp"] == pytest.approx(peak, abs=0.05), quality
+        assert quality["outro_qr"] == CTA, quality
     assert probe_media(video)["duration"] >= probe_media(source)["duration"] - 0.05
     assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
     english, spanish = narration(server, base["request_id"]), narration(server, es["request_id"])
