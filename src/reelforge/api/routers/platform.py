@@ -130,7 +130,12 @@ def tts_voices(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
     return {"provider": provider, "languages": list(SUPPORTED_LANGUAGES), "voices": voices}
 
 
-@router.get("/v1/tts/preview", summary="A short spoken sample of a voice (audio/wav, offline voices)")
+@router.get(
+    "/v1/tts/preview",
+    summary="A short spoken sample of a voice (audio/wav, offline voices)",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The sample, as WAV"}},
+)
 def tts_preview(account: AccountDep, voice: str = DEFAULT_ESPEAK_NARRATOR, language: str = "en") -> Response:
     if voice not in ESPEAK_NARRATORS:
         raise NotFound(f"No voice {voice!r}; see GET /v1/tts/voices.", field="voice")
@@ -145,7 +150,12 @@ def tts_preview(account: AccountDep, voice: str = DEFAULT_ESPEAK_NARRATOR, langu
         shutil.rmtree(work, ignore_errors=True)
 
 
-@router.get("/v1/supported_fonts/preview", summary="A PNG sample of a font for a language, light or dark (no auth)")
+@router.get(
+    "/v1/supported_fonts/preview",
+    summary="A PNG sample of a font for a language, light or dark (no auth)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The sample, as PNG"}},
+)
 def font_preview(font_key: str, language: str = "en", theme: str = "light") -> Response:
     try:
         choice = fonts.resolve_font(font_key, language)
