@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from demo_ad import scene_image
+from PIL import Image
 
 from reelforge.render import render_timeline
 from reelforge.render.ffmpeg import run_ffmpeg
