@@ -60,7 +60,14 @@ class StagedMedia:
         """The bytes behind a URL of this server's own files (``/v2/upload_image_data`` answers with
         such URLs), read from the blob store: the fetcher would refuse the server's own address
         when it is a private one, and there is nothing to fetch."""
-        prefix = self.rt.blobs.url("")
+        if url.startswith("data:"):
+            return None
+        # The store's URL of a key, minus the key: its prefix (presigned URLs carry a per-key query,
+        # so files behind them are fetched like any other URL).
+        probe = self.rt.blobs.url("uploads/probe")
+        if "?" in probe or not probe.endswith("uploads/probe"):
+            return None
+        prefix = probe[: -len("uploads/probe")]
         key = url[len(prefix):] if url.startswith(prefix) else None
         if not key or ".." in key or not OWN_KEY.fullmatch(key) or not self.rt.blobs.exists(key):
             return None
