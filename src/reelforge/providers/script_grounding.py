@@ -17,13 +17,17 @@ _PRICE = re.compile(
     r"|\d[\d.,]*\s?(?:[$€£¥₹₩฿]|USD|EUR|GBP|THB|JPY|บาท|円|元|kr|zł))",
     re.IGNORECASE,
 )
-_URLISH = re.compile(r"(?:https?://|www\.)|\b[\w-]+\.(?:com|net|org|io|co|shop|store|app)\b", re.IGNORECASE)
+# A link: a scheme or www., a common TLD, or a whole line that is a host name (any TLD).
+_URLISH = re.compile(
+    r"(?:https?://|www\.)|\b[\w-]+\.(?:com|net|org|io|co|shop|store|app)\b|^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?$",
+    re.IGNORECASE,
+)
 # "a 20-second ad for", "make a short promo video about", "create an Instagram reel promoting" …
 _AD_REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:make|create|write|generate|produce|give me)\s+)?(?:an?\s+|the\s+)?"
     r"(?:(?:\d+[\s-]*(?:s|sec|secs|second|seconds)|short|quick|vertical|square|social|instagram|tiktok|"
     r"youtube|promotional|marketing|launch|product)[\s-]+)*"
-    r"(?:video|ad|advert|advertisement|commercial|promo|reel|spot|clip|teaser|trailer)s?\s+"
+    r"(?:(?:video|ad|advert|advertisement|commercial|promo|reel|spot|clip|teaser|trailer)s?[\s-]+)+"
     r"(?:for|about|of|promoting|showing|showcasing|introducing|on)\s+",
     re.IGNORECASE,
 )
