@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ class JobRoute:
     aliases: tuple[str, ...] = ()  # more paths answering the same way (alias summaries name the first)
     input_fields: tuple[str, ...] = ("image_url",)  # a failed synchronous job blaming one of these is a 400
     status_code: int = 200  # of an accepted job (legacy routes answer 201)
+    reshape: Callable[[JSONResponse], JSONResponse] | None = None  # e.g. /v2's extra id fields
 
     def respond(self, call: JobCall, body: RequestBody) -> JSONResponse:
         if self.answer == "when_done":
@@ -52,7 +53,7 @@ class JobRoute:
             answer = call.submit(self.kind, body)
         if self.status_code != 200 and answer.status_code == 200:
             answer.status_code = self.status_code
-        return answer
+        return self.reshape(answer) if self.reshape else answer
 
 
 def _endpoint(route: JobRoute) -> Any:

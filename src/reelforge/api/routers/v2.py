@@ -18,6 +18,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES, title_body
 from reelforge.api.routers.video import cancel_session
 from reelforge.core import ledger, requests
@@ -74,34 +75,47 @@ def image_list_to_video(body: StepImageToVideoRequest, call: JobCallDep) -> JSON
 # --- session operations --------------------------------------------------------------------------
 
 
-@router.post("/translate_video", summary="A new session narrated and subtitled in another language")
-def translate_video(body: Translate, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(TRANSLATE, body))
-
-
-@router.post("/join_videos", summary="Join completed sessions in order")
-def join_videos(body: Join, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(JOIN_VIDEOS, body))
-
-
-@router.post("/video/clone", summary="Deep copy of a completed session with a fresh render (free)")
-def clone(body: SessionRef, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(CLONE, body))
-
-
-@router.post("/update_outro_image", summary="Clone a session with a new outro image or a generated QR outro")
-def update_outro_image(body: OutroUpdate, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(UPDATE_OUTRO_IMAGE, body))
-
-
-@router.post("/update_footer_image", summary="Clone a session with a new footer CTA, or without footers")
-def update_footer_image(body: FooterUpdate, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(UPDATE_FOOTER_IMAGE, body))
-
-
-@router.post("/add_outro_image", summary="Clone a session and add or replace its outro image")
-def add_outro_image(body: AddOutro, call: JobCallDep) -> JSONResponse:
-    return with_session_id(call.submit(ADD_OUTRO_IMAGE, body))
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/translate_video",
+            TRANSLATE,
+            Translate,
+            "A new session narrated and subtitled in another language",
+            reshape=with_session_id,
+        ),
+        JobRoute("/join_videos", JOIN_VIDEOS, Join, "Join completed sessions in order", reshape=with_session_id),
+        JobRoute(
+            "/video/clone",
+            CLONE,
+            SessionRef,
+            "Deep copy of a completed session with a fresh render (free)",
+            reshape=with_session_id,
+        ),
+        JobRoute(
+            "/update_outro_image",
+            UPDATE_OUTRO_IMAGE,
+            OutroUpdate,
+            "Clone a session with a new outro image or a generated QR outro",
+            reshape=with_session_id,
+        ),
+        JobRoute(
+            "/update_footer_image",
+            UPDATE_FOOTER_IMAGE,
+            FooterUpdate,
+            "Clone a session with a new footer CTA, or without footers",
+            reshape=with_session_id,
+        ),
+        JobRoute(
+            "/add_outro_image",
+            ADD_OUTRO_IMAGE,
+            AddOutro,
+            "Clone a session and add or replace its outro image",
+            reshape=with_session_id,
+        ),
+    ],
+)
 
 
 @router.post("/cancel_render", summary="Cancel an in-progress render, a paused step request too (refunded)")
@@ -113,8 +127,9 @@ def cancel_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict
 # --- images --------------------------------------------------------------------------------------
 
 
-@router.post("/image/assign_title", summary="A short SEO title for an image (free, synchronous)",
-             responses=SYNC_JOB_RESPONSES)
+@router.post(
+    "/image/assign_title", summary="A short SEO title for an image (free, synchronous)", responses=SYNC_JOB_RESPONSES
+)
 async def assign_image_title(request: Request, call: JobCallDep) -> JSONResponse:
     body = await title_body(request, call.rt)
     return await call.submit_and_wait_async(ASSIGN_TITLE, body)
@@ -252,9 +267,7 @@ def process_next(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[s
     req = _owned_step(rt, account.id, request_id)
     held = steps.paused_stages(req, requests.live_stages(rt.db, req))
     if not held:
-        raise BadRequest(
-            f"{request_id} is {req.status} and not waiting for process_next.", field="request_id"
-        )
+        raise BadRequest(f"{request_id} is {req.status} and not waiting for process_next.", field="request_id")
     # Nothing is charged here: the request was charged once, when it was accepted.
     engine.process_next(req.id, held)
     return _status(rt, requests.get(rt.db, req.id))
