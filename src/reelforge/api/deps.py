@@ -61,24 +61,39 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
-        media = StagedMedia(self.rt)
-        prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
-        return submit(
-            self.rt,
-            self.account,
-            kind,
-            prepared,
-            media.blobs,
-            webhook_url=body.webhook_url,
-            idempotency_key=self.key,
-            request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
-            enqueue=enqueue,
-        )
+    def _accept(
+        self,
+        kind: JobKind[Any, Any],
+        body: RequestBody,
+        *,
+        enqueue: bool = True,
+        pause_before: list[str] | None = None,
+    ) -> Accepted:
+        media = StagedMedia(self.rt, self.account.id)
+        try:
+            prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
+            if pause_before is not None:
+                prepared.pause_before = pause_before
+            return submit(
+                self.rt,
+                self.account,
+                kind,
+                prepared,
+                media.submission_id,
+                webhook_url=body.webhook_url,
+                idempotency_key=self.key,
+                request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+                enqueue=enqueue,
+            )
+        finally:
+            media.discard_unaccepted()
 
-    def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
-        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""
-        accepted = self._accept(kind, body)
+    def submit(
+        self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
+    ) -> JSONResponse:
+        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
+        ``pause_before``: a step request, held before those stages until ``process_next``."""
+        accepted = self._accept(kind, body, pause_before=pause_before)
         return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
 
     def submit_and_wait(
