@@ -19,9 +19,9 @@ from reelforge.render.chunks import ChunkJob, ChunkReport, plan_chunks
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.plan import build_plan, window
 from reelforge.render.spans import Span
-from reelforge.render.timeline import encode_chunk
+from reelforge.render.timeline import RenderResult, encode_chunk
 from reelforge.storage.blobs import LocalBlobStore
-from reelforge.storage.render_cache import BlobSpanCache
+from reelforge.storage.render_cache import PREFIX, BlobSpanCache
 from support.render import SMALL
 
 CHUNK_S = 2.5
@@ -67,13 +67,27 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_chunks_encoded_by_other_processes_in_any_order_give_the_same_file(ad: DemoAd, tmp_path: Path) -> None:
-    alone = render_timeline(ad.doc, tmp_path / "alone.mp4", ad.resolve, preset="ultrafast", chunk_s=CHUNK_S)
+@pytest.fixture(scope="module")
+def alone(ad: DemoAd, tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
+    """The ad rendered in chunks, every chunk encoded here in turn (no runner)."""
+    return render_timeline(ad.doc, tmp_path_factory.mktemp("alone") / "alone.mp4", ad.resolve, preset="ultrafast",
+                           chunk_s=CHUNK_S)
+
+
+def _never(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+    raise AssertionError(f"one chunk to encode was handed out: {[job.index for job in jobs]}")
+
+
+def test_chunks_encoded_by_other_processes_in_any_order_give_the_same_file(ad: DemoAd, alone: RenderResult,
+                                                                          tmp_path: Path) -> None:
     assert len(alone.chunks) >= 3 and {r.worker for r in alone.chunks} == {f"pid {os.getpid()}"}
     blobs = tmp_path / "blobs"
-    cache = BlobSpanCache(LocalBlobStore(blobs, "http://test"))
+    store = LocalBlobStore(blobs, "http://test")
+    cache = BlobSpanCache(store)
+    handed: list[ChunkJob] = []
 
     def pool_runner(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+        handed.extend(jobs)
         with ProcessPoolExecutor(2) as pool:
             futures = [pool.submit(_encode_in_pool, job, ad.media, str(blobs), str(tmp_path / "pool"))
                        for job in reversed(jobs)]
@@ -85,12 +99,22 @@ def test_chunks_encoded_by_other_processes_in_any_order_give_the_same_file(ad: D
     assert os.getpid() not in {int(r.worker.split()[1]) for r in spread.chunks}
     assert _sha(spread.path) == _sha(alone.path)
 
+    # Split only when it pays: with one chunk's spans lost from the cache there is one encoder run
+    # to do, and it is done here rather than handed out; the file is still the same.
+    lost = handed[1]
+    for key in lost.dirty:
+        store.delete(f"{PREFIX}{key}.mp4")
+    again = render_timeline(ad.doc, tmp_path / "again.mp4", ad.resolve, preset="ultrafast", chunk_s=CHUNK_S,
+                            cache=cache, run_chunks=_never)
+    assert [(r.index, r.worker) for r in again.chunks] == [(lost.index, f"pid {os.getpid()}")]
+    assert again.spans_reused == again.spans - len(lost.dirty)
+    assert _sha(again.path) == _sha(alone.path)
 
-def test_chunked_render_looks_like_the_render_in_one_piece(ad: DemoAd, tmp_path: Path) -> None:
-    chunked = render_timeline(ad.doc, tmp_path / "chunked.mp4", ad.resolve, preset="ultrafast", chunk_s=CHUNK_S)
+
+def test_chunked_render_looks_like_the_render_in_one_piece(ad: DemoAd, alone: RenderResult, tmp_path: Path) -> None:
     whole = render_timeline(ad.doc, tmp_path / "whole.mp4", ad.resolve, preset="ultrafast", chunk_s=1000)
-    assert len(whole.chunks) == 1 < len(chunked.chunks)
-    log = run_ffmpeg(["-i", str(chunked.path), "-i", str(whole.path), "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"],
+    assert len(whole.chunks) == 1 < len(alone.chunks)
+    log = run_ffmpeg(["-i", str(alone.path), "-i", str(whole.path), "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"],
                      what="psnr").stderr
     psnr = log.rsplit("average:", 1)[1].split()[0]
     # Captions, footers, the outro fade and camera moves all drawn at the same frames: only the

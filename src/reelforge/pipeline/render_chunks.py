@@ -5,8 +5,10 @@ The render stage enqueues one workflow per chunk, under an id derived from the r
 chunk's content, and waits for them. Each is a single checkpointed step that encodes its chunk's
 spans into the shared span cache (the blob store) and reports who encoded it. A worker that dies
 mid-chunk loses only that chunk: cluster recovery hands its workflow back to the queue and another
-worker encodes it again. A render stage that is itself recovered enqueues the same ids again and
-DBOS hands back the workflows already there (finished ones with their results).
+worker encodes it again. A chunk's report goes out as a workflow event, so the render wakes the
+moment its last chunk is done (pipeline/outcomes.py) rather than at its next result poll. A render
+stage that is itself recovered enqueues the same ids again and DBOS hands back the workflows
+already there (finished ones with their results).
 
 While it waits, the render stage lends its render slot to its own process (queue_limits.lend_slot),
 so the worker that planned the render encodes chunks too, and renders waiting on each other's
@@ -25,6 +27,7 @@ from dbos import DBOS, SetWorkflowID
 
 from reelforge.core import requests
 from reelforge.pipeline.cluster import live_executors
+from reelforge.pipeline.outcomes import await_published
 from reelforge.pipeline.queue_limits import lend_slot
 from reelforge.render.chunks import ChunkJob, ChunkReport, ChunkRunner
 from reelforge.render.timeline import encode_chunk
@@ -34,6 +37,7 @@ from reelforge.storage.render_cache import BlobSpanCache
 
 RENDER_QUEUE = "render"
 CANCEL_POLL_S = 0.5
+CHUNK_RESULT = "chunk_result"  # the workflow event a chunk workflow publishes its report under
 
 
 def chunk_workflow_prefix(request_id: str) -> str:
@@ -74,7 +78,14 @@ def encode_chunk_step(request_id: str, job_json: dict[str, Any]) -> dict[str, An
 
 @DBOS.workflow(max_recovery_attempts=Settings().max_recovery_attempts)
 def render_chunk_workflow(request_id: str, job_json: dict[str, Any]) -> dict[str, Any]:
-    return encode_chunk_step(request_id, job_json)
+    report = encode_chunk_step(request_id, job_json)
+    DBOS.set_event(CHUNK_RESULT, report)
+    return report
+
+
+def _await_chunk(handle: Any) -> ChunkReport:
+    report = await_published(handle, CHUNK_RESULT, runtime().settings.stage_result_fallback_s)
+    return ChunkReport(**(report if report is not None else handle.get_result()))
 
 
 def _enqueue_and_wait(request_id: str, jobs: Sequence[ChunkJob], wake: Callable[[str], None]) -> list[ChunkReport]:
@@ -85,7 +96,7 @@ def _enqueue_and_wait(request_id: str, jobs: Sequence[ChunkJob], wake: Callable[
                 render_chunk_workflow, request_id, job.to_json()))
     with lend_slot(RENDER_QUEUE):
         wake(RENDER_QUEUE)  # after lending: this process may take a chunk at once
-        return [ChunkReport(**handle.get_result()) for handle in handles]
+        return [_await_chunk(handle) for handle in handles]
 
 
 def queue_runner(request_id: str, wake: Callable[[str], None]) -> ChunkRunner:

@@ -445,8 +445,8 @@ def render_timeline(
     (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
 
     The video is encoded in chunks of about ``chunk_s`` seconds (render/chunks.py), each by a fresh
-    encoder run: by ``run_chunks`` (e.g. on many workers; it must leave every span in ``cache``) or,
-    without one, here one after another. The file is the same either way.
+    encoder run: by ``run_chunks`` (e.g. on many workers; it must leave every span in ``cache``) when
+    more than one chunk needs encoding, else here one after another. The file is the same either way.
 
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
@@ -476,7 +476,9 @@ def render_timeline(
             run_ffmpeg(["-i", str(mix.path), "-af", mastering_filter(mix), *audio_encoder_args(), "-f", "mp4",
                         str(sound_file)], should_cancel=should_cancel, what="sound track")
         encoded_here: dict[str, Path] = {}
-        schedule = (run_chunks or _local_runner(resolve_media, work, should_cancel, encoded_here))(jobs)
+        # One chunk to encode is one encoder run wherever it runs: handing it out only adds a hand-off.
+        here = _local_runner(resolve_media, work, should_cancel, encoded_here)
+        schedule = (run_chunks if run_chunks is not None and len(jobs) > 1 else here)(jobs)
         for key in (key for job in jobs for key in job.dirty):
             path = encoded_here.get(key) or store.get(f"{key}.mp4")
             if path is None:
