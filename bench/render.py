@@ -14,6 +14,7 @@ no compositing at all, against a still arriving the same way.
     python bench/render.py --gpu      # only: NVENC vs x264 on the 30 s ad (wall time, SSIM), or "no GPU"
     python bench/render.py --workers 1 2 4   # only: the 240 s ad's chunks over 1, 2, 4 worker processes
                                              # (bench/render_workers.py): wall, sha256, chunk schedule
+    python bench/render.py --workers 1 2 --length 20 --chunk-s 5   # the same check, short
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 from reelforge.render.audio import mastering_filter, render_mix
+from reelforge.render.chunks import DEFAULT_CHUNK_S
 from reelforge.render.encoders import probe_nvenc
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.plan import build_plan
@@ -177,6 +179,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+",
                         help="only: render the ad (--length, default 240 s) with its chunks spread over each "
                              "number of worker processes in turn")
+    parser.add_argument("--chunk-s", type=float, default=DEFAULT_CHUNK_S,
+                        help="with --workers: chunk length (a short --length needs short chunks to have several)")
     parser.add_argument("--keep", type=Path, help="worker: write the render here")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--motions", choices=["default", "mixed"], default="default",
@@ -200,7 +204,7 @@ def main() -> None:
             ad = _standard_ad(length, assets.parent, args.motions)
             return ad.doc, ad.media
 
-        render_with_workers(build, args.workers)
+        render_with_workers(build, args.workers, args.chunk_s)
         return
 
     rows = []
