@@ -105,7 +105,7 @@ def _render(ctx: Ctx) -> StageOutput:
         ctx.output(TranscriptOutput),
         ctx.output(MusicOutput),
     )
-    return render_video(ctx.env, ctx.job, doc)
+    return render_video(ctx.env, ctx.job, doc, ctx.output(SpeechOutput))
 
 
 SCRIPT = StageDef[VideoJob]("prompt_generation", _script)
