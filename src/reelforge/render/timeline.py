@@ -356,6 +356,26 @@ class _NoCache:
         return None
 
 
+def _encode_fraction(dirty: Sequence[Span], fps: int, on_progress: Callable[[float], None] | None
+                     ) -> Callable[[dict[str, str]], None] | None:
+    """ffmpeg's progress blocks as the fraction of the dirty spans' frames encoded. The graph walks
+    the timeline once, so its time position (``out_time_us``) is how far along the spans it is."""
+    if on_progress is None or not dirty:
+        return None
+    first, last = dirty[0].start, dirty[-1].end
+    total = sum(span.frames for span in dirty)
+
+    def report(block: dict[str, str]) -> None:
+        try:
+            position = int(block.get("out_time_us", "0")) / 1e6 * fps
+        except ValueError:  # "N/A" before the first frame
+            return
+        done = sum(min(max(first + position, span.start), span.end) - span.start for span in dirty)
+        on_progress(min(done / total, 1.0) if last > first else 1.0)
+
+    return report
+
+
 def render_timeline(
     doc: SessionDocument,
     out_path: Path | str,
@@ -366,12 +386,15 @@ def render_timeline(
     workdir: Path | None = None,
     cache: SpanCache | None = None,
     encoder: str = "x264",
+    on_progress: Callable[[float], None] | None = None,
 ) -> RenderResult:
     """Render ``doc`` to ``out_path`` (written atomically), its video encoded by ``encoder``
     (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
 
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
+
+    ``on_progress(fraction)`` follows the encode (ffmpeg's time encoded over the frames to encode).
 
     Raises ``RenderCancelled`` (ffmpeg killed, nothing left at ``out_path``), ``RenderError`` (ffmpeg
     failed; stderr tail in the message), ``UnsupportedFont``/``ValueError`` for an unrenderable doc.
@@ -409,7 +432,8 @@ def render_timeline(
                                         [(span.start, span.end) for span in dirty], should_cancel=should_cancel)
             outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
             outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4", encoder)
-            run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render")
+            run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render",
+                       on_progress=_encode_fraction(dirty, plan.fps, on_progress))
             encoded = sorted(work.glob("span-*.mp4"))
             if len(encoded) != len(dirty):
                 raise RenderError(f"render wrote {len(encoded)} spans, expected {len(dirty)}")
