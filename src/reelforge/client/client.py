@@ -23,8 +23,8 @@ import httpx
 from reelforge.client import helpers
 from reelforge.client._config import ClientConfig
 from reelforge.client._transport import AsyncCore, SyncCore, connection_error, retry_delay, status_error
-from reelforge.client.events import ProgressEvent, StreamUnavailable, astream_events, stream_events
 from reelforge.client.errors import ReelforgeError
+from reelforge.client.events import ProgressEvent, StreamUnavailable, astream_events, stream_events
 from reelforge.client.helpers import ProgressCallback, WaitState
 from reelforge.client.models import RequestStatus
 from reelforge.client.resources import CreditsResource, FlatMethods, ImageResource, ReceiptsResource, VideoResource

@@ -19,6 +19,7 @@ from reelforge.db.database import Database
 from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+_TERMINAL_EVENT: dict[str, events.EventType] = {"COMPLETED": "completed", "FAILED": "failed", "CANCELLED": "cancelled"}
 # The columns status_payload reads.
 STATUS_COLUMNS = (
     "id", "account_id", "type", "case_type", "status", "provider", "session_id", "stages", "result", "error"
@@ -137,8 +138,7 @@ def _transition(s: Session, request_id: str, status: str, **values: Any) -> Requ
     url = (values.get("result") or {}).get("result_url")
     if url:
         data["result_url"] = url
-    terminal: events.EventType = "completed" if status == "COMPLETED" else "failed" if status == "FAILED" else "cancelled"
-    events.append_in(s, request_id, terminal, data)
+    events.append_in(s, request_id, _TERMINAL_EVENT[status], data)
     return req
 
 

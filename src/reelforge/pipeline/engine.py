@@ -15,6 +15,7 @@ Polling remains only the fallback for a lost wake-up.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -422,7 +423,8 @@ def report_queue_positions(queue: str) -> None:
     for position, workflow_id in enumerate(waiting):
         request_id, _, stage = workflow_id.partition(":")
         try:
-            retry_transient(lambda: events.record_queue_position(db, request_id, stage or None, queue, position))
+            retry_transient(functools.partial(events.record_queue_position, db, request_id, stage or None, queue,
+                                              position))
         except Exception:
             log.warning("could not record the queue position of %s", workflow_id, exc_info=True)
 
