@@ -12,7 +12,8 @@ import httpx
 from support import ReelforgeServer, wait_status
 
 
-def _sse(client: httpx.Client, rid: str, last: int | None = None, stop_after: int | None = None) -> list[dict[str, Any]]:
+def _sse(client: httpx.Client, rid: str, last: int | None = None,
+         stop_after: int | None = None) -> list[dict[str, Any]]:
     headers = {"Last-Event-ID": str(last)} if last is not None else {}
     got: list[dict[str, Any]] = []
     with client.stream("GET", f"/v1/requests/{rid}/events", headers=headers, timeout=120) as r:
@@ -26,7 +27,9 @@ def _sse(client: httpx.Client, rid: str, last: int | None = None, stop_after: in
 
 
 def test_sse_resume_and_queue_positions(tmp_path: Path, sample_png: bytes) -> None:
-    srv = ReelforgeServer(tmp_path / "srv", {"REELFORGE_QUEUE_CONCURRENCY": '{"cpu": 1, "render": 1, "io": 8, "gpu": 1}',
+    # One job at a time on the queue: the fourth waits behind three and moves up as each starts.
+    concurrency = '{"cpu": 1, "render": 1, "io": 8, "gpu": 1}'
+    srv = ReelforgeServer(tmp_path / "srv", {"REELFORGE_QUEUE_CONCURRENCY": concurrency,
                                             "REELFORGE_FAULT_STAGE_DELAY_S": "1.5"}).start()
     try:
         key = srv.new_key(credits=2000)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -21,7 +20,7 @@ def stage_medians(db: Database, stages: Iterable[str]) -> dict[str, float]:
     medians: dict[str, float] = {}
     with db.session() as s:
         for stage in sorted(set(stages)):
-            rows: Sequence[tuple[datetime, datetime | None]] = s.execute(  # type: ignore[assignment]
+            rows = s.execute(
                 select(StageRun.started_at, StageRun.finished_at)
                 .where(StageRun.stage == stage, StageRun.status == "COMPLETED", StageRun.finished_at.is_not(None))
                 .order_by(StageRun.id.desc())
