@@ -33,8 +33,13 @@ _APPEND_ATTEMPTS = 5
 _MAX_RUNNING_PERCENT = 99.0  # 100 is reached by the completed event only
 
 
+def plan_of(req: Request) -> list[list[str]]:
+    """The request's stage names, group by group, as accepted (pipeline/submit.py records them)."""
+    return [list(group) for group in req.input.get("plan", [])]
+
+
 def stage_count(req: Request) -> int:
-    return sum(len(group) for group in req.input.get("plan", [])) or 1
+    return sum(len(group) for group in plan_of(req)) or 1
 
 
 def _percent(s: Session, request_id: str, type_: str, last: float, total: int, fraction: float | None) -> float:

@@ -52,7 +52,7 @@ class StageEnv:
             raise
 
     def plan(self) -> list[list[str]]:
-        return [list(group) for group in self.request.input.get("plan", [])]
+        return events.plan_of(self.request)
 
     def eta_s(self, fraction: float = 0.0) -> float | None:
         """Seconds the request has left, this stage being ``fraction`` done (core/eta.py)."""
