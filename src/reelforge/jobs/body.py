@@ -25,6 +25,8 @@ WEBHOOK_FIELD = "webhookUrl"
 # Replicate's webhook_events_filter values (pipeline/engine.py WEBHOOK_FILTERS maps them to our events).
 WebhookEvent = Literal["start", "output", "logs", "completed"]
 METADATA_MAX_KEYS = 50
+# The envelope's own fields: how to deliver and whether to run at all, never part of a job's input.
+ENVELOPE_FIELDS = frozenset({"webhook_url", "webhook_events_filter", "quote_only"})
 # Envelope fields that may sit beside a wrapped ``input`` (``{"input": {...}, "webhookUrl": ...}``).
 _ENVELOPE = ("webhookUrl", "webhook_url", "webhook_events_filter", "webhookEventsFilter", "metadata",
              "quote_only", "quoteOnly", "dry_run", "dryRun")

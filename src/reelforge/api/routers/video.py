@@ -34,8 +34,8 @@ def text_to_video(body: TextToVideoRequest, call: JobCallDep) -> JSONResponse:
 )
 def legacy_create(body: LegacyCreateRequest, call: JobCallDep) -> JSONResponse:
     answer = call.submit(TEXT_TO_VIDEO, body)
-    # legacy-video-api-v0.md: "201 Session created".
-    if answer.status_code == 200:
+    # legacy-video-api-v0.md: "201 Session created" (a quote created none).
+    if answer.status_code == 200 and not body.quote_only:
         answer.status_code = 201
     return answer
 
