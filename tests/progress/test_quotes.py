@@ -117,10 +117,8 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             ("/v1/video/add_outro_image", {"videoSessionId": sid, "outro_image_url": IMAGES[1]}),
             ("/v1/video/update_outro_image", {"videoSessionId": sid, "cta_url": "https://shop.example.com/x",
                                               "generate_outro_image": True}),
-            ("/v1/video/update_footer_image", {"videoSessionId": sid, "footer_metadata": {
-                "url": "https://shop.example.com/f", "text": "Shop"}}),
+            ("/v1/video/update_footer_image", {"videoSessionId": sid, "cta_url": "https://shop.example.com/f"}),
             ("/v1/video/add_subtitles", {"videoSessionId": sid}),
-            ("/v1/video/join_videos", {"session_ids": [sid, sid]}),
             ("/v1/chat/search_against_embedding", {"template_id": tid, "search_term": "apartment in Dallas"}),
             ("/v1/chat/similar_to_embedding", {"template_id": tid, "search_json": {"description": "loft"}}),
             ("/v1/chat/update_embedding", {"template_id": tid, "records": [{"id": "3", "description": "barn"}]}),
@@ -130,3 +128,9 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             assert quoted == charged, route
             if route.startswith("/v1/video/") and request_id:  # the operation need not render here
                 c.post("/v1/video/cancel_render", json={"session_id": request_id})
+    copy = submit(server, key, "/v1/video/clone", {"videoSessionId": sid})
+    assert copy["status"] == "COMPLETED", copy
+    with server.client(key, timeout=120) as c:
+        quoted, charged, _ = quote_then_charge(c, "/v1/video/join_videos",
+                                               {"input": {"session_ids": [sid, copy["request_id"]]}})
+        assert quoted == charged
