@@ -90,6 +90,8 @@ def stream_events(http: httpx.Client, config: ClientConfig, request_id: str, las
             with connect_sse(http, "GET", url, headers=headers) as source:
                 _check(source.response)
                 for sse in source.iter_sse():
+                    if not sse.data:  # keep-alives
+                        continue
                     event = ProgressEvent.from_sse(sse)
                     last, failures = event.id, 0
                     yield event
@@ -111,6 +113,8 @@ async def astream_events(http: httpx.AsyncClient, config: ClientConfig, request_
             async with aconnect_sse(http, "GET", url, headers=headers) as source:
                 _check(source.response)
                 async for sse in source.aiter_sse():
+                    if not sse.data:  # keep-alives
+                        continue
                     event = ProgressEvent.from_sse(sse)
                     last, failures = event.id, 0
                     yield event
