@@ -35,27 +35,13 @@ class ProgressEvent:
     type: str  # accepted | queued | stage_started | progress | stage_finished | completed | failed | cancelled
     request_id: str
     percent: float  # the whole request, 0-100, never decreasing
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def stage(self) -> str | None:
-        return self.data.get("stage")
-
-    @property
-    def stage_percent(self) -> float | None:
-        return self.data.get("stage_percent")
-
-    @property
-    def eta_s(self) -> float | None:
-        return self.data.get("eta_s")
-
-    @property
-    def queue_position(self) -> int | None:
-        return self.data.get("queue_position")
-
-    @property
-    def preview_url(self) -> str | None:
-        return self.data.get("preview_url")
+    stage: str | None = None
+    stage_percent: float | None = None
+    eta_s: float | None = None  # seconds left, from this deployment's measured stage times
+    queue_position: int | None = None  # jobs waiting ahead (queued events)
+    preview_url: str | None = None  # what a finished stage made (stage_finished events)
+    detail: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # the whole event as sent
 
     @property
     def is_terminal(self) -> bool:
@@ -65,14 +51,35 @@ class ProgressEvent:
     def from_sse(cls, sse: ServerSentEvent) -> ProgressEvent:
         data = json.loads(sse.data)
         return cls(id=int(sse.id or data["id"]), type=sse.event or data["type"], request_id=data["request_id"],
-                   percent=float(data.get("percent", 0.0)), data=data)
+                   percent=float(data.get("percent", 0.0)), stage=data.get("stage"),
+                   stage_percent=data.get("stage_percent"), eta_s=data.get("eta_s"),
+                   queue_position=data.get("queue_position"), preview_url=data.get("preview_url"),
+                   detail=data.get("detail"), data=data)
 
 
-def _target(config: ClientConfig, request_id: str, last_id: int) -> tuple[str, dict[str, str]]:
-    headers = {**config.headers(), "Accept": "text/event-stream"}
-    if last_id:
-        headers["Last-Event-ID"] = str(last_id)
-    return f"{config.base_url}/requests/{request_id}/events", headers
+@dataclass
+class _Resume:
+    """What the sync and async readers share: where to resume, and when to give up."""
+
+    config: ClientConfig
+    request_id: str
+    last: int
+    failures: int = 0
+
+    def target(self) -> tuple[str, dict[str, str]]:
+        if self.failures >= MAX_RECONNECTS:
+            raise ReelforgeError(f"the event stream of {self.request_id} kept dropping ({MAX_RECONNECTS} reconnects)")
+        headers = {**self.config.headers(), "Accept": "text/event-stream"}
+        if self.last:
+            headers["Last-Event-ID"] = str(self.last)
+        return f"{self.config.base_url}/requests/{self.request_id}/events", headers
+
+    def event(self, sse: ServerSentEvent) -> ProgressEvent | None:
+        if not sse.data:  # keep-alives
+            return None
+        event = ProgressEvent.from_sse(sse)
+        self.last, self.failures = event.id, 0
+        return event
 
 
 def _check(response: httpx.Response) -> None:
@@ -83,45 +90,37 @@ def _check(response: httpx.Response) -> None:
 
 def stream_events(http: httpx.Client, config: ClientConfig, request_id: str, last_event_id: int = 0,
                   ) -> Iterator[ProgressEvent]:
-    last, failures = last_event_id, 0
-    while failures < MAX_RECONNECTS:
-        url, headers = _target(config, request_id, last)
+    resume = _Resume(config, request_id, last_event_id)
+    while True:
+        url, headers = resume.target()
         try:
             with connect_sse(http, "GET", url, headers=headers) as source:
                 _check(source.response)
                 for sse in source.iter_sse():
-                    if not sse.data:  # keep-alives
-                        continue
-                    event = ProgressEvent.from_sse(sse)
-                    last, failures = event.id, 0
-                    yield event
-                    if event.is_terminal:
-                        return
-        except (httpx.TransportError, httpx.RemoteProtocolError):
+                    if (event := resume.event(sse)) is not None:
+                        yield event
+                        if event.is_terminal:
+                            return
+        except httpx.TransportError:
             pass
-        failures += 1
+        resume.failures += 1
         time.sleep(RECONNECT_DELAY_S)
-    raise ReelforgeError(f"the event stream of {request_id} kept dropping ({MAX_RECONNECTS} reconnects)")
 
 
 async def astream_events(http: httpx.AsyncClient, config: ClientConfig, request_id: str, last_event_id: int = 0,
                          ) -> AsyncIterator[ProgressEvent]:
-    last, failures = last_event_id, 0
-    while failures < MAX_RECONNECTS:
-        url, headers = _target(config, request_id, last)
+    resume = _Resume(config, request_id, last_event_id)
+    while True:
+        url, headers = resume.target()
         try:
             async with aconnect_sse(http, "GET", url, headers=headers) as source:
                 _check(source.response)
                 async for sse in source.aiter_sse():
-                    if not sse.data:  # keep-alives
-                        continue
-                    event = ProgressEvent.from_sse(sse)
-                    last, failures = event.id, 0
-                    yield event
-                    if event.is_terminal:
-                        return
-        except (httpx.TransportError, httpx.RemoteProtocolError):
+                    if (event := resume.event(sse)) is not None:
+                        yield event
+                        if event.is_terminal:
+                            return
+        except httpx.TransportError:
             pass
-        failures += 1
+        resume.failures += 1
         await asyncio.sleep(RECONNECT_DELAY_S)
-    raise ReelforgeError(f"the event stream of {request_id} kept dropping ({MAX_RECONNECTS} reconnects)")

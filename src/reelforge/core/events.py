@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -54,20 +54,20 @@ def _percent(s: Session, request_id: str, type_: str, last: float, total: int, f
     return max(last, min(_MAX_RUNNING_PERCENT, round(100.0 * done / max(total, 1), 1)))
 
 
+class AppendOptions(TypedDict, total=False):
+    total_stages: int  # the plan's stage count, for ``percent``
+    fraction: float | None  # how far the running stage is (progress events)
+    unless: Callable[[Session], bool] | None
+
+
 def append_in(
-    s: Session,
-    request_id: str,
-    type_: EventType,
-    data: dict[str, Any] | None = None,
-    *,
-    total_stages: int = 1,
-    fraction: float | None = None,
-    unless: Callable[[Session], bool] | None = None,
+    s: Session, request_id: str, type_: EventType, data: dict[str, Any] | None = None, **options: Unpack[AppendOptions]
 ) -> RequestEvent | None:
     """Append in the caller's transaction (which should already hold the request row, as a status
     transition does). ``fraction``: how far the running stage is (progress events). ``unless``:
     a check of the log that skips the append (None returned), run after the last number was read,
     so an event committed after the check takes that number and makes this append retry."""
+    unless, fraction = options.get("unless"), options.get("fraction")
     s.execute(select(Request.id).where(Request.id == request_id).with_for_update())
     last_seq, last_percent = s.execute(
         select(func.max(RequestEvent.seq), func.max(RequestEvent.percent)).where(RequestEvent.request_id == request_id)
@@ -78,7 +78,7 @@ def append_in(
         request_id=request_id,
         seq=(last_seq or 0) + 1,
         type=type_,
-        percent=_percent(s, request_id, type_, last_percent or 0.0, total_stages, fraction),
+        percent=_percent(s, request_id, type_, last_percent or 0.0, options.get("total_stages", 1), fraction),
         data=data or {},
         created_at=utcnow(),
     )
@@ -88,21 +88,14 @@ def append_in(
 
 
 def append(
-    db: Database,
-    request_id: str,
-    type_: EventType,
-    data: dict[str, Any] | None = None,
-    *,
-    total_stages: int = 1,
-    fraction: float | None = None,
-    unless: Callable[[Session], bool] | None = None,
+    db: Database, request_id: str, type_: EventType, data: dict[str, Any] | None = None,
+    **options: Unpack[AppendOptions]
 ) -> RequestEvent | None:
     """Append in a transaction of its own, retrying when a concurrent append took the number."""
     for attempt in range(_APPEND_ATTEMPTS):
         try:
             with db.session() as s:
-                return append_in(s, request_id, type_, data, total_stages=total_stages, fraction=fraction,
-                                 unless=unless)
+                return append_in(s, request_id, type_, data, **options)
         except IntegrityError:
             if attempt + 1 == _APPEND_ATTEMPTS:
                 raise
