@@ -69,32 +69,45 @@ class JobCall:
         then: Callable[[Accepted], JSONResponse],
         *,
         enqueue: bool = True,
+        pause_before: list[str] | None = None,
     ) -> JSONResponse:
         """Prepare the body; a ``quote_only`` body is answered with its price there (nothing charged,
-        stored or enqueued); otherwise submit it and answer with ``then``."""
-        media = StagedMedia(self.rt)
-        prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
-        if body.quote_only:
-            return JSONResponse(quote(self.rt, self.account, kind, prepared.job))
-        accepted = submit(
-            self.rt,
-            self.account,
-            kind,
-            prepared,
-            media.blobs,
-            webhook_url=body.webhook_url,
-            idempotency_key=self.key,
-            request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
-            enqueue=enqueue,
-            webhook_events=list(body.webhook_events_filter) if body.webhook_events_filter is not None else None,
-            metadata=body.metadata,
-        )
+        kept or enqueued); otherwise submit it and answer with ``then``. The envelope (quote, webhook
+        filter, metadata) is read here once for every job route, never by a kind."""
+        media = StagedMedia(self.rt, self.account.id)
+        try:
+            prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
+            if body.quote_only:
+                return JSONResponse(quote(self.rt, self.account, kind, prepared.job))
+            if pause_before is not None:
+                prepared.pause_before = pause_before
+            accepted = submit(
+                self.rt,
+                self.account,
+                kind,
+                prepared,
+                media.submission_id,
+                webhook_url=body.webhook_url,
+                idempotency_key=self.key,
+                request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+                enqueue=enqueue,
+                webhook_events=list(body.webhook_events_filter) if body.webhook_events_filter is not None else None,
+                metadata=body.metadata,
+            )
+        finally:
+            media.discard_unaccepted()  # a quote's media too: it was never accepted
         return then(accepted)
 
-    def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
-        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""
+    def submit(
+        self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
+    ) -> JSONResponse:
+        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
+        ``pause_before``: a step request, held before those stages until ``process_next``."""
         return self._answer(
-            kind, body, lambda a: JSONResponse(a.body, status_code=a.status_code, headers=a.headers)
+            kind,
+            body,
+            lambda a: JSONResponse(a.body, status_code=a.status_code, headers=a.headers),
+            pause_before=pause_before,
         )
 
     def submit_and_wait(

@@ -1,7 +1,7 @@
 """request progress events; webhook event filter and metadata on requests
 
-Revision ID: 0006_events
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-28 08:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_events"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
