@@ -46,6 +46,7 @@ def quote_then_charge(c: httpx.Client, route: str, body: dict[str, Any], flag: s
     assert q.status_code == 200, q.text
     quote = q.json()
     assert quote["status"] == "quote" and quote["creditsCharged"] == 0, quote
+    assert not {"request_id", "sessionID", "step"} & set(quote), quote  # no request was made to name
     assert sum(item["credits"] for item in quote["breakdown"]) == quote["credits"]
     assert _credits(c) == before and _ledger(c) == entries  # nothing charged, nothing recorded
     r = c.post(route, json=body)
@@ -82,6 +83,11 @@ ACCEPTANCE_PRICED = [
     ("/v1/chat/create_embedding", {"name": "listings", "records": RECORDS}),
     ("/v1/chat/generate_embeddings_from_plain_text", {"name": "notes", "plain_text": [{"text": "Linen shirts"}]}),
     ("/v2/external/embeddings", {"input": ["linen travel shirt", "alpine boots"]}),
+    ("/v2/text_to_video", {"prompt": "A bakery's morning rush", "duration": 20}),
+    ("/v2/image_list_to_video", {"image_urls": IMAGES, "stepMode": "two_step"}),
+    ("/v2/video/step/text_to_video", {"prompt": "A bicycle repair shop"}),
+    ("/v2/video/step/image_to_video", {"image_url": IMAGES[0]}),
+    ("/v2/external/audio/text_to_speech", {"text": "Fresh bread every morning from six."}),
 ]
 
 
@@ -122,11 +128,12 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             ("/v1/chat/search_against_embedding", {"template_id": tid, "search_term": "apartment in Dallas"}),
             ("/v1/chat/similar_to_embedding", {"template_id": tid, "search_json": {"description": "loft"}}),
             ("/v1/chat/update_embedding", {"template_id": tid, "records": [{"id": "3", "description": "barn"}]}),
+            ("/v2/translate_video", {"videoSessionId": sid, "language": "fr"}),
         ]
         for route, body in routes:
             quoted, charged, request_id = quote_then_charge(c, route, {"input": body})
             assert quoted == charged, route
-            if route.startswith("/v1/video/") and request_id:  # the operation need not render here
+            if "video" in route and request_id:  # the operation need not render here
                 c.post("/v1/video/cancel_render", json={"session_id": request_id})
     copy = submit(server, key, "/v1/video/clone", {"videoSessionId": sid})
     assert copy["status"] == "COMPLETED", copy

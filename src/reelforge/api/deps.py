@@ -92,7 +92,7 @@ class JobCall:
                 request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
                 enqueue=enqueue,
                 webhook_events=list(body.webhook_events_filter) if body.webhook_events_filter is not None else None,
-                metadata=body.metadata,
+                metadata=body.metadata or None,  # none given: nothing to echo
             )
         finally:
             media.discard_unaccepted()  # a quote's media too: it was never accepted

@@ -64,8 +64,11 @@ class RequestBody(BaseModel):
         '"output" (a stage finished with a preview), "logs" (queue positions and progress), "completed" '
         "(the final status). Default: the final status only.",
     )
-    metadata: dict[str, Any] | None = Field(
-        None, description="Your own JSON object, stored with the request and echoed in every webhook delivery."
+    # An empty object by default, as the video bodies' own ``metadata`` (the same field: those
+    # kinds read it too): a body inheriting both gets the same default whichever wins.
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Your own JSON object, stored with the request and echoed in every webhook delivery.",
     )
     quote_only: bool = Field(
         False,
@@ -102,8 +105,8 @@ class RequestBody(BaseModel):
 
     @field_validator("metadata")
     @classmethod
-    def _small_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(value) > METADATA_MAX_KEYS:
+    def _small_metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > METADATA_MAX_KEYS:
             raise PydanticCustomError("metadata", f"at most {METADATA_MAX_KEYS} keys", {"field": "metadata"})
         return value
 
