@@ -81,12 +81,21 @@ def reroll_layers(body: RerollLayers, call: JobCallDep) -> JSONResponse:
     return call.submit(REROLL_LAYERS, body)
 
 
-@router.post("/pause_render", summary="Hold a queued or running generation before its final render (free)")
+HOLD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The session is not a video generation, has ended, or its render started (or is not paused)"}
+}
+
+
+@router.post(
+    "/pause_render",
+    summary="Hold a queued or running generation before its final render (free)",
+    responses=HOLD_RESPONSES,
+)
 def pause_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
     return render_hold.pause(rt, account.id, body.session_id)
 
 
-@router.post("/resume_render", summary="Let a paused generation render (free)")
+@router.post("/resume_render", summary="Let a paused generation render (free)", responses=HOLD_RESPONSES)
 def resume_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
     return render_hold.resume(rt, account.id, body.session_id)
 
