@@ -1,5 +1,5 @@
 """pause_render / resume_render: a generation held before its final render (the engine's durable
-hold, as v2 step mode), released by resume; a paused one cancelled is refunded."""
+hold, as v2 step mode: it survives kill -9), released by resume; a paused one cancelled is refunded."""
 
 from __future__ import annotations
 
@@ -33,7 +33,15 @@ def _start(c: httpx.Client) -> tuple[str, int]:
     return r.json()["request_id"], r.json()["creditsCharged"]
 
 
-def test_pause_holds_before_render_then_resume_completes(server: ReelforgeServer, tmp_path: Path) -> None:
+def test_pause_holds_across_kill9_then_resume_completes(tmp_path: Path) -> None:
+    server = ReelforgeServer(tmp_path / "rf").start()
+    try:
+        _pause_kill9_resume(server, tmp_path)
+    finally:
+        server.stop()
+
+
+def _pause_kill9_resume(server: ReelforgeServer, tmp_path: Path) -> None:
     key = server.new_key(credits=10_000)
     with server.client(key, timeout=60) as c:
         rid, _charged = _start(c)
@@ -49,6 +57,10 @@ def test_pause_holds_before_render_then_resume_completes(server: ReelforgeServer
         wait_for(lambda: _held_before_render(c, rid), timeout=300, interval=0.3)
         assert _status(c, rid)["status"] == "PENDING"  # held, not rendering
 
+    server.kill9()  # the only process: API, engine and workers; the hold is a durable wait
+    server.start()
+    with server.client(key, timeout=60) as c:
+        wait_for(lambda: _held_before_render(c, rid), timeout=60)
         resumed = c.post("/v1/video/resume_render", json={"input": {"videoSessionId": rid}})
         assert resumed.status_code == 200, resumed.text
         assert resumed.json()["status"] == "PENDING" and resumed.json()["paused"] is False
