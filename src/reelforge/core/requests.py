@@ -195,6 +195,72 @@ def cancel(db: Database, request_id: str) -> bool:
     return _end_with_refund(db, request_id, "CANCELLED", None)
 
 
+# --- holds: a stage the engine waits before until process_next -----------------------------------
+#
+# A hold is the stage's latest execution record being PAUSED. The engine decides, when it reaches a
+# group with stages that may be held (``begin_group``), and a client asks, before the engine gets
+# there (``hold_before``): both first lock the request's row, so whichever comes second sees the
+# other's record and a pause answered as taken is always honoured.
+
+
+def _lock(s: Session, request_id: str) -> bool:
+    """Lock the request's row for this transaction (PostgreSQL: the row lock; SQLite: the write
+    lock); False when the request is no longer PENDING."""
+    return bool(
+        s.execute(  # type: ignore[attr-defined]
+            update(Request)
+            .where(Request.id == request_id, Request.status == "PENDING")
+            .values(updated_at=utcnow())
+        ).rowcount
+    )
+
+
+def _latest_runs(s: Session, request_id: str, names: list[str]) -> dict[str, str]:
+    rows = s.execute(
+        select(StageRun.stage, StageRun.status)
+        .where(StageRun.request_id == request_id, StageRun.stage.in_(names))
+        .order_by(StageRun.id)
+    ).all()
+    return {stage: status for stage, status in rows}
+
+
+def begin_group(db: Database, request_id: str, names: list[str], executor_id: str) -> list[str]:
+    """The engine reaches a group of stages that may be held: the ones to hold (a client's hold
+    taken earlier, or a step request's ``pause_before`` now reached, recorded PAUSED here) in
+    plan order. The others are recorded PENDING, so a later ``hold_before`` finds them started."""
+    with db.session() as s:
+        if not _lock(s, request_id):
+            return []
+        req = s.get(Request, request_id)
+        step_holds = set((req.input.get("pause_before") if req else None) or [])
+        latest = _latest_runs(s, request_id, names)
+        held = []
+        for name in names:
+            if latest.get(name) == PAUSED:
+                held.append(name)
+            elif name not in latest:
+                status = PAUSED if name in step_holds else "PENDING"
+                s.add(StageRun(request_id=request_id, stage=name, status=status, executor_id=executor_id))
+                if status == PAUSED:
+                    held.append(name)
+        return held
+
+
+def hold_before(db: Database, request_id: str, stage: str, executor_id: str) -> str | None:
+    """A client asks to hold the request before ``stage`` (pause_render). None: held (now or
+    already); otherwise why not: the request has ended, or the stage was started or released."""
+    with db.session() as s:
+        if not _lock(s, request_id):
+            return "ended"
+        latest = _latest_runs(s, request_id, [stage]).get(stage)
+        if latest == PAUSED:
+            return None
+        if latest is not None:
+            return "started"
+        s.add(StageRun(request_id=request_id, stage=stage, status=PAUSED, executor_id=executor_id))
+        return None
+
+
 def status_payload(req: Request) -> dict[str, Any]:
     """The body ``GET /status`` returns (and webhooks deliver), in the spec's shapes."""
     body: dict[str, Any] = {
@@ -207,6 +273,8 @@ def status_payload(req: Request) -> dict[str, Any]:
     }
     if req.status == "PENDING":
         body["expressGenerationStatus"] = dict(req.stages)
+        # As the Samsar processor's status: true while a stage is held (pause_render, v2 step mode).
+        body["expressGenerationPaused"] = PAUSED in req.stages.values()
     elif req.status == "COMPLETED":
         body.update(req.result)
         if not isinstance(body["provider"], str):

@@ -117,6 +117,8 @@ class JobKind(ABC, Generic[BodyT, InputT]):
     media_type: ClassVar[Literal["image", "video", "embedding", "audio"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
+    # The stage pause_render may hold a queued or running request before (None: not pausable).
+    hold_stage: ClassVar[str | None] = None
 
     def __init_subclass__(
         cls,

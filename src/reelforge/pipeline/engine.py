@@ -55,8 +55,9 @@ from reelforge.storage import fetch
 log = logging.getLogger("reelforge.engine")
 
 JOBS_QUEUE = "jobs"
-# Requests that may be held for process_next: a held workflow stays PENDING and would take one of
-# the jobs queue's slots while it waits, so enough held requests would starve every other request.
+# Requests that may be held for process_next (v2 step mode, or a kind with a ``hold_stage`` that
+# pause_render may hold): a held workflow stays PENDING and would take one of the jobs queue's
+# slots while it waits, so enough held requests would starve every other request.
 HELD_QUEUE = "held_jobs"
 HELD_CONCURRENCY = 1000
 WEBHOOK_QUEUE = "io"
@@ -88,16 +89,26 @@ def load_plan(request_id: str) -> list[list[tuple[str, str]]]:
     return [[(name, kind.stage(name).queue) for name in group] for group in req.input.get("plan", [])]
 
 
+def holdable_stages(req: Request) -> list[str]:
+    """The stages the request may be held before: a step request's ``pause_before``, and the
+    stage its kind lets pause_render hold (``JobKind.hold_stage``)."""
+    hold_stage = catalog.kind(req.case_type).hold_stage
+    return [*(req.input.get("pause_before") or []), *([hold_stage] if hold_stage else [])]
+
+
 @DBOS.step()
 def load_pauses(request_id: str) -> list[str]:
-    """The stages the request is held before until ``process_next`` (v2 step mode)."""
-    return list(_get_request(request_id).input.get("pause_before") or [])
+    return holdable_stages(_get_request(request_id))
 
 
 @DBOS.step()
-def mark_paused(request_id: str, stages: list[str]) -> None:
-    for name in stages:
-        _record_run(request_id=request_id, stage=name, status=requests.PAUSED)
+def begin_group(request_id: str, stages: list[str]) -> list[str]:
+    """Which of a group's holdable stages to hold now (core/requests.py decides it under the
+    request's row lock, so a pause_render racing the engine is honoured or refused, never lost)."""
+    rt = runtime()
+    return retry_transient(
+        lambda: requests.begin_group(rt.db, request_id, stages, rt.settings.executor_id), what="begin group"
+    )
 
 
 @DBOS.step()
@@ -283,7 +294,6 @@ def _await_process_next(request_id: str, stages: list[str]) -> bool:
     A durable wait: ``DBOS.recv`` is recorded, so a request recovered after every process was
     killed waits here again, and a message sent while it waited is kept for it. One topic per
     paused stage, so a duplicate ``process_next`` cannot release a later pause."""
-    mark_paused(request_id, stages)
     while DBOS.recv(process_next_topic(stages[0]), timeout_seconds=PAUSE_RECHECK_S) is None:
         if not still_pending(request_id):
             return False
@@ -294,8 +304,10 @@ def _await_process_next(request_id: str, stages: list[str]) -> bool:
 def request_workflow(request_id: str) -> None:
     outputs: dict[str, dict[str, Any]] = {}
     try:
-        pause_before = set(load_pauses(request_id))
+        holdable = set(load_pauses(request_id))
         for group in load_plan(request_id):
+            maybe_held = [name for name, _queue in group if name in holdable]
+            pause_before = set(begin_group(request_id, maybe_held)) if maybe_held else set()
             # The group's other stages run while the paused ones wait for process_next.
             handles = {name: _start_stage(request_id, name, queue, outputs)
                        for name, queue in group if name not in pause_before}
@@ -499,7 +511,7 @@ def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
     ``may_pause``: it has stages to hold for process_next (its own queue, see HELD_QUEUE); when
     not said (the recoverer), read from the request."""
     if may_pause is None:
-        may_pause = bool(_get_request(request_id).input.get("pause_before"))
+        may_pause = bool(holdable_stages(_get_request(request_id)))
     queue = HELD_QUEUE if may_pause else JOBS_QUEUE
     with SetWorkflowID(request_id):
         DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]

@@ -150,7 +150,7 @@ def submit(
         os._exit(137)
     try:
         if enqueue:
-            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")))
+            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")) or kind.hold_stage is not None)
     except Exception:
         # Accepted all the same: the request is committed with its intent to run, and the
         # recoverer enqueues it on its next pass (or a replay of its Idempotency-Key does).

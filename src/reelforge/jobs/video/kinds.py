@@ -127,6 +127,7 @@ BodyT = TypeVar("BodyT", bound=VideoOptions)
 
 class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
     input_model = VideoJob
+    hold_stage = "video_generation"  # pause_render holds a generation before its final render
     PLAN: Plan[VideoJob]
 
     def price(self, job: VideoJob, prices: PriceTable) -> int:
