@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors
-from reelforge.api.routers import accounts, image, image_ops, status, video, video_ops
+from reelforge.api.routers import accounts, chat, image, image_ops, status, video, video_ops
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -58,7 +58,7 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts):
+    for module in (status, image, image_ops, video, video_ops, accounts, chat):
         app.include_router(module.router)
     app.include_router(video.pages)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)

@@ -60,7 +60,8 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(self, kind: JobKind[Any, Any], body: RequestBody) -> Accepted:
+    def accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
+        """Prepare, charge and record (and, unless ``enqueue=False``, enqueue) one request."""
         media = StagedMedia(self.rt)
         prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
         return submit(
@@ -72,11 +73,12 @@ class JobCall:
             webhook_url=body.webhook_url,
             idempotency_key=self.key,
             request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+            enqueue=enqueue,
         )
 
     def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""
-        accepted = self._accept(kind, body)
+        accepted = self.accept(kind, body)
         return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
 
     def submit_and_wait(
@@ -87,7 +89,7 @@ class JobCall:
         input_fields: tuple[str, ...] = ("image_url",),
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
-        return answer_when_done(self.rt, self._accept(kind, body), input_fields=input_fields)
+        return answer_when_done(self.rt, self.accept(kind, body), input_fields=input_fields)
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

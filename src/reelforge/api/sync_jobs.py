@@ -66,8 +66,10 @@ def answer_when_done(
         return JSONResponse(accepted.body, status_code=202, headers=accepted.headers)
     if row.status != "COMPLETED":
         raise failure_error(row, input_fields)
-    charged = int(accepted.body.get("creditsCharged", 0))
-    remaining = int(accepted.body.get("remainingCredits", 0))
+    held = int(accepted.body.get("creditsCharged", 0))
+    # A job that settled (final_price) charged what its row says; the difference went back to the balance.
+    charged = row.credits_charged
+    remaining = int(accepted.body.get("remainingCredits", 0)) + held - charged
     headers = credit_headers(charged, remaining)
     if "idempotent-replayed" in accepted.headers:
         headers["idempotent-replayed"] = "true"

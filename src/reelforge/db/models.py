@@ -178,3 +178,13 @@ class ExecutorHeartbeat(Base):
     last_seen: Mapped[float] = mapped_column(Float, index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     claim_expires: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class AssistantPrompt(Base):
+    """An account's assistant system prompt (``/v1/assistant/set_system_prompt``)."""
+
+    __tablename__ = "assistant_prompts"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    system_prompt: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -44,9 +44,11 @@ def submit(
     webhook_url: str | None,
     idempotency_key: str | None,
     request_fingerprint: str,
+    enqueue: bool = True,
 ) -> Accepted:
     """Charge ``kind.price`` of the prepared input, record the request with its plan, store
-    ``blobs`` (blob key -> bytes) and enqueue it."""
+    ``blobs`` (blob key -> bytes) and enqueue it. ``enqueue=False``: the caller runs the request
+    itself and ends it with ``requests.complete`` / ``requests.fail`` (streamed chat answers)."""
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
     price = kind.price(job, rt.prices)
@@ -104,7 +106,8 @@ def submit(
     try:
         for key, data in blobs.items():
             rt.blobs.put_bytes(key, data)
-        engine.enqueue(request_id)
+        if enqueue:
+            engine.enqueue(request_id)
     except Exception as exc:
         log.exception("could not start %s", request_id)
         requests.fail(rt.db, request_id, f"Could not start the job: {exc.__class__.__name__}")
