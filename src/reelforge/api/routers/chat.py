@@ -65,6 +65,8 @@ async def assistant_completion(body: AssistantCompletionRequest, call: JobCallDe
 
 
 @router.post("/v2/external/chat/completions", summary="OpenAI Chat Completions: sync, async (polling) or SSE stream")
+# The OpenAI path too, so any OpenAI SDK (and another reelforge's llm_base_url) can use this server as is.
+@router.post("/v1/chat/completions", summary="OpenAI Chat Completions at OpenAI's own path")
 async def chat_completions(body: ChatCompletionRequest, call: JobCallDep) -> Any:
     if body.stream:
         return await run_in_threadpool(_stream, body, call)
