@@ -34,8 +34,23 @@ from reelforge.providers.llm import OFFLINE_MODEL, Done, configured_model
 
 router = APIRouter(tags=["chat"])
 
+# Answered after the job ran on a worker; 202 when it did not finish within sync_wait_s.
+SYNC_LLM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Accepted but not finished in time: poll with request_id"},
+    500: {"description": "The language model failed (refunded)"},
+}
+CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A chat.completion object, or with stream: true server-sent chat.completion.chunk events",
+        "content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}},
+    },
+    **SYNC_LLM_RESPONSES,
+}
 
-@router.post("/v1/chat/enhance", summary="Rewrite a message with the language model (token-priced)")
+
+@router.post(
+    "/v1/chat/enhance", summary="Rewrite a message with the language model (token-priced)", responses=SYNC_LLM_RESPONSES
+)
 async def enhance(body: EnhanceMessageRequest, call: JobCallDep) -> JSONResponse:
     return await call.submit_and_wait_async(ENHANCE_MESSAGE, body)
 
@@ -56,7 +71,11 @@ def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, account: Accoun
     }
 
 
-@router.post("/v1/assistant/completion", summary="An assistant turn in the OpenAI Responses shape (token-priced, x2.5)")
+@router.post(
+    "/v1/assistant/completion",
+    summary="An assistant turn in the OpenAI Responses shape (token-priced, x2.5)",
+    responses=SYNC_LLM_RESPONSES,
+)
 async def assistant_completion(body: AssistantCompletionRequest, call: JobCallDep) -> JSONResponse:
     return await call.submit_and_wait_async(ASSISTANT_COMPLETION, body)
 
@@ -64,9 +83,13 @@ async def assistant_completion(body: AssistantCompletionRequest, call: JobCallDe
 # -- the OpenAI-compatible gateway --------------------------------------------------------------
 
 
-@router.post("/v2/external/chat/completions", summary="OpenAI Chat Completions: sync, async (polling) or SSE stream")
+@router.post(
+    "/v2/external/chat/completions",
+    summary="OpenAI Chat Completions: sync, async (polling) or SSE stream",
+    responses=CHAT_RESPONSES,
+)
 # The OpenAI path too, so any OpenAI SDK (and another reelforge's llm_base_url) can use this server as is.
-@router.post("/v1/chat/completions", summary="OpenAI Chat Completions at OpenAI's own path")
+@router.post("/v1/chat/completions", summary="OpenAI Chat Completions at OpenAI's own path", responses=CHAT_RESPONSES)
 async def chat_completions(body: ChatCompletionRequest, call: JobCallDep) -> Any:
     if body.stream:
         return await run_in_threadpool(_stream, body, call)
@@ -182,7 +205,16 @@ class NotImplementedHere(ApiError):
     code = "moderation_unavailable"
 
 
-@router.post("/v2/external/moderation", summary="Not available: no packaged moderation classifier (501)")
+@router.post(
+    "/v2/external/moderation",
+    summary="Not available: no packaged moderation classifier (501)",
+    responses={
+        501: {
+            "description": "No moderation classifier in this deployment",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+    },
+)
 def moderation(body: ModerationRequest, account: AccountDep) -> JSONResponse:
     # No moderation classifier ships in a package this deployment can install offline, and a
     # 135M chat model asked "is this unsafe?" is not a classifier: answering would be faking one.
