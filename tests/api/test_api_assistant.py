@@ -174,28 +174,16 @@ def test_chat_gateway_sync_polling_and_stream(server: ReelforgeServer) -> None:
     assert usage["completion_tokens"] >= len(tokens) - 1
 
 
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReelforgeServer, str]]:
-    up = ReelforgeServer(tmp_path_factory.mktemp("upstream"), {"REELFORGE_LLM_OFFLINE_ONLY": "true"}).start()
+def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path) -> None:
+    # The upstream serves only its packaged model; the front uses it as its OpenAI-compatible endpoint.
+    up = ReelforgeServer(tmp_path / "upstream", {"REELFORGE_LLM_OFFLINE_ONLY": "true"}).start()
+    front: ReelforgeServer | None = None
     try:
-        yield up, up.new_key(credits=10_000)
-    finally:
-        up.stop()
-
-
-def test_configured_upstream_is_a_second_reelforge_and_falls_back(
-    upstream: tuple[ReelforgeServer, str], tmp_path: Path
-) -> None:
-    up, up_key = upstream
-    front = ReelforgeServer(
-        tmp_path / "front",
-        {
-            "REELFORGE_LLM_BASE_URL": up.base_url,
-            "REELFORGE_LLM_API_KEY": up_key,
-            "REELFORGE_LLM_MODEL": "reelforge-offline",
-        },
-    ).start()
-    try:
+        up_key = up.new_key(credits=10_000)
+        front = ReelforgeServer(
+            tmp_path / "front",
+            {"REELFORGE_LLM_BASE_URL": up.base_url, "REELFORGE_LLM_API_KEY": up_key, "REELFORGE_LLM_MODEL": "any"},
+        ).start()
         key = front.new_key(credits=1000)
         with front.client(key, timeout=120) as c:
             r = c.post("/v1/assistant/completion", json={"input": "Say hello.", "max_output_tokens": 16})
@@ -207,15 +195,14 @@ def test_configured_upstream_is_a_second_reelforge_and_falls_back(
                 assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000
 
             up.stop()  # switched off: the front answers with its own offline model
-            r = c.post(
-                "/v2/external/chat/completions",
-                json={"messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8},
-            )
+            messages = [{"role": "user", "content": "Say hello."}]
+            r = c.post("/v2/external/chat/completions", json={"messages": messages, "max_tokens": 8})
             assert r.status_code == 200, r.text
             assert r.json()["provider"] == "offline"
     finally:
-        front.stop()
-        up.start()
+        if front is not None:
+            front.stop()
+        up.stop()
 
 
 def test_v2_companions(server: ReelforgeServer) -> None:

@@ -130,9 +130,9 @@ class OfflineLLM:
         with _llama_lock:
             llama = _llama(self.threads)
             prompt = self._prompt_tokens(llama, messages)
-            budget = max(1, min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1))
             if len(prompt) >= _OFFLINE_CONTEXT - 1:
                 raise ProviderError(f"the prompt has {len(prompt)} tokens; the offline model takes {_OFFLINE_CONTEXT}")
+            budget = min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1)
             produced = 0
             finish = "stop"
             ends = _end_tokens(llama)
@@ -161,8 +161,8 @@ class OfflineLLM:
         template = llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ProviderError("the offline model has no chat template")
-        eos = llama.detokenize([llama.token_eos()]).decode("utf-8", errors="ignore")
-        bos = llama.detokenize([llama.token_bos()]).decode("utf-8", errors="ignore")
+        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", errors="ignore")
+        bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", errors="ignore")
         formatted = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(messages=list(messages))
         return cast(list[int], llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=False, special=True))
 
@@ -186,24 +186,11 @@ class OpenAICompatLLM:
     def complete(
         self, messages: Sequence[Message], max_tokens: int, temperature: float, stream: bool = True
     ) -> Iterator[Event]:
+        del stream  # see below
         params = cast(Iterable[ChatCompletionMessageParam], list(messages))
         sdk, headers = self.client.sdk, self.client.extra_headers
+        # Always streamed from the endpoint: one code path, and usage comes with the last chunk.
         with provider_errors():
-            if not stream:
-                reply = sdk.chat.completions.create(
-                    model=self.model,
-                    messages=params,
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    extra_headers=headers,
-                )
-                if not reply.choices or reply.usage is None:
-                    raise ProviderError("chat completion without choices or usage")
-                yield Token(reply.choices[0].message.content or "")
-                usage = Usage(reply.usage.prompt_tokens, reply.usage.completion_tokens)
-                reason = reply.choices[0].finish_reason or "stop"
-                yield Done(usage, reason, self.provider, reply.model or self.model)
-                return
             chunks = sdk.chat.completions.create(
                 model=self.model,
                 messages=params,
