@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name at llm_base_url; unset = openai_chat_model.")
     llm_offline_only: bool = Field(False, description="Always answer with the packaged offline model.")
     llm_timeout_s: float = Field(60.0, gt=0)
-    llm_threads: int = Field(2, ge=1, description="CPU threads of the offline model.")
+    # 1 by default: llama.cpp threads spin at barriers, and on a busy 2-core host two of them ran 5x
+    # slower than one (measured; see README). Raise it on hosts with idle cores.
+    llm_threads: int = Field(1, ge=1, description="CPU threads of the offline model.")
 
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 
