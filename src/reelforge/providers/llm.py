@@ -110,7 +110,14 @@ def offline_model_path() -> Path:
 def _llama(threads: int) -> Any:
     from llama_cpp import Llama  # imported lazily: loading libllama costs ~50 ms and most processes never chat
 
-    return Llama(model_path=str(offline_model_path()), n_ctx=_OFFLINE_CONTEXT, n_threads=threads, verbose=False)
+    # The prompt is evaluated on as many threads as the reply (the binding's default is every core).
+    return Llama(
+        model_path=str(offline_model_path()),
+        n_ctx=_OFFLINE_CONTEXT,
+        n_threads=threads,
+        n_threads_batch=threads,
+        verbose=False,
+    )
 
 
 # One llama.cpp context per process, and a context is not re-entrant: requests take turns.
