@@ -170,7 +170,9 @@ class OfflineLLM:
             raise ProviderError("the offline model has no chat template")
         eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", errors="ignore")
         bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", errors="ignore")
-        formatted = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(messages=list(messages))
+        # Plain role/content dicts are the binding's message TypedDicts on the wire.
+        chat = cast(Any, list(messages))
+        formatted = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(messages=chat)
         return cast(list[int], llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=False, special=True))
 
 
