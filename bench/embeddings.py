@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,7 @@ from reelforge.search.engine import EmbeddingEngine  # noqa: E402
 from reelforge.search.evaluate import evaluate, ingest_labelled, load_labelled  # noqa: E402
 from reelforge.search.fields import build_filters, parse_field_options, prepare_record  # noqa: E402
 from reelforge.search.index import IndexItem  # noqa: E402
+from reelforge.search.service import single_threaded_blas  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "embeddings_labelled.json"
 
@@ -41,7 +43,8 @@ def pct(values: list[float], q: float) -> float:
 
 def quality(model: str) -> None:
     data = load_labelled(LABELLED)
-    engine = EmbeddingEngine(offline_provider(model), EmbeddedIndex())
+    engine = EmbeddingEngine(offline_provider(model), EmbeddedIndex(),
+                             Path(tempfile.mkdtemp(prefix="bench-emb-")) / "catalog.sqlite")
     t = time.perf_counter()
     ids = ingest_labelled(engine, data, "bench")
     n = sum(len(s["records"]) for s in data["templates"].values())
@@ -85,6 +88,7 @@ def scale(n: int, embed_n: int, concurrency: int, model: str) -> None:
     vectors = base[a] * mix + base[b] * (1 - mix)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
 
+    single_threaded_blas()  # as a server does (search/service.py)
     index = EmbeddedIndex()
     t = time.perf_counter()
     for start in range(0, n, 1000):

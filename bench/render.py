@@ -11,6 +11,7 @@ no compositing at all, against a still arriving the same way.
 
     python bench/render.py            # both lengths
     python bench/render.py --lengths 30
+    python bench/render.py --gpu      # only: NVENC vs x264 on the 30 s ad (wall time, SSIM), or "no GPU"
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from reelforge.render.audio import mastering_filter, render_mix
+from reelforge.render.encoders import probe_nvenc
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.plan import build_plan
 from reelforge.render.probe import probe_media
@@ -65,12 +67,13 @@ def _standard_ad(length_s: float, workdir: Path, motions: str) -> DemoAd:
                          motions=motions_for(WIDTH, HEIGHT) if motions == "default" else MOTIONS)
 
 
-def worker_render(length_s: float, workdir: Path, motions: str) -> dict[str, float]:
+def worker_render(length_s: float, workdir: Path, motions: str, encoder: str = "x264",
+                  keep: Path | None = None) -> dict[str, float]:
     ad = _standard_ad(length_s, workdir, motions)
     scenes = sum(layer.kind == "scene" for layer in ad.doc.layers)
-    out = workdir / f"ad-{int(length_s)}s.mp4"
+    out = keep or workdir / f"ad-{int(length_s)}s.mp4"
     started = time.monotonic()
-    result = render_timeline(ad.doc, out, ad.resolve, workdir=workdir)
+    result = render_timeline(ad.doc, out, ad.resolve, workdir=workdir, encoder=encoder)
     wall = time.monotonic() - started
     probed = probe_media(out)
     return {"wall_s": wall, "rss_mb": _peak_child_rss_mb(), "cpu_s": _child_cpu_s(), "duration_s": result.duration_s,
@@ -131,11 +134,31 @@ def worker_content(length_s: float, workdir: Path, motions: str) -> dict[str, fl
     return timed
 
 
-def _run_worker(kind: str, length_s: float, motions: str) -> dict[str, float]:
+def _run_worker(kind: str, length_s: float, motions: str, *extra: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
         proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--length", str(length_s),
-                               "--workdir", tmp, "--motions", motions], check=True, capture_output=True, text=True)
+                               "--workdir", tmp, "--motions", motions, *extra], check=True, capture_output=True,
+                              text=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def gpu_comparison(length_s: float, motions: str) -> None:
+    """NVENC against x264 on the standard ad: wall time of each render and NVENC's SSIM against
+    the x264 output (the quality bar its settings aim at), or why there is no NVENC here."""
+    probe = probe_nvenc()
+    if not probe.usable:
+        print(f"GPU: no usable NVENC found ({probe.reason}); renders use x264", flush=True)
+        return
+    keep = Path(tempfile.mkdtemp(prefix="reelforge-gpu-"))
+    runs = {enc: _run_worker("render", length_s, motions, "--encoder", enc, "--keep", str(keep / f"{enc}.mp4"))
+            for enc in ("nvenc", "x264")}
+    result = run_ffmpeg(["-i", str(keep / "nvenc.mp4"), "-i", str(keep / "x264.mp4"), "-lavfi", "ssim",
+                         "-f", "null", "-"], what="ssim")
+    ssim = result.stderr.rsplit("All:", 1)[-1].split()[0]
+    sizes = {enc: (keep / f"{enc}.mp4").stat().st_size / 1e6 for enc in runs}
+    print(f"GPU ({probe.reason}), {int(length_s)} s ad: NVENC {runs['nvenc']['wall_s']:.2f} s "
+          f"({sizes['nvenc']:.2f} MB) vs x264 {runs['x264']['wall_s']:.2f} s ({sizes['x264']:.2f} MB); "
+          f"SSIM of NVENC against x264: {ssim}", flush=True)
 
 
 def main() -> None:
@@ -146,14 +169,23 @@ def main() -> None:
     parser.add_argument("--content-floor-max", type=float, default=60.0,
                         help="measure the same-frames floor up to this length (its raw frames take 83 MB/s)")
     parser.add_argument("--length", type=float)
+    parser.add_argument("--gpu", action="store_true", help="only compare NVENC with x264 (or say there is no GPU)")
+    parser.add_argument("--encoder", choices=["x264", "nvenc"], default="x264")
+    parser.add_argument("--keep", type=Path, help="worker: write the render here")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--motions", choices=["default", "mixed"], default="default",
                         help="default: the camera moves the offline clip stage gives this canvas (pans along the "
                              "long side); mixed: push-in, pans, push-out in turn")
     args = parser.parse_args()
+    if args.worker == "render":
+        print(json.dumps(worker_render(args.length, args.workdir, args.motions, args.encoder, args.keep)))
+        return
     if args.worker:
-        worker = {"render": worker_render, "floor": worker_floor, "content": worker_content}[args.worker]
+        worker = {"floor": worker_floor, "content": worker_content}[args.worker]
         print(json.dumps(worker(args.length, args.workdir, args.motions)))
+        return
+    if args.gpu:
+        gpu_comparison(args.lengths[0], args.motions)
         return
 
     rows = []

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from support import FixtureHTTP, ReelforgeServer
+from support.media import png_bytes
 
 
 @pytest.fixture(scope="session")
@@ -29,17 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, fixture_http: FixtureHTTP) 
     srv.start()
     yield srv
     srv.stop()
-
-
-def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
-    """A photo-like test image: smooth gradients plus noise and a few shapes."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width]
-    base = np.stack([x / width * 255, y / height * 255, (x + y) / (width + height) * 255], axis=-1)
-    noisy = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(noisy).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ Every knob a deployment may want to turn lives here so the rest of the code rece
 from __future__ import annotations
 
 import base64
+import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -44,8 +47,17 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     s3_presign_expiry_s: int = Field(7 * 24 * 3600, gt=0, le=7 * 24 * 3600, description="SigV4 allows at most 7 days.")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Prefix of every result_url.")
+    webhook_encryption_key: str | None = Field(
+        None,
+        description="Fernet key that encrypts accounts' webhook secrets at rest; give every process of a "
+        "cluster the same one. Default: generated once per data_dir (file mode 0600).",
+    )
+    webhook_secret_overlap_s: int = Field(
+        24 * 3600, ge=0, le=7 * 24 * 3600, description="How long a rotated-out webhook secret still signs."
+    )
     webhook_secret: str | None = Field(
-        None, description="Standard Webhooks signing secret (whsec_…). Default: generated once per data_dir."
+        None, description="Standard Webhooks signing secret (whsec_…) for accounts that never created their own "
+        "(POST /v1/webhooks/secret). Default: generated once per data_dir (file mode 0600)."
     )
     fetch_allowlist: list[str] = Field(
         default_factory=list,
@@ -61,6 +73,9 @@ class Settings(BaseSettings):
     )
     max_fetch_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    max_request_pixels: int = Field(
+        2_000_000_000, ge=0, description="All images of one request together (a 400 names the image over); 0 = off."
+    )
     max_body_bytes: int = Field(40 * 1024 * 1024, description="Request bodies above this are refused (413); 0 = off.")
     # Abuse limits (api/limits.py, core/quotas.py). The token bucket is per process: see docs/reliability.md.
     rate_limit_per_s: float = Field(50.0, description="Sustained requests per second per API key; 0 = off.")
@@ -73,10 +88,23 @@ class Settings(BaseSettings):
         32, description="Accepted jobs an account may have PENDING at once; more are refused (429); 0 = off."
     )
     starting_credits: int = 5000
+    embeddings_index: Literal["auto", "embedded", "pgvector"] = Field(
+        "auto",
+        description="Vector index of the embeddings routes: 'embedded' (SQLite + in-memory exact search under "
+        "data_dir), 'pgvector' (the PostgreSQL database, which needs the pgvector extension), 'auto' = pgvector "
+        "when database_url is PostgreSQL.",
+    )
     sync_wait_s: float = Field(
         120.0,
         description="How long a synchronous route (titles, receipts) waits for its job before answering 202 "
         "with the request id to poll.",
+    )
+
+    inline_result_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="How long routes whose documented answer is the finished result (roll-up banners) wait "
+        "for it before answering with the queued body to poll.",
     )
 
     executor_id: str = Field(
@@ -86,17 +114,27 @@ class Settings(BaseSettings):
     )
     application_version: str = __version__
     max_recovery_attempts: int = 3
+    # H.264 encoder of renders (render/encoders.py): auto = NVIDIA NVENC when a one-frame test encode
+    # works on this machine, else x264; x264 = never the GPU; nvenc = the GPU or fail the render.
+    video_encoder: Literal["auto", "x264", "nvenc"] = "auto"
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # How often each process's DBOS queue threads look for work. Every poll of every queue is a few
     # system-database queries: at 0.2 s an idle server spent 12 % of a core on them (py-spy), which
-    # showed up in request latency on small machines; a job waits at most this long per stage.
+    # showed up in request latency on small machines. Enqueues wake the queue at once (pipeline/wakeups.py):
+    # this is the fallback, e.g. for a slot freed on a queue at its concurrency limit.
     queue_polling_interval_s: float = Field(0.5, gt=0, le=10)
-    # How often a request's workflow checks whether its running stages have finished (one primary-key
-    # read each). DBOS's own default is 1 s, which a video paid once per stage level: ~0.5 s each on average.
-    stage_result_polling_interval_s: float = Field(0.1, gt=0, le=10)
+    # A stage's result wakes its request workflow through a DBOS workflow event (pipeline/engine.py);
+    # this is only how long the request waits before checking whether the stage ended without one
+    # (dead-lettered, cancelled). Each check is two recorded DBOS operations.
+    stage_result_fallback_s: float = Field(10.0, gt=0, le=300)
     # Dead-worker recovery (pipeline/cluster.py): every engine process heartbeats this often, and one
     # silent for longer than executor_dead_after_s has its pending workflows recovered by a live one.
     heartbeat_interval_s: float = Field(5.0, gt=0)
+    # Every engine process (API or worker) enqueues accepted requests that have no workflow yet
+    # (their process died between commit and enqueue) at start-up and this often.
+    submission_recovery_interval_s: float = Field(10.0, gt=0)
+    # Input blobs of submissions never accepted are deleted once their journal row is this old.
+    staged_input_ttl_s: float = Field(3600.0, gt=0)
     executor_dead_after_s: float = Field(30.0, gt=0)
 
     webhook_retry_window_s: float = 3600.0
@@ -112,6 +150,9 @@ class Settings(BaseSettings):
     openai_speech_voice: str = "alloy"
     # Request image-model keys served by the endpoint above, mapped to its model names.
     openai_image_models: dict[str, str] = Field(default_factory=lambda: {"GPTIMAGE1": "gpt-image-1"})
+    # Model key -> backend: "local" (the offline provider of its kind) or "openai:<model>" (the
+    # endpoint above). Unlisted keys use the offline provider; status bodies name which served.
+    model_providers: dict[str, str] = Field(default_factory=dict)
 
     # The language model (providers/llm.py): an OpenAI-compatible chat endpoint, else the packaged offline model.
     llm_base_url: str | None = Field(None, description="Chat endpoint for the language model; unset = openai_base_url.")
@@ -126,6 +167,7 @@ class Settings(BaseSettings):
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 
     # Fault injection for tests and chaos drills: stage names that fail, crash the process, or stall.
+    # "submit:committed" crashes a process after a request's charge commits, before it is enqueued.
     fault_fail_stages: list[str] = Field(default_factory=list)
     fault_crash_stages: list[str] = Field(default_factory=list)
     fault_stage_delay_s: float = 0.0
@@ -151,11 +193,34 @@ class Settings(BaseSettings):
         """The configured secret, else one generated on first use and kept in data_dir."""
         if self.webhook_secret:
             return self.webhook_secret
-        path = self.data_dir / "webhook_secret"
+        # Standard base64, as the Standard Webhooks libraries that receivers use expect.
+        return self._private_file(
+            "webhook_secret", lambda: "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        )
+
+    @cached_property
+    def resolved_webhook_encryption_key(self) -> str:
+        if self.webhook_encryption_key:
+            return self.webhook_encryption_key
+        # A Fernet key: 32 random bytes, URL-safe base64.
+        return self._private_file("webhook_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+
+    def _private_file(self, name: str, make: Callable[[], str]) -> str:
+        """A secret kept in data_dir, created once (exclusively, so concurrent processes agree) and
+        readable by the owner only; files written by older versions are narrowed to 0600 too."""
+        path = self.data_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Standard base64, as the Standard Webhooks libraries that receivers use expect.
-            path.write_text("whsec_" + base64.b64encode(secrets.token_bytes(24)).decode())
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")  # mode 0600
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(make())
+                os.link(tmp, path)  # atomic create-if-absent: a concurrent process's file wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        os.chmod(path, 0o600)
         return path.read_text().strip()
 
     def prepare_dirs(self) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import cv2
 import imageio_ffmpeg
-from client_support import cli_env, write_photo
 from PIL import Image
 
-from conftest import png_bytes
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from support import ReelforgeServer
+from support.client import cli_env, write_photo
+from support.media import png_bytes
 
 CLI = [sys.executable, "-m", "reelforge.cli"]
 

@@ -6,12 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
-from client_support import Api
 from PIL import Image, ImageDraw
 
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from reelforge.client import ReelforgeError, to_data_url
 from support import ReelforgeServer
+from support.client import Api
 
 
 def png(img: Image.Image) -> bytes:

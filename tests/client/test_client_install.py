@@ -18,9 +18,9 @@ import venv
 from pathlib import Path
 
 import pytest
-from client_support import cli_env, write_photo
 
 from support import ReelforgeServer
+from support.client import cli_env, write_photo
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_ONLY = {

@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from client_support import Api, DroppingProxy
 
-from conftest import png_bytes
 from reelforge.client import (
     APITimeoutError,
     Client,
@@ -22,6 +20,8 @@ from reelforge.client import (
     to_data_url,
 )
 from support import FixtureHTTP, ReelforgeServer
+from support.client import Api, DroppingProxy
+from support.media import png_bytes
 
 
 @pytest.fixture(params=["sync", "async"])

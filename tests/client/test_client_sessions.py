@@ -12,11 +12,11 @@ from typing import Any
 import cv2
 import imageio_ffmpeg
 import pytest
-from client_support import Api
 
-from conftest import png_bytes
 from reelforge.client import Client, to_data_url
 from support import ReelforgeServer
+from support.client import Api
+from support.media import png_bytes
 
 PHOTOS = [to_data_url(png_bytes(320, 240, seed=s)) for s in (11, 12)]
 

@@ -7,7 +7,6 @@ here (0.5 s, dead after 3 s) so dead-worker recovery happens within seconds.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import time
 from collections.abc import Iterator
@@ -24,10 +23,6 @@ FAST_RECOVERY_ENV = {
     "REELFORGE_HEARTBEAT_INTERVAL_S": "0.5",
     "REELFORGE_EXECUTOR_DEAD_AFTER_S": "3",
 }
-
-
-def data_url_png(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 @dataclass

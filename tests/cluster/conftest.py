@@ -13,7 +13,6 @@ import pytest
 
 from cluster.cluster_support import Cluster, running
 from cluster.pg_cluster import PostgresCluster, find_pg_bin
-from cluster.webhook_outage import WEBHOOK_OUTAGE_S, WebhookOutage
 
 
 @pytest.fixture(scope="package")
@@ -41,15 +40,3 @@ def cluster(tmp_path: Path, pg_url: str) -> Iterator[Cluster]:
     with running(Cluster(tmp_path / "cluster", pg_url)) as c:
         c.start_api()
         yield c
-
-
-@pytest.fixture(scope="package")
-def webhook_outage(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster) -> Iterator[WebhookOutage]:
-    """A job whose webhook receiver is down for WEBHOOK_OUTAGE_S, on its own PostgreSQL server and
-    cluster so it runs on undisturbed in the background while other tests kill and restart things."""
-    scenario = WebhookOutage(tmp_path_factory.mktemp("webhook"), pg_cluster.bin_dir, WEBHOOK_OUTAGE_S)
-    try:
-        scenario.start()
-        yield scenario
-    finally:
-        scenario.stop()

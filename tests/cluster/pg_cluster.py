@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from support import free_port
+from support.servers import START_ATTEMPTS, free_port, port_in_use_error
 
 # Speed over durability: a test cluster never has to survive a power cut, only restarts.
 SERVER_OPTIONS = {
@@ -107,6 +107,20 @@ class PostgresCluster:
         return self
 
     def start(self) -> PostgresCluster:
+        for _ in range(START_ATTEMPTS - 1):
+            try:
+                return self._start()
+            except RuntimeError:
+                if not port_in_use_error(self.log_tail()):
+                    raise
+            # A parallel test took the port between free_port() and the bind: move (the last
+            # ``port`` line of postgresql.conf wins) and start again.
+            self.port = free_port()
+            with open(self.data_dir / "postgresql.conf", "a") as conf:
+                conf.write(f"port = {self.port}\n")
+        return self._start()
+
+    def _start(self) -> PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "start")
         return self
 

@@ -1,8 +1,6 @@
 """Faults a cluster survives: real PostgreSQL, real API and worker processes, ``kill -9``.
 
-The webhook-receiver outage runs in the background on its own PostgreSQL server while the other
-cluster tests run: the first test here starts it (fixture ``webhook_outage``), and
-test_cluster_webhook_outage.py, collected last, checks the delivery after the receiver is back.
+The webhook-receiver outage has its own module (test_cluster_webhook_outage.py).
 """
 
 from __future__ import annotations
@@ -14,24 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cluster.cluster_support import (
-    Cluster,
-    data_url_png,
-    final_status,
-    running,
-    stage_is,
-    status_of,
-    wait_until,
-)
+from cluster.cluster_support import Cluster, final_status, running, stage_is, status_of, wait_until
 from cluster.pg_cluster import PostgresCluster
-from cluster.webhook_outage import WebhookOutage
-from conftest import png_bytes
 from reelforge.render.probe import probe_media
-
-
-def test_webhook_receiver_down_at_first(webhook_outage: WebhookOutage) -> None:
-    attempts = webhook_outage.wait_failed_attempts(2, timeout=60)
-    assert all(code is None and "ConnectError" in (err or "") for code, err in attempts), attempts
+from support.media import data_url, png_bytes
 
 
 def ffmpeg_pids_for(request_id: str) -> list[int]:
@@ -44,7 +28,7 @@ def test_render_worker_killed_mid_render_another_worker_finishes(cluster: Cluste
     render_a = cluster.add_worker("render")
     render_a_id = cluster.executor_of(render_a)
     key = cluster.new_key(credits=5000)
-    photos = [data_url_png(png_bytes(480, 360, seed=s)) for s in (1, 2)]
+    photos = [data_url(png_bytes(480, 360, seed=s)) for s in (1, 2)]
     with cluster.api.client(key, timeout=60) as c:
         r = c.post(
             "/v1/video/image_list_to_video",
@@ -95,7 +79,7 @@ def test_render_worker_killed_mid_render_another_worker_finishes(cluster: Cluste
 
 
 def submit_enhance(client: httpx.Client, seed: int = 0) -> str:
-    r = client.post("/v1/image/enhance", json={"image_url": data_url_png(png_bytes(96, 64, seed=seed))})
+    r = client.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(96, 64, seed=seed))})
     assert r.status_code == 200, r.text
     return str(r.json()["request_id"])
 

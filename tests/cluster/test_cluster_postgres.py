@@ -15,17 +15,17 @@ from alembic import command
 from PIL import Image
 from sqlalchemy import text
 
-from cluster.cluster_support import data_url_png
-from conftest import png_bytes
 from reelforge.core import accounts, idempotency, ledger
 from reelforge.core.errors import Conflict, PaymentRequired
 from reelforge.db.database import Database, alembic_config
 from reelforge.db.models import Request
 from support import ReelforgeServer, wait_for, wait_status
+from support.media import data_url, png_bytes
 
 OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
-    "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats",
+    "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats", "staged_inputs",
+    "embedding_templates", "webhook_secrets",
 }  # fmt: skip
 
 
@@ -65,7 +65,7 @@ def test_migrations_run_up_down_and_concurrently_on_postgres(tmp_path: Path, pg_
         assert proc.returncode == 0, err.decode()[-2000:]
     assert public_tables(pg_url) == OUR_TABLES | {"alembic_version"}
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0004",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0009",)]
 
     cfg = alembic_config(pg_url)
     command.downgrade(cfg, "base")
@@ -103,13 +103,15 @@ def test_ledger_idempotency_and_json_on_postgres(pg_url: str) -> None:
 
         # Idempotency: the second claim of a key hits the primary key (IntegrityError on PostgreSQL)
         # and is told the first is still in flight; once answered it replays; a different body is 409.
-        assert idempotency.claim(db, account.id, "k1", "hash-a") is None
+        claimed = idempotency.claim(db, account.id, "k1", "hash-a")
+        assert isinstance(claimed, idempotency.Claim)
         with pytest.raises(Conflict, match="still being processed"):
             idempotency.claim(db, account.id, "k1", "hash-a")
         with db.session() as s:
-            idempotency.record_in(s, account.id, "k1", 200, {"ok": True, "ß": "✓"}, {"x-credits-charged": "0"})
+            idempotency.record_in(s, account.id, claimed, 200, {"ok": True, "ß": "✓"}, {"x-credits-charged": "0"})
         replay = idempotency.claim(db, account.id, "k1", "hash-a")
-        assert replay is not None and replay.status_code == 200 and replay.body == {"ok": True, "ß": "✓"}
+        assert isinstance(replay, idempotency.Replay)
+        assert replay.status_code == 200 and replay.body == {"ok": True, "ß": "✓"}
         with pytest.raises(Conflict, match="different request body"):
             idempotency.claim(db, account.id, "k1", "hash-b")
 
@@ -129,7 +131,7 @@ def test_embedded_server_on_postgres_runs_jobs_with_no_sqlite(tmp_path: Path, pg
     try:
         key = srv.new_key(credits=500)
         with srv.client(key) as c:
-            r = c.post("/v1/image/enhance", json={"image_url": data_url_png(png_bytes(160, 100)), "resolution": "1k"})
+            r = c.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(160, 100)), "resolution": "1k"})
             assert r.status_code == 200, r.text
             done = wait_status(c, r.json()["request_id"], timeout=60)
         assert done["status"] == "COMPLETED", done

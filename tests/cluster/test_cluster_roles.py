@@ -10,13 +10,13 @@ import time
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from cluster.cluster_support import Cluster, data_url_png, final_status, wait_until
-from conftest import png_bytes
+from cluster.cluster_support import Cluster, final_status, wait_until
 from reelforge import cli
 from reelforge.db.database import Database
 from reelforge.db.models import ExecutorHeartbeat
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
 from reelforge.settings import Settings
+from support.media import data_url, png_bytes
 
 
 def test_worker_rejects_unknown_queue_and_bad_concurrency() -> None:
@@ -56,7 +56,7 @@ def test_each_worker_keeps_its_own_concurrency(cluster: Cluster) -> None:
     sampler.start()
     with cluster.api.client(key) as c:
         ids = [
-            c.post("/v1/image/enhance", json={"image_url": data_url_png(png_bytes(64, 48, seed=i))}).json()[
+            c.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(64, 48, seed=i))}).json()[
                 "request_id"
             ]
             for i in range(8)
@@ -71,7 +71,8 @@ def test_each_worker_keeps_its_own_concurrency(cluster: Cluster) -> None:
     assert ran_on[one_id] >= 1 and ran_on[three_id] >= ran_on[one_id], ran_on
 
     beats = dict(cluster.sql("select executor_id, queues from executor_heartbeats"))
-    assert sorted(beats[one_id]) == ["cpu", "io", "jobs"] and sorted(beats[three_id]) == ["cpu", "io", "jobs"]
+    worker_queues = ["cpu", "held_jobs", "io", "jobs"]  # held_jobs: requests held for process_next (v2 steps)
+    assert sorted(beats[one_id]) == worker_queues and sorted(beats[three_id]) == worker_queues
     api_id = next(e for e in beats if e not in (one_id, three_id))
     assert beats[api_id] == [] and api_id.endswith(f"-{cluster.api.proc.pid}")  # type: ignore[union-attr]
     wait_until(lambda: not cluster.sql("select 1 from requests where status = 'PENDING'"), timeout=5)

@@ -10,12 +10,13 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import png_bytes
-from support import ReelforgeServer
+from support import FixtureHTTP, ReelforgeServer
+from support.media import png_bytes
 
 HERE = Path(__file__).parent
 DOC = HERE.parents[1] / "docs" / "compatibility.md"
@@ -31,6 +32,36 @@ ALWAYS_SERVED = {
     "fetchLatestVideoVersion",
     "cancelRender",
 }
+# Since the embeddings issue (tests/compat/embeddings.mjs runs the readme's examples verbatim).
+EMBEDDINGS = {
+    "createEmbedding",
+    "createEmbeddingFromUrl",
+    "generateEmbeddingsFromPlainText",
+    "generateExternalEmbeddingsFromPlainText",
+    "updateEmbedding",
+    "searchAgainstEmbedding",
+    "searchAgainstEmbeddings",
+    "similarToEmbedding",
+    "deleteEmbedding",
+    "deleteEmbeddings",
+    "getEmbeddingStatus",
+    "listEmbeddingTemplates",
+    "createExternalEmbeddings",
+}
+ALWAYS_SERVED |= EMBEDDINGS
+
+# The open-source processor's routes beside the SDK's that reelforge serves (compat.mjs probes them).
+EXTRA_ROUTES_SERVED = {
+    "GET /health/live",
+    "GET /health/ready",
+    "GET /health/dependencies",
+    "POST /v1/image/text_to_image",
+    "POST /v1/image/generate",
+    "POST /v1/image/generations",
+    "GET /v1/supported_fonts/preview",
+    "GET /v1/tts/voices",
+    "GET /v1/tts/preview",
+}
 
 
 def receipt_png(path: Path) -> Path:
@@ -43,12 +74,48 @@ def receipt_png(path: Path) -> Path:
     return path
 
 
-def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) -> None:
+@pytest.fixture
+def compat_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: FixtureHTTP) -> Iterator[ReelforgeServer]:
+    """A server of its own: the suite checks every method's 401 on purpose, more failed
+    authentications from one address than the abuse limiter lets through (tests/hostile covers it).
+    The fixture HTTP server (the crawled docs site) is allowlisted, as on the shared server."""
+    server = ReelforgeServer(
+        tmp_path_factory.mktemp("compat"),
+        {
+            "REELFORGE_AUTH_FAILURES_PER_S": "0",
+            "REELFORGE_RATE_LIMIT_PER_S": "0",
+            "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
+        },
+    ).start()
+    yield server
+    server.stop()
+
+
+def node_or_skip() -> str:
+    """The node binary, with samsar-js installed beside this file."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (Node >= 18 runs the samsar-js compatibility suite)")
     if not (HERE / "node_modules" / "samsar-js" / "package.json").exists():
         pytest.fail("samsar-js is not installed: run `npm ci --prefix tests/compat`")
+    return node
+
+
+def docs_site(http: FixtureHTTP) -> str:
+    """The two pages the readme's createEmbeddingFromUrl example crawls, linking each other."""
+    words = "Reelforge renders product videos from images; this page explains it in enough words to be kept. " * 3
+    for name, other in (("getting-started", "pricing"), ("pricing", "getting-started")):
+        page = (f"<html><head><title>{name}</title></head><body><a href='/docs/{other}'>{other}</a>"
+                f"<article><h1>{name}</h1><p>{name}: {words}</p></article></body></html>")
+        http.serve_bytes(f"/docs/{name}", page.encode(), "text/html; charset=utf-8")
+    return http.base_url
+
+
+def test_samsar_js_against_reelforge(
+    compat_server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path
+) -> None:
+    server = compat_server
+    node = node_or_skip()
     image = tmp_path / "product.png"
     image.write_bytes(png_bytes(320, 200, seed=4))
     env = {
@@ -59,6 +126,7 @@ def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) ->
         "COMPAT_RECEIPT_FILE": str(receipt_png(tmp_path / "receipt.png")),
         "COMPAT_DOC": str(tmp_path / "compatibility.md"),
         "COMPAT_SESSION_TIMEOUT_S": "240",
+        "COMPAT_SITE_URL": docs_site(fixture_http),
     }
     run = subprocess.run(
         [node, str(HERE / "compat.mjs")], env=env, cwd=HERE, capture_output=True, text=True, timeout=600
@@ -72,6 +140,7 @@ def test_samsar_js_against_reelforge(server: ReelforgeServer, tmp_path: Path) ->
 
     assert summary["sdk"] == "0.48.48"
     assert set(summary["served"]) >= ALWAYS_SERVED, summary["served"]
+    assert set(summary["extra_routes_served"]) >= EXTRA_ROUTES_SERVED, summary["extra_routes_served"]
     assert not summary["failures"], json.dumps(summary["failures"], indent=2) + "\n" + run.stderr
     assert run.returncode == 0, run.stderr
     for method in summary["served"]:

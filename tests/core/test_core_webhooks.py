@@ -28,7 +28,11 @@ def test_a_receiver_using_the_reference_library_accepts_our_deliveries() -> None
     assert Webhook(secret).verify(body, headers_for(secret, "evt_1", body)) == {"status": "COMPLETED", "note": "ü"}
 
 
-@pytest.mark.parametrize("secret", ["whsec_" + secrets.token_urlsafe(24), "whsec_not base64!", SPEC_SECRET])
+@pytest.mark.parametrize(
+    "secret",
+    ["whsec_" + secrets.token_urlsafe(24), "whsec_not base64!", SPEC_SECRET],
+    ids=["url-safe-random", "not-base64", "spec-vector"],  # stable ids: xdist workers collect the same tests
+)
 def test_verify_accepts_fresh_deliveries_and_rejects_tampering(secret: str) -> None:
     body = b'{"request_id":"r1"}'
     headers = headers_for(secret, "evt_1", body)

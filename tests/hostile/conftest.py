@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hostile_checks import MAX_BODY_BYTES, MAX_FETCH_BYTES, MAX_IMAGE_PIXELS, MAX_PENDING_JOBS
 
 from support import FixtureHTTP, ReelforgeServer
+from support.hostile import MAX_BODY_BYTES, MAX_FETCH_BYTES, MAX_IMAGE_PIXELS, MAX_PENDING_JOBS
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from hostile_checks import assert_clear_4xx, data_url, nothing_charged_or_stored, png
 
 from net_fixtures import DripHTTP, ScriptedDNS
 from support import FixtureHTTP, ReelforgeServer
+from support.hostile import assert_clear_4xx, nothing_charged_or_stored, png
+from support.media import data_url
 
 DEADLINE_S = 8
 PUBLIC = "93.184.215.14"  # globally routable; unreachable from the test machine or at least harmless

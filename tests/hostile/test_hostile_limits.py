@@ -9,17 +9,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hostile_checks import (
+
+from support import ReelforgeServer
+from support.hostile import (
     MAX_BODY_BYTES,
     MAX_PENDING_JOBS,
     account_state,
     assert_clear_4xx,
-    data_url,
     nothing_charged_or_stored,
     png,
 )
-
-from support import ReelforgeServer
+from support.media import data_url
 
 RATE_PER_S = 2
 BURST = 4
@@ -74,6 +74,9 @@ def test_requests_without_a_key_are_limited_by_address(limited_server: Reelforge
 
 def test_failed_authentications_are_limited_per_client_address(limited_server: ReelforgeServer) -> None:
     good = limited_server.new_key()
+    with limited_server.client(good) as c:
+        assert c.get("/v1/credits").status_code == 200  # this key has now been seen authenticating
+    unseen = limited_server.new_key()
     statuses = []
     for i in range(AUTH_FAILURE_BURST + 2):  # a fresh garbage key each time: a fresh per-key bucket each time
         with limited_server.client(f"rf_live_guess_{i:04d}") as guess:
@@ -84,7 +87,9 @@ def test_failed_authentications_are_limited_per_client_address(limited_server: R
     retry_after = int(refused.headers["Retry-After"])
     assert 1 <= retry_after <= 2
     with limited_server.client(good) as c:
-        assert c.get("/v1/credits").status_code == 429  # the address waits, whatever key it presents
+        assert c.get("/v1/credits").status_code == 200  # a key seen working carries on behind the same address
+    with limited_server.client(unseen) as c:
+        assert c.get("/v1/credits").status_code == 429  # any other key waits, like a guess
         assert c.get("/healthz").status_code == 200
         time.sleep(retry_after)
         assert c.get("/v1/credits").status_code == 200  # a success takes nothing from the address's budget

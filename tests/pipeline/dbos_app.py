@@ -84,6 +84,18 @@ def occupy(seconds: float) -> None:
         _in_flight -= 1
 
 
+@DBOS.workflow()
+def publish_after(seconds: float, value: str) -> None:
+    """Set the event ``result`` to ``value`` after ``seconds`` (a waiter is registered by then)."""
+    time.sleep(seconds)
+    DBOS.set_event("result", value)
+
+
+@DBOS.workflow()
+def quick(value: str) -> str:
+    return value
+
+
 def take_max_in_flight() -> int:
     global _max_in_flight
     with _lock:

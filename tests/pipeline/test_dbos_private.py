@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +40,13 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patches.setattr(dbos_private.SystemDatabase, "get_queue", dbos_private.SystemDatabase.get_queue)
         # Only the queue limit test's queue is overridden; installed before launch, as the engine does.
         dbos_private.override_worker_concurrency(lambda name: 1 if name == "limited" else None)
-        DBOS(config=dbos_app.config(db_path, "live"))
+        patches.setattr(dbos_private.dbos_queue, "queue_worker_thread", dbos_private.dbos_queue.queue_worker_thread)
+        patches.setattr(dbos_private.SystemDatabase, "set_event_from_workflow",
+                        dbos_private.SystemDatabase.set_event_from_workflow)
+        dbos_private.install_queue_wakeups()
+        dbos_private.install_local_event_wakeups()
+        # DBOS's own event delivery polls this slowly here, so only the wake-up can be fast.
+        DBOS(config={**dbos_app.config(db_path, "live"), "notification_listener_polling_interval_sec": 5.0})
         DBOS.launch()
         yield markers
         DBOS.destroy(destroy_registry=False)
@@ -80,6 +87,30 @@ def test_override_worker_concurrency_limits_only_the_named_queue(crashed: Path) 
         for handle in handles:
             handle.get_result(polling_interval_sec=0.05)
         assert dbos_app.take_max_in_flight() == expected, name
+
+
+def test_wake_queue_starts_enqueued_work_before_the_next_poll(crashed: Path) -> None:
+    DBOS.register_queue("sleepy", polling_interval_sec=8.0, on_conflict="always_update")
+    deadline = time.monotonic() + 10
+    while not dbos_private.wake_queue("sleepy"):  # the queue manager starts its worker within ~1 s
+        assert time.monotonic() < deadline, "no worker thread for the queue"
+        time.sleep(0.1)
+    time.sleep(0.2)  # the worker is now in its 8 s polling wait
+    queue = DBOS.retrieve_queue("sleepy")
+    assert queue is not None
+    started = time.monotonic()
+    handle = queue.enqueue(dbos_app.quick, "woken")
+    assert dbos_private.wake_queue("sleepy")
+    assert handle.get_result(polling_interval_sec=0.05) == "woken"
+    assert time.monotonic() - started < 3.0  # without the wake-up: up to 8 s
+    assert not dbos_private.wake_queue("no-such-queue")
+
+
+def test_local_event_wakeup_delivers_a_set_event_before_the_listener_polls(crashed: Path) -> None:
+    handle = DBOS.start_workflow(dbos_app.publish_after, 0.5, "published")
+    started = time.monotonic()
+    assert DBOS.get_event(handle.workflow_id, "result", timeout_seconds=20) == "published"
+    assert time.monotonic() - started < 3.0  # without the wake-up: the listener's 5 s poll
 
 
 def test_no_private_dbos_api_outside_the_adapter() -> None:

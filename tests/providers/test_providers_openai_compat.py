@@ -8,10 +8,10 @@ import wave
 from collections.abc import Callable, Iterator
 
 import pytest
-from fake_openai_server import FakeOpenAIServer, speech_duration_for
 from PIL import Image
 
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
+from support.fake_openai import FakeOpenAIServer, speech_duration_for
 
 API_KEY = "sk-test-123"
 

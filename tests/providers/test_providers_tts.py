@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from fake_openai_server import FakeOpenAIServer, speech_duration_for
 
+from reelforge.providers.offline_tts import OfflineTTS, tts_for
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.tts import (
     EspeakTTS,
@@ -18,8 +18,8 @@ from reelforge.providers.tts import (
     SpeechResult,
     decode_wav_mono16,
     espeak_voice_for,
-    tts_for,
 )
+from support.fake_openai import FakeOpenAIServer, speech_duration_for
 
 SENTENCES = {
     "en": "Fresh coffee roasted every morning, delivered to your door.",
@@ -101,7 +101,8 @@ def test_espeak_narrators_sound_different(tmp_path: Path) -> None:
 
 def test_espeak_is_safe_to_call_from_many_threads(tmp_path: Path) -> None:
     # espeak-ng keeps waveform state between calls, so repeated runs differ by a few samples:
-    # compare what interleaving would break (duration, words, loudness), not bytes.
+    # compare what interleaving would break (duration, words, loudness), not bytes. Repeated runs
+    # were seen 22 ms apart on a loaded host; a broken interleaving mixes sentences (seconds).
     tts = EspeakTTS()
     jobs = [("en", "m3"), ("es", "f3"), ("th", "m1"), ("ja", "f2")] * 2
     expected = {
@@ -120,7 +121,7 @@ def test_espeak_is_safe_to_call_from_many_threads(tmp_path: Path) -> None:
         thread.join()
     for index, job in enumerate(jobs):
         got, want = results[index], expected[job]
-        assert got.duration_s == pytest.approx(want.duration_s, abs=0.02)
+        assert got.duration_s == pytest.approx(want.duration_s, abs=0.05)
         assert [w.text for w in got.words] == [w.text for w in want.words]
         assert rms(read_wav(got.path)[0]) == pytest.approx(rms(read_wav(want.path)[0]), rel=0.05)
 
@@ -171,7 +172,7 @@ def test_decode_wav_handles_streaming_headers_and_stereo() -> None:
 
 
 def test_tts_for_picks_provider_from_config() -> None:
-    assert isinstance(tts_for(SimpleNamespace()), EspeakTTS)
+    assert isinstance(tts_for(SimpleNamespace()), OfflineTTS)
     http = tts_for(SimpleNamespace(openai_base_url="http://127.0.0.1:9", openai_speech_voice="echo"))
     assert isinstance(http, OpenAISpeechTTS)
     assert http.voice == "echo"

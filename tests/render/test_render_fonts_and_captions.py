@@ -107,9 +107,9 @@ def test_escape_value_for_filter_scripts() -> None:
 
 def test_cjk_captions_render_with_the_cjk_font(tmp_path: Path) -> None:
     from demo_ad import outro_card, scene_image
-    from render_checks import frame_at, ocr_text
 
     from reelforge.render import render_timeline
+    from support.media import frame_at, ocr_text
 
     canvas = Canvas(width=768, height=432, fps=24)
     media = {"s": scene_image(tmp_path / "s.png", (768, 432), 0),

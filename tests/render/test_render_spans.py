@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from demo_ad import DemoAd, build_demo_ad, footer_card, outro_card
 from PIL import Image
-from render_checks import SMALL, assert_duration_exact, decode_qr, frame_at
 
 from reelforge.render import render_timeline
 from reelforge.render.ffmpeg import run_ffmpeg
@@ -17,6 +16,8 @@ from reelforge.render.spans import boundaries, video_spans
 from reelforge.sessions.transforms import replace_outro, set_footer
 from reelforge.storage.blobs import LocalBlobStore
 from reelforge.storage.render_cache import BlobSpanCache
+from support.media import decode_qr, frame_at
+from support.render import SMALL, assert_duration_exact
 
 
 def _video_packets(video: Path) -> list[str]:

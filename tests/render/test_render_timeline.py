@@ -11,7 +11,6 @@ from pathlib import Path
 import cv2
 import pytest
 from demo_ad import CAPTIONS, DemoAd, build_demo_ad
-from render_checks import SMALL, assert_duration_exact, decode_qr, frame_at, ocr_text
 
 from reelforge.render import (
     RenderCancelled,
@@ -21,6 +20,8 @@ from reelforge.render import (
 from reelforge.render.ffmpeg import ffmpeg_exe
 from reelforge.sessions.document import Canvas, FocusArea
 from reelforge.sessions.transforms import remove_subtitles, replace_outro
+from support.media import decode_qr, frame_at, ocr_text
+from support.render import SMALL, assert_duration_exact
 
 
 @pytest.fixture(scope="module")

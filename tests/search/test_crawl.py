@@ -65,7 +65,7 @@ def sites() -> Iterator[tuple[_Site, _Site]]:
 
 def _policy(site: _Site) -> FetchPolicy:
     # The fixture site is on loopback, so it is allowlisted by host:port; the admin port on the same host is not.
-    return FetchPolicy(allowlist=(f"127.0.0.1:{site.port}",), timeout_s=5)
+    return FetchPolicy(allowlist=(f"127.0.0.1:{site.port}",), deadline_s=5)
 
 
 def test_levels_one_and_two(sites: tuple[_Site, _Site]) -> None:

@@ -54,7 +54,7 @@ def test_other_owner_sees_nothing(labelled) -> None:
         engine.search("someone-else", ids["listings"], "apartment")
     with pytest.raises(NotFound):
         engine.delete("someone-else", ids["listings"], ["en-L01"])
-    assert engine.templates("someone-else") == []
+    assert engine.templates("someone-else") == ([], 0)
     assert engine.search("acct-labelled", ids["listings"], "lake view in Dallas").results
 
 

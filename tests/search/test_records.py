@@ -72,7 +72,7 @@ def test_update_replaces_vectors_and_delete_is_immediate(engine: EmbeddingEngine
     assert engine.delete("acct", listings, ["2"]) == 1
     assert "2" not in ids(engine.search("acct", listings, "cabin near a lake"))
     engine.delete("acct", listings)
-    assert engine.templates("acct") == []
+    assert engine.templates("acct") == ([], 0)
 
 
 def test_inline_wrappers(engine: EmbeddingEngine) -> None:

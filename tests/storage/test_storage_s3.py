@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from s3_server import ACCESS_KEY, REGION, SECRET_KEY, S3Server
 
 from reelforge.storage import s3 as s3_module
 from reelforge.storage.s3 import S3BlobStore, parse_s3_url
 from support import ReelforgeServer, wait_status
+from support.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Server
 
 
 @pytest.fixture(scope="module")

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 from pathlib import Path
 
-import httpx
 import pytest
-from media_checks import decode_qr, decode_qr_in, frame_at, ocr_text
-from PIL import Image, ImageDraw
 
 from reelforge.render.probe import measure_loudness, probe_media
-from support import ReelforgeServer, wait_status
+from support import ReelforgeServer, submit
+from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
 
 CTA = "https://shop.example.com/linen?utm=reel"
 FOOTER = "https://shop.example.com/f"
-
-
-def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
-    colours = ["#e76f51", "#2a9d8f", "#264653", "#f4a261"]
-    img = Image.new("RGB", size, colours[seed % 4])
-    draw = ImageDraw.Draw(img)
-    draw.ellipse((200, 150, 700, 550), fill=colours[(seed + 1) % 4])
-    draw.rectangle((350, 250, 550, 450), fill=colours[(seed + 2) % 4])
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=90)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def download(url: str, path: Path) -> Path:
-    path.write_bytes(httpx.get(url, timeout=60).content)
-    return path
-
-
-def submit(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
-    with server.client(key, timeout=120) as c:
-        r = c.post(route, json={"input": body})
-        assert r.status_code == 200, r.text
-        return wait_status(c, r.json()["request_id"], timeout=400)
 
 
 @pytest.mark.parametrize(("aspect", "canvas"), [("16:9", (1792, 1024)), ("9:16", (1024, 1792))])

@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-from media_checks import decode_qr, decode_qr_in, frame_at
-from test_video_generation import download, product_photo, submit
 
 from reelforge.render.probe import probe_media
-from support import ReelforgeServer, wait_status
+from support import ReelforgeServer, submit, wait_status
+from support.media import decode_qr, decode_qr_in, download, frame_at, product_photo
 
 CTA = "https://shop.example.com/express"
 
@@ -33,8 +32,8 @@ def test_express_cta_and_narrator_avatar(server: ReelforgeServer, tmp_path: Path
             },
         )
         assert r.status_code == 200, r.text
-        # Estimate: 2 scenes × 5 s + 3 s outro at LOCAL 10/s + avatar 4/s + express CTA 1/s.
-        assert r.json()["creditsCharged"] == math.ceil(13 * (10 + 4 + 1))
+        # Estimate: 2 scenes × 5 s + 3 s outro at RUNWAYML (the default) 30/s + avatar 4/s + express CTA 1/s.
+        assert r.json()["creditsCharged"] == math.ceil(13 * (30 + 4 + 1))
         status = wait_status(c, r.json()["request_id"], timeout=400)  # the same job: no second render
     assert status["status"] == "COMPLETED", status
     video = download(status["result_url"], tmp_path / "express.mp4")
@@ -49,7 +48,7 @@ def test_express_cta_and_narrator_avatar(server: ReelforgeServer, tmp_path: Path
     with server.client(key) as c:
         entries = c.get("/v1/credits/ledger", params={"request_id": status["request_id"]}).json()["entries"]
     charged = -sum(e["amount"] for e in entries)
-    assert charged == math.ceil(status["duration"] * 15)  # settled to the rendered duration
+    assert charged == math.ceil(status["duration"] * 35)  # settled to the rendered duration
 
 
 def test_provided_outro_image_with_focus_area(server: ReelforgeServer, tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_video_generation import download
-from tests.providers.fake_openai_server import FakeOpenAIServer
 
 from reelforge.render.probe import probe_media
 from support import ReelforgeServer, wait_status
+from support.fake_openai import FakeOpenAIServer
+from support.media import download
 
 SCENES = [
     {"title": "Morning light", "narration": "Morning light fills the studio as the kettle starts to sing."},

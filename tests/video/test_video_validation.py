@@ -25,7 +25,14 @@ CASES = [
     (
         "/v1/video/text_to_video",
         {"prompt": "ok", "generate_outro_image": True, "cta_url": "https://a.b", "outro_image_url": OK_IMAGE},
-        "body",
+        "outro_image_url",
+    ),
+    ("/v1/video/text_to_video", {"prompt": "ok", "generate_outro_image": True}, "cta_url"),
+    ("/v1/video/text_to_video", {"prompt": "ok", "express_cta_generation": True}, "cta_url"),
+    (
+        "/v1/video/text_to_video",
+        {"prompt": "ok", "add_outro_focus_area": True, "outro_focust_area": {"x": 0, "y": 0, "width": 9, "height": 9}},
+        "add_outro_animation",
     ),
     (
         "/v1/video/text_to_video",
@@ -61,8 +68,20 @@ def test_supported_models_and_fonts(server: ReelforgeServer) -> None:
     key = server.new_key()
     with server.client(key) as c:
         models = c.get("/v1/video/supported_models").json()
-        assert {"label": "LOCAL", "value": "LOCAL", "basePrice": 10} in models["VIDEO_MODELS"]
-        assert all(m["value"] == "LOCAL" for m in models["IMAGE_MODELS"])
+        video = {m["value"]: m for m in models["VIDEO_MODELS"]}
+        image = {m["value"]: m for m in models["IMAGE_MODELS"]}
+        # Every key the docs and the samsar-js README name, each with its documented price and
+        # the provider that really serves it here.
+        for key in ("RUNWAYML", "KLINGIMGTOVID3PRO", "HAILUO", "HAILUOPRO", "SEEDANCEI2V", "VEO3.1I2V",
+                    "VEO3.1I2VFAST", "SORA2", "SORA2PRO", "HAPPYHORSEI2V", "KLINGIMGTOVID2.1PRO", "LOCAL"):
+            assert key in video, key
+        for key in ("GPTIMAGE1", "GPTIMAGE2", "IMAGEN4", "SEEDREAM", "HUNYUAN", "NANOBANANA", "NANOBANANA2"):
+            assert key in image, key
+        assert video["RUNWAYML"]["basePrice"] == 30 and video["RUNWAYML"]["pricing"] == {"credits_per_second": 30}
+        assert video["SORA2"]["basePrice"] == 100 and video["SORA2"]["pricing"]["unit_seconds"] == [8]
+        assert video["RUNWAYML"]["provider"] == "LOCAL (offline default for RUNWAYML)"
+        assert image["GPTIMAGE1"]["basePrice"] == 15 and image["IMAGEN4"]["basePrice"] == 5
+        assert image["HUNYUAN"]["imageModelMultiplier"] == 1.5
     with server.client(None) as anon:
         fonts = anon.get("/v1/supported_fonts").json()["fontsByLanguage"]
         assert "Poppins" in fonts["en"] and fonts["th"] and fonts["default"]

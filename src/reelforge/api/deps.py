@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from reelforge.api.sync_jobs import answer_when_done
+from reelforge.api.sync_jobs import answer_if_done_soon, answer_when_done
 from reelforge.core import accounts, idempotency
 from reelforge.core.errors import BadRequest
 from reelforge.db.models import Account
@@ -18,6 +18,7 @@ from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.base import JobKind, PrepareEnv
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.media import StagedMedia
+from reelforge.pipeline.inline import run_inline
 from reelforge.pipeline.submit import Accepted, submit
 from reelforge.runtime import Runtime
 
@@ -60,25 +61,39 @@ class JobCall:
     request: Request
     key: str | None
 
-    def accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
-        """Prepare, charge and record (and, unless ``enqueue=False``, enqueue) one request."""
-        media = StagedMedia(self.rt)
-        prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
-        return submit(
-            self.rt,
-            self.account,
-            kind,
-            prepared,
-            media.blobs,
-            webhook_url=body.webhook_url,
-            idempotency_key=self.key,
-            request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
-            enqueue=enqueue,
-        )
+    def accept(
+        self,
+        kind: JobKind[Any, Any],
+        body: RequestBody,
+        *,
+        enqueue: bool = True,
+        pause_before: list[str] | None = None,
+    ) -> Accepted:
+        media = StagedMedia(self.rt, self.account.id)
+        try:
+            prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
+            if pause_before is not None:
+                prepared.pause_before = pause_before
+            return submit(
+                self.rt,
+                self.account,
+                kind,
+                prepared,
+                media.submission_id,
+                webhook_url=body.webhook_url,
+                idempotency_key=self.key,
+                request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+                enqueue=enqueue,
+            )
+        finally:
+            media.discard_unaccepted()
 
-    def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
-        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""
-        accepted = self.accept(kind, body)
+    def submit(
+        self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
+    ) -> JSONResponse:
+        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
+        ``pause_before``: a step request, held before those stages until ``process_next``."""
+        accepted = self.accept(kind, body, pause_before=pause_before)
         return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
 
     def submit_and_wait(
@@ -90,6 +105,19 @@ class JobCall:
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
         return answer_when_done(self.rt, self.accept(kind, body), input_fields=input_fields)
+
+    def run_now(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
+        """Like :meth:`submit_and_wait`, but the stages run in this process (``pipeline.inline``): for kinds
+        whose work takes milliseconds, where a queue hop would be most of the answer's time."""
+        accepted = self.accept(kind, body, enqueue=False)
+        if accepted.request_id and "idempotent-replayed" not in accepted.headers:
+            run_inline(self.rt, kind, accepted.request_id)
+        return answer_when_done(self.rt, accepted, input_fields=())
+
+    def submit_and_answer_if_done_soon(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
+        """Like :meth:`submit`; a job that finishes within ``inline_result_wait_s`` answers with
+        its result (see ``api.sync_jobs.answer_if_done_soon``)."""
+        return answer_if_done_soon(self.rt, self.accept(kind, body), self.rt.settings.inline_result_wait_s)
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reelforge.core.errors import ApiError
+from reelforge.core.errors import ApiError, split_field
 
 log = logging.getLogger("reelforge.api")
 
@@ -35,6 +35,11 @@ def install(app: FastAPI) -> None:
         named = ctx.get("field") if isinstance(ctx, dict) else None
         field = str(named or _field_of(tuple(first.get("loc", ()))))
         msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        if field == "body" and not named:
+            # A whole-model check starts its message with the field the user must change.
+            prefixed, rest = split_field(msg)
+            if prefixed:
+                field, msg = prefixed, rest
         if first.get("type") == "json_invalid":
             field, msg = "body", "Request body is not valid JSON."
         details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": str(e.get("msg"))} for e in errors]

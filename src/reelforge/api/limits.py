@@ -143,32 +143,63 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
+class KnownKeys:
+    """Hashes of keys that recently authenticated (bounded, least recently seen dropped first)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, digest: str) -> bool:
+        with self._lock:
+            return digest in self._seen
+
+    def add(self, digest: str) -> None:
+        with self._lock:
+            self._seen[digest] = None
+            self._seen.move_to_end(digest)
+            while len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+
+    def discard(self, digest: str) -> None:
+        with self._lock:
+            self._seen.pop(digest, None)
+
+
 class AuthFailureLimitMiddleware:
     """Failed authentications (401) drawn from a bucket per client address.
 
     Each new API key gets a fresh bucket of the per-key limiter, so guessing keys is bounded only
     here: once an address has used up its failures, requests from it that present a key are
-    refused (429) before they are looked up, until the bucket refills. Its keyless requests keep
-    the address's ordinary bucket. Addresses behind one NAT share a bucket: a client there that
-    keeps failing slows the others' keyed requests too, the price of not trusting the key."""
+    refused (429) before they are looked up, until the bucket refills — except keys this process
+    has seen authenticate, so a working client behind the same NAT as a failing one carries on.
+    Keyless requests keep the address's ordinary bucket."""
 
     def __init__(self, app: ASGIApp, failures: RateLimiter) -> None:
         self.app = app
         self.failures = failures
+        self.known = KnownKeys()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _limited(scope) or _bearer(scope) is None:
+        token = _bearer(scope) if _limited(scope) else None
+        if token is None:
             await self.app(scope, receive, send)
             return
         address = client_address(scope)
+        digest = hashlib.sha256(token.encode()).hexdigest()
         wait_s = self.failures.peek(address)
-        if wait_s > 0:
+        if wait_s > 0 and digest not in self.known:
             await _too_many("failed authentications from this address", self.failures, wait_s)(scope, receive, send)
             return
 
         async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                self.failures.check(address)
+            if message["type"] == "http.response.start":
+                if message["status"] == 401:
+                    self.known.discard(digest)
+                    self.failures.check(address)
+                else:
+                    self.known.add(digest)
             await send(message)
 
         await self.app(scope, receive, watch)

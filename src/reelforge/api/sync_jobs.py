@@ -51,6 +51,20 @@ def failure_error(row: RequestRow, input_fields: tuple[str, ...]) -> ApiError:
     return ProcessingFailed(message, extra=extra)
 
 
+def answer_if_done_soon(rt: Runtime, accepted: Accepted, wait_s: float) -> JSONResponse:
+    """Routes whose documented answer is the finished result but which stay pollable (roll-up
+    banners): wait up to ``wait_s``; a job done by then answers ``status: "completed"`` with its
+    result fields merged into the accepted body, otherwise the accepted (``queued``) body."""
+    request_id = str(accepted.body["request_id"])
+    row = wait_terminal(rt, request_id, wait_s)
+    if row.status == "PENDING":
+        return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
+    if row.status != "COMPLETED":
+        raise failure_error(row, ())
+    answer = {**accepted.body, **row.result, "status": "completed"}
+    return JSONResponse(answer, status_code=accepted.status_code, headers=accepted.headers)
+
+
 def answer_when_done(
     rt: Runtime,
     accepted: Accepted,
@@ -66,10 +80,11 @@ def answer_when_done(
         return JSONResponse(accepted.body, status_code=202, headers=accepted.headers)
     if row.status != "COMPLETED":
         raise failure_error(row, input_fields)
-    held = int(accepted.body.get("creditsCharged", 0))
-    # A job that settled (final_price) charged what its row says; the difference went back to the balance.
-    charged = row.credits_charged
-    remaining = int(accepted.body.get("remainingCredits", 0)) + held - charged
+    charged = int(accepted.body.get("creditsCharged", 0))
+    remaining = int(accepted.body.get("remainingCredits", 0))
+    if row.credits_charged != charged and "idempotent-replayed" not in accepted.headers:
+        # The job settled its charge to what it processed (e.g. pages crawled): report the settled figures.
+        remaining, charged = remaining + charged - row.credits_charged, row.credits_charged
     headers = credit_headers(charged, remaining)
     if "idempotent-replayed" in accepted.headers:
         headers["idempotent-replayed"] = "true"

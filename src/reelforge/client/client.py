@@ -28,7 +28,24 @@ from reelforge.client.models import RequestStatus
 from reelforge.client.resources import CreditsResource, FlatMethods, ImageResource, ReceiptsResource, VideoResource
 
 
-class Client(SyncCore, FlatMethods):
+class _ClientBase(FlatMethods):
+    """What the sync and async clients share: configuration, resources, webhook helpers."""
+
+    _config: ClientConfig
+
+    def _setup(self, config: ClientConfig, owns_http: bool) -> None:
+        self._config = config
+        self._owns_http = owns_http
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    verify_webhook = staticmethod(helpers.verify_webhook)
+    parse_webhook = staticmethod(helpers.parse_webhook)
+
+
+class Client(SyncCore, _ClientBase):
     """Synchronous client. Every method returns an ``APIResult``; a non-2xx answer raises the
     ``ReelforgeError`` subclass for its status (``NotFoundError``, ``InsufficientCreditsError``, …)."""
 
@@ -45,19 +62,11 @@ class Client(SyncCore, FlatMethods):
     ) -> None:
         """``api_key`` and ``base_url`` default to ``REELFORGE_API_KEY`` / ``REELFORGE_BASE_URL``
         (base URL default ``http://127.0.0.1:8000/v1``; ``https://api.samsar.one/v1`` works too)."""
-        self._config = ClientConfig.resolve(
-            api_key, base_url, timeout, default_headers, external_user_api_key, max_retries
-        )
-        self._owns_http = http_client is None
+        config = ClientConfig.resolve(api_key, base_url, timeout, default_headers, external_user_api_key, max_retries)
+        self._setup(config, owns_http=http_client is None)
         self._http = http_client or httpx.Client(timeout=timeout, follow_redirects=True)
-        self.video = VideoResource(self)
-        self.image = ImageResource(self)
-        self.receipts = ReceiptsResource(self)
-        self.credits = CreditsResource(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
+        self.video, self.image = VideoResource(self), ImageResource(self)
+        self.receipts, self.credits = ReceiptsResource(self), CreditsResource(self)
 
     def close(self) -> None:
         if self._owns_http:
@@ -121,11 +130,8 @@ class Client(SyncCore, FlatMethods):
             time.sleep(delay)
             attempt += 1
 
-    verify_webhook = staticmethod(helpers.verify_webhook)
-    parse_webhook = staticmethod(helpers.parse_webhook)
 
-
-class AsyncClient(AsyncCore, FlatMethods):
+class AsyncClient(AsyncCore, _ClientBase):
     """The same methods as ``Client``, as coroutines."""
 
     def __init__(
@@ -139,19 +145,11 @@ class AsyncClient(AsyncCore, FlatMethods):
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._config = ClientConfig.resolve(
-            api_key, base_url, timeout, default_headers, external_user_api_key, max_retries
-        )
-        self._owns_http = http_client is None
+        config = ClientConfig.resolve(api_key, base_url, timeout, default_headers, external_user_api_key, max_retries)
+        self._setup(config, owns_http=http_client is None)
         self._http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=True)
-        self.video = VideoResource(self)
-        self.image = ImageResource(self)
-        self.receipts = ReceiptsResource(self)
-        self.credits = CreditsResource(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
+        self.video, self.image = VideoResource(self), ImageResource(self)
+        self.receipts, self.credits = ReceiptsResource(self), CreditsResource(self)
 
     async def close(self) -> None:
         if self._owns_http:
@@ -211,6 +209,3 @@ class AsyncClient(AsyncCore, FlatMethods):
                 tmp.unlink(missing_ok=True)
             await asyncio.sleep(delay)
             attempt += 1
-
-    verify_webhook = staticmethod(helpers.verify_webhook)
-    parse_webhook = staticmethod(helpers.parse_webhook)

@@ -44,8 +44,37 @@ class PriceTable:
     def per_second(self, route: str, seconds: float) -> int:
         return math.ceil(self.table["routes"][route]["per_second"] * seconds)
 
-    def video_model_rate(self, model: str) -> int:
-        return int(self.table["video_models_per_second"][model])
+    def video_model_rate(self, model: str) -> int | None:
+        """Credits per rendered second, where the model is priced per second."""
+        rate = self.table["video_models_per_second"].get(model)
+        return None if rate is None else int(rate)
+
+    def video_model_units(self, model: str) -> tuple[int, list[int]] | None:
+        """video-api.txt's per-unit price: base credits per shortest unit, and the unit lengths."""
+        entry = self.table["video_model_units"].get(model)
+        return None if entry is None else (int(entry["base"]), [int(u) for u in entry["units"]])
+
+    def video_model_base(self, model: str) -> int:
+        """What ``supported_models`` shows as ``basePrice``: the per-second rate, else the per-unit base."""
+        rate = self.video_model_rate(model)
+        if rate is not None:
+            return rate
+        units = self.video_model_units(model)
+        if units is None:
+            raise KeyError(f"no price for video model {model!r}")
+        return units[0]
+
+    def video_model_charge(self, model: str, seconds: float) -> float:
+        """Credits for ``seconds`` of ``model``: rate × seconds, or video-api.txt's
+        base × duration-unit multiplier (the number of shortest units that cover ``seconds``)."""
+        rate = self.video_model_rate(model)
+        if rate is not None:
+            return rate * seconds
+        units = self.video_model_units(model)
+        if units is None:
+            raise KeyError(f"no price for video model {model!r}")
+        base, lengths = units
+        return base * max(1, math.ceil(round(seconds / min(lengths), 6)))
 
     def addon_rate(self, addon: str) -> int:
         return int(self.table["video_addons_per_second"][addon])

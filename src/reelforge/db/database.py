@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +16,18 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# In WAL mode, synchronous=NORMAL syncs at checkpoints instead of every commit: a commit took
+# 7 ms with FULL and 0.02 ms with NORMAL on the development disk, and a job commits a dozen times per
+# stage hand-off. The database cannot be corrupted either way; a power loss (not a crash of the
+# process) may roll back the last commits, as SQLite documents for WAL + NORMAL.
+SQLITE_SYNCHRONOUS = "NORMAL"
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the API read while a worker writes; busy_timeout turns lock contention into waiting.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -32,6 +41,36 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def use_wal(url: str) -> None:
+    """Put a SQLite database file that another library opens (DBOS's system database) in WAL mode
+    with ``SQLITE_SYNCHRONOUS`` on every connection this process makes to it.
+
+    DBOS creates that file in rollback-journal mode with synchronous=FULL: 25 ms a commit on the
+    development disk, against 0.02 ms here, and a stage hand-off makes about ten. WAL is a property
+    of the file (set once, kept); synchronous is per connection, so a listener on every SQLAlchemy
+    engine sets it on connections to this file only."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url.removeprefix("sqlite:///")).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+    if path in _wal_files:
+        return
+    _wal_files.add(path)
+
+    def tune(dbapi_conn: Any, _record: Any) -> None:
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            files = {Path(row[2]).resolve() for row in dbapi_conn.execute("PRAGMA database_list") if row[2]}
+            if path in files:
+                dbapi_conn.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
+
+    event.listen(Engine, "connect", tune)
+
+
+_wal_files: set[Path] = set()
 
 
 def alembic_config(url: str) -> Config:

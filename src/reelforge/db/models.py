@@ -62,7 +62,7 @@ class Request(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    type: Mapped[str] = mapped_column(String(16))  # image | video
+    type: Mapped[str] = mapped_column(String(16))  # image | video | embedding
     case_type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     provider: Mapped[str] = mapped_column(String(64), default="LOCAL")
@@ -75,6 +75,9 @@ class Request(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # NULL from the transaction that charges and records the request until its workflow is
+    # enqueued: the durable "intent to run" the submission recoverer (pipeline/recovery.py) acts on.
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
     __table_args__ = (Index("ix_requests_account_created", "account_id", "created_at"),)
 
@@ -103,6 +106,9 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)  # None while in flight
+    # Who holds an unanswered claim: a stale claim may be taken over, and the old holder's answer
+    # is then refused (its transaction rolls back) instead of charging a second time.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,3 +194,58 @@ class AssistantPrompt(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     system_prompt: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EmbeddingTemplate(Base):
+    """An embeddings template (search/engine.py): its field options, what its records turned out to hold, and
+    how far its creating job got. Owned by an account, or by one external user of an account
+    (``owner`` = the account id, or ``<account>|ext:<provider>:<external user id>``); anyone else gets 404.
+    The vectors themselves live in the vector index (search/embedded.py or search/pgvector.py)."""
+
+    __tablename__ = "embedding_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(400), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    field_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # filterable path -> value type
+    searchable: Mapped[list[Any]] = mapped_column(default=list)  # paths whose text is embedded
+    source: Mapped[str] = mapped_column(String(20), default="records")  # records | url | plain_text
+    status: Mapped[str] = mapped_column(String(20), default="processing")  # processing | ready | failed
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the creating request
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)  # pages fetched, records embedded
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    embedding_model: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StagedInput(Base):
+    """A request's input blob written before the transaction that accepts the request.
+
+    The accepting transaction deletes the rows of its submission; a refused request deletes its
+    blobs and rows at once; rows left behind by a process that died in between name orphaned
+    blobs, which the submission recoverer deletes once they are older than any submission."""
+
+    __tablename__ = "staged_inputs"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebhookSecret(Base):
+    """An account's webhook signing secret, encrypted at rest (core/webhook_secrets.py).
+
+    Deliveries are signed with every secret of the account that has not expired: a rotation
+    sets the old secret's ``expires_at``, so receivers have the overlap window to switch."""
+
+    __tablename__ = "webhook_secrets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    encrypted: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in metadata, never the secret itself
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)

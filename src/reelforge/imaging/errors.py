@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from reelforge.core.errors import split_field
+
 
 def validation_issues(exc: ValidationError) -> list[dict[str, str]]:
     """``[{"field": "image_tiling_position.top_left.margin_ratio", "message": "..."}]``."""
@@ -13,8 +15,8 @@ def validation_issues(exc: ValidationError) -> list[dict[str, str]]:
         message = str(error["msg"]).removeprefix("Value error, ")
         if not field:
             # Whole-model checks have no location; they start their message with the field.
-            head, sep, rest = message.partition(": ")
-            field, message = (head, rest) if sep and " " not in head else ("body", message)
+            named, message = split_field(message)
+            field = named or "body"
         issues.append({"field": field, "message": message})
     return issues
 

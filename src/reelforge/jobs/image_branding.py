@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.media import echo_url
@@ -79,21 +79,18 @@ def _clean(ctx: StageContext[BrandingJob]) -> StageOutput:
     return clean_branding(ctx.env, ctx.job.input_key, ctx.job.regions, ctx.job.replacement_key)
 
 
-class RemoveBranding(SingleStageKind[RemoveBrandingRequest, BrandingJob]):
-    case_type = "logo_remove"
-    media_type = "image"
-    id_prefix = "img_rm"
+class RemoveBranding(ImageStageKind[RemoveBrandingRequest, BrandingJob], case_type="logo_remove", id_prefix="img_rm"):
     input_model = BrandingJob
     only_stage = StageDef[BrandingJob]("image_remove_branding", _clean)
 
     def prepare(self, body: RemoveBrandingRequest, env: PrepareEnv) -> Prepared[BrandingJob]:
         (url, field), replacement = body.sources()
         original = env.media.image(url, field)
-        img = original.image
         for index, box in enumerate(body.regions or []):
-            if box[0] >= img.width or box[1] >= img.height:
+            if box[0] >= original.width or box[1] >= original.height:
                 raise BadRequest(
-                    f"regions.{index} lies outside the {img.width}x{img.height} image.", field=f"regions.{index}"
+                    f"regions.{index} lies outside the {original.width}x{original.height} image.",
+                    field=f"regions.{index}",
                 )
         job = BrandingJob(input_key=original.key, image_url=echo_url(url), regions=body.regions or None)
         extra: dict[str, Any] = {"image_url": echo_url(url)}

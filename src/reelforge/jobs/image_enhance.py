@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from reelforge.core.pricing import PriceTable
 from reelforge.imaging.enhance import nearest_aspect_ratio
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.media import echo_url
@@ -41,10 +41,7 @@ def _enhance(ctx: StageContext[EnhanceJob]) -> StageOutput:
 ENHANCE = StageDef[EnhanceJob]("image_enhance", _enhance)
 
 
-class ImageEnhance(SingleStageKind[EnhanceRequest, EnhanceJob]):
-    case_type = "image_enhance"
-    media_type = "image"
-    id_prefix = "img_enh"
+class ImageEnhance(ImageStageKind[EnhanceRequest, EnhanceJob], case_type="image_enhance", id_prefix="img_enh"):
     input_model = EnhanceJob
     only_stage = ENHANCE
 
@@ -56,7 +53,7 @@ class ImageEnhance(SingleStageKind[EnhanceRequest, EnhanceJob]):
             response_extra={
                 "image_url": echoed,
                 "resolution": body.resolution.upper(),
-                "aspect_ratio": nearest_aspect_ratio(stored.image.width, stored.image.height),
+                "aspect_ratio": nearest_aspect_ratio(stored.width, stored.height),
             },
         )
 

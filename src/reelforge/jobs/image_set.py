@@ -8,7 +8,7 @@ from pydantic import Field
 
 from reelforge.core.pricing import PriceTable
 from reelforge.imaging.image_set import MAX_IMAGES, ImageSetOptions
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.media import echo_url
@@ -38,10 +38,7 @@ def _image_set(ctx: StageContext[ImageSetJob]) -> StageOutput:
     return image_set(ctx.env, job.input_keys, job.num_images, job.prompt, job.metadata, job.aspect_ratio)
 
 
-class ImageSet(SingleStageKind[ImageSetRequest, ImageSetJob]):
-    case_type = "image_list_to_image_set"
-    media_type = "image"
-    id_prefix = "img_set"
+class ImageSet(ImageStageKind[ImageSetRequest, ImageSetJob], case_type="image_list_to_image_set", id_prefix="img_set"):
     input_model = ImageSetJob
     only_stage = StageDef[ImageSetJob]("image_set", _image_set)
 

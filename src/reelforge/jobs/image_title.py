@@ -11,7 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.stages.image_title import title_image
@@ -62,10 +62,7 @@ def _title(ctx: StageContext[TitleJob]) -> StageOutput:
     return title_image(ctx.env, ctx.job.input_key, ctx.job.metadata)
 
 
-class AssignTitle(SingleStageKind[AssignTitleRequest, TitleJob]):
-    case_type = "assign_title"
-    media_type = "image"
-    id_prefix = "img_title"
+class AssignTitle(ImageStageKind[AssignTitleRequest, TitleJob], case_type="assign_title", id_prefix="img_title"):
     input_model = TitleJob
     only_stage = StageDef[TitleJob]("image_title", _title)
 

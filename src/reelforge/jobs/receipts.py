@@ -8,7 +8,7 @@ from pydantic import AliasChoices, Field
 
 from reelforge.core import receipt_templates
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, JobInput, Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.media import echo_url
@@ -58,10 +58,10 @@ def _query(ctx: StageContext[TemplateQueryJob]) -> StageOutput:
     return query_template(ctx.env, ctx.job.input_key, ctx.job.template_id)
 
 
-class CreateReceiptTemplate(SingleStageKind[ReceiptTemplateCreateRequest, TemplateCreateJob]):
-    case_type = "receipt_template_create"
-    media_type = "image"
-    id_prefix = "rcpt_tpl_req"
+class CreateReceiptTemplate(
+    ImageStageKind[ReceiptTemplateCreateRequest, TemplateCreateJob],
+    case_type="receipt_template_create", id_prefix="rcpt_tpl_req",
+):
     input_model = TemplateCreateJob
     only_stage = StageDef[TemplateCreateJob]("receipt_template_create", _create)
 
@@ -80,10 +80,9 @@ class CreateReceiptTemplate(SingleStageKind[ReceiptTemplateCreateRequest, Templa
         return prices.route("receipt_template_create")
 
 
-class QueryReceiptTemplate(SingleStageKind[ReceiptQueryRequest, TemplateQueryJob]):
-    case_type = "receipt_template_query"
-    media_type = "image"
-    id_prefix = "rcpt_q"
+class QueryReceiptTemplate(
+    ImageStageKind[ReceiptQueryRequest, TemplateQueryJob], case_type="receipt_template_query", id_prefix="rcpt_q"
+):
     input_model = TemplateQueryJob
     only_stage = StageDef[TemplateQueryJob]("receipt_template_query", _query)
 

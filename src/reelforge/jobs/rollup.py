@@ -139,10 +139,9 @@ ENHANCE_TILES = StageDef[RollupJob]("rollup_enhance_tiles", _enhance_tiles)
 RENDER = StageDef[RollupJob]("rollup_render", _render)
 
 
-class RollupBanner(JobKind[RollupRequest, RollupJob]):
-    case_type = "rollup_banner"
-    media_type = "image"
-    id_prefix = "rollup"
+class RollupBanner(
+    JobKind[RollupRequest, RollupJob], case_type="rollup_banner", media_type="image", id_prefix="rollup"
+):
     input_model = RollupJob
 
     def prepare(self, body: RollupRequest, env: PrepareEnv) -> Prepared[RollupJob]:
@@ -159,9 +158,7 @@ class RollupBanner(JobKind[RollupRequest, RollupJob]):
         return prices.route("rollup_banner") + sum(prices.route("image_enhance", t.resolution) for t in job.enhance)
 
 
-class RollupBannerWithEnhance(RollupBanner):
-    case_type = "rollup_banner_enhance"
-    id_prefix = "rollup_enh"
+class RollupBannerWithEnhance(RollupBanner, case_type="rollup_banner_enhance", id_prefix="rollup_enh"):
 
     def prepare(self, body: RollupRequest, env: PrepareEnv) -> Prepared[RollupJob]:
         fetched = _FetchedImages(env, body)
@@ -170,7 +167,7 @@ class RollupBannerWithEnhance(RollupBanner):
         input_image_urls: list[str] = []
         for index, url in enumerate(fetched.tile_urls):
             stored = fetched.stored[url]
-            resolution = enhance_resolution_for(stored.image)
+            resolution = enhance_resolution_for(stored.size)
             if resolution is None:
                 input_image_urls.append(echo_url(url))
                 continue

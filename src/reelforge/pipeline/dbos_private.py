@@ -1,6 +1,6 @@
 """Every private DBOS API reelforge uses, and why, in one place.
 
-DBOS (pinned in pyproject.toml) offers no public way to do the three things below; each is
+DBOS (pinned in pyproject.toml) offers no public way to do the things below; each is
 reached through an underscore name that a DBOS upgrade may change without notice. Keeping them
 here, each behind a named function or alias with a test in tests/pipeline/test_dbos_private.py,
 makes such an upgrade fail in one visible place instead of deep inside the engine. No other
@@ -9,9 +9,11 @@ module may import ``dbos._*`` or call ``DBOS._*`` (a grep in that test guards it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
+import dbos._queue as dbos_queue
 from dbos import DBOS, WorkflowHandle
 from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from dbos._sys_db import SystemDatabase
@@ -57,4 +59,106 @@ def override_worker_concurrency(limit_for: Callable[[str], int | None]) -> None:
     SystemDatabase.get_queue = get_queue_with_local_limit  # type: ignore[method-assign]
 
 
-__all__ = ["AbandonedWorkflowError", "override_worker_concurrency", "recover_pending_workflows"]
+class _WakeableStop:
+    """What a queue worker thread sees as its stop event: ``wait`` also returns (False: not
+    stopped) as soon as ``wake`` is called, so the worker polls its queue at once.
+
+    It waits on the real stop event's own condition (``threading.Event._cond``), which
+    ``Event.set`` notifies: stopping DBOS still ends the wait at once, and no extra thread or
+    timer is involved (an idle worker still wakes only at its polling interval)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+        self._cond: threading.Condition = stop._cond  # type: ignore[attr-defined]
+        self._pending = False
+
+    def is_set(self) -> bool:
+        return self._stop.is_set()
+
+    def set(self) -> None:
+        self._stop.set()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._pending = True  # kept if the worker is busy polling: its next wait returns at once
+            self._cond.notify_all()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            self._cond.wait_for(lambda: self._pending or self._stop.is_set(), timeout)
+            self._pending = False
+        return self._stop.is_set()
+
+
+_queue_waiters: dict[str, set[_WakeableStop]] = {}
+_queue_waiters_lock = threading.Lock()
+_original_queue_worker_thread = dbos_queue.queue_worker_thread
+
+
+def install_queue_wakeups() -> None:
+    """Let ``wake_queue`` cut a queue worker's polling wait short in this process.
+
+    Why private: DBOS's per-queue worker thread (``dbos._queue.queue_worker_thread``) sleeps
+    ``polling_interval_sec`` between polls on the stop event it shares with every background
+    thread, and nothing public wakes it; a job enqueued just after a poll waited out the whole
+    interval (0.5 s) per stage. This wraps the thread function (looked up by name when the queue
+    manager starts a worker) so each worker waits on a ``_WakeableStop`` instead. Idempotent; call
+    before ``DBOS.launch``."""
+    if dbos_queue.queue_worker_thread is not _original_queue_worker_thread:
+        return
+
+    def worker(stop_event: threading.Event, dbos: Any, queue: Any) -> None:
+        stop = _WakeableStop(stop_event)
+        with _queue_waiters_lock:
+            _queue_waiters.setdefault(queue.name, set()).add(stop)
+        try:
+            _original_queue_worker_thread(stop, dbos, queue)  # type: ignore[arg-type]
+        finally:
+            with _queue_waiters_lock:
+                _queue_waiters.get(queue.name, set()).discard(stop)
+
+    dbos_queue.queue_worker_thread = worker
+
+
+def wake_queue(name: str) -> bool:
+    """Make this process's worker of queue ``name`` poll now; False when none runs here."""
+    with _queue_waiters_lock:
+        waiters = list(_queue_waiters.get(name, ()))
+    for waiter in waiters:
+        waiter.wake()
+    return bool(waiters)
+
+
+_original_set_event = SystemDatabase.set_event_from_workflow
+
+
+def install_local_event_wakeups() -> None:
+    """Wake this process's ``DBOS.get_event`` waiters the moment a workflow here sets the event.
+
+    Why private: on SQLite DBOS delivers events to waiters by polling (every
+    ``notification_listener_polling_interval_sec``), and on PostgreSQL by a NOTIFY coalesced
+    for 10 ms and sent back through the server, even when the setter and the waiter share a
+    process (the embedded default always does). This wraps ``SystemDatabase.set_event_from_workflow``
+    to signal the waiter's entry in the private ``workflow_events_map`` after the value is
+    committed, exactly what DBOS's own listener does when it is told. Idempotent."""
+    if SystemDatabase.set_event_from_workflow is not _original_set_event:
+        return
+
+    def set_event_and_wake(self: SystemDatabase, workflow_uuid: str, function_id: int, key: str, message: Any,
+                           **kwargs: Any) -> None:
+        _original_set_event(self, workflow_uuid, function_id, key, message, **kwargs)
+        signal = self.workflow_events_map.get(self._waiter(workflow_uuid, key)[0])
+        if signal is not None:
+            signal.set()
+
+    SystemDatabase.set_event_from_workflow = set_event_and_wake  # type: ignore[method-assign]
+
+
+__all__ = [
+    "AbandonedWorkflowError",
+    "install_local_event_wakeups",
+    "install_queue_wakeups",
+    "override_worker_concurrency",
+    "recover_pending_workflows",
+    "wake_queue",
+]

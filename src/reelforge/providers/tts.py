@@ -44,6 +44,8 @@ class SpeechResult:
     duration_s: float
     words: list[WordTiming]
     sample_rate: int
+    provider: str = ""  # the engine that spoke ("piper", "espeak-ng", "openai")
+    voice: str = ""  # the voice it spoke with
 
 
 class TTSProvider(Protocol):
@@ -86,7 +88,16 @@ def _trim_end(voiced: np.ndarray, start_s: float, end_s: float) -> float:
     return min(end_s, max(start_s + _FRAME_S, float(first + spoken[-1] + 1) * _FRAME_S))
 
 
-def _spread_by_characters(
+def voiced_range(samples: np.ndarray, sample_rate: int) -> tuple[float, float]:
+    """Seconds from the first to the last voiced frame (the whole clip when none is voiced)."""
+    duration_s = len(samples) / sample_rate
+    voiced = np.flatnonzero(_voiced_frames(samples, sample_rate))
+    if len(voiced) == 0:
+        return 0.0, duration_s
+    return float(voiced[0]) * _FRAME_S, min(duration_s, float(voiced[-1] + 1) * _FRAME_S)
+
+
+def spread_by_characters(
     text: str, spans: Sequence[tuple[int, int]], start_s: float, end_s: float
 ) -> list[WordTiming]:
     """Share ``[start_s, end_s]`` among ``spans`` in proportion to their lengths."""
@@ -261,7 +272,7 @@ def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int, language: s
     duration_s = len(raw.samples) / sample_rate
     starts = _snap_word_starts(text, raw.word_starts, language)
     if not starts:
-        return _spread_by_characters(text, word_spans(text, language=language), 0.0, duration_s)
+        return spread_by_characters(text, word_spans(text, language=language), 0.0, duration_s)
     starts[0] = (0, starts[0][1])  # leading punctuation ("¿") joins the first word
     voiced = _voiced_frames(raw.samples, sample_rate)
     boundaries_ms = sorted({ms for _, ms in starts} | set(raw.clause_ends_ms))
@@ -273,7 +284,7 @@ def align_espeak_words(text: str, raw: _RawSpeech, sample_rate: int, language: s
         end_s = min(duration_s, next_ms / 1000) if next_ms is not None else duration_s
         end_s = _trim_end(voiced, start_s, end_s)
         spans = word_spans(text, char_start, char_end, language)
-        words.extend(_spread_by_characters(text, spans, start_s, end_s))
+        words.extend(spread_by_characters(text, spans, start_s, end_s))
     return words
 
 
@@ -335,6 +346,7 @@ class EspeakTTS:
     """Offline speech with espeak-ng; ``voice`` picks a narrator from :data:`ESPEAK_NARRATORS`."""
 
     voices: tuple[str, ...] = tuple(ESPEAK_NARRATORS)
+    provider = "espeak-ng"
 
     def __init__(self, rate_wpm: int = 160, default_voice: str = DEFAULT_ESPEAK_NARRATOR) -> None:
         if default_voice not in ESPEAK_NARRATORS:
@@ -358,7 +370,8 @@ class EspeakTTS:
             raise ProviderError(f"espeak-ng produced no audio for {language!r} text")
         write_wav_mono16(out_path, raw.samples, engine.sample_rate)
         words = align_espeak_words(text, raw, engine.sample_rate, language)
-        return SpeechResult(out_path, len(raw.samples) / engine.sample_rate, words, engine.sample_rate)
+        return SpeechResult(out_path, len(raw.samples) / engine.sample_rate, words, engine.sample_rate,
+                            provider=self.provider, voice=narrator)
 
 
 def espeak_voice_for(language: str, text: str = "") -> str:
@@ -421,28 +434,9 @@ class OpenAISpeechTTS:
             raise ProviderError("speech endpoint returned no audio samples")
         write_wav_mono16(out_path, samples, sample_rate)
         duration_s = len(samples) / sample_rate
-        voiced = np.flatnonzero(_voiced_frames(samples, sample_rate))
-        start_s, end_s = (0.0, duration_s)
-        if len(voiced):
-            start_s, end_s = float(voiced[0]) * _FRAME_S, min(duration_s, float(voiced[-1] + 1) * _FRAME_S)
-        words = _spread_by_characters(text, word_spans(text, language=language), start_s, end_s)
-        return SpeechResult(out_path, duration_s, words, sample_rate)
-
-
-def tts_for(config: object) -> TTSProvider:
-    """Pick the speech provider for a deployment.
-
-    Reads optional attributes ``openai_base_url``, ``openai_api_key``, ``openai_speech_model``
-    (default ``tts-1``) and ``openai_speech_voice`` (default ``alloy``) from ``config``: with a
-    base URL the HTTP provider is used, otherwise offline espeak-ng.
-    """
-    base_url = getattr(config, "openai_base_url", None)
-    if base_url:
-        client = OpenAICompatClient(str(base_url), getattr(config, "openai_api_key", None))
-        model = str(getattr(config, "openai_speech_model", None) or "tts-1")
-        voice = str(getattr(config, "openai_speech_voice", None) or "alloy")
-        return OpenAISpeechTTS(client, model, voice)
-    return EspeakTTS()
+        start_s, end_s = voiced_range(samples, sample_rate)
+        words = spread_by_characters(text, word_spans(text, language=language), start_s, end_s)
+        return SpeechResult(out_path, duration_s, words, sample_rate, provider="openai", voice=voice or self.voice)
 
 
 __all__ = [
@@ -455,7 +449,8 @@ __all__ = [
     "WordTiming",
     "decode_wav_mono16",
     "espeak_voice_for",
-    "tts_for",
+    "spread_by_characters",
+    "voiced_range",
     "word_spans",
     "write_wav_mono16",
 ]

@@ -47,29 +47,36 @@ def _zoom(entry: LaneEntry) -> str:
     return "1"
 
 
-PAN_STEP = 2  # pixels per frame: a whole chroma pixel, the same every frame
+PAN_STEP = 2  # pixels per frame at most: a whole chroma pixel
 
 
 def _pan(entry: LaneEntry, forward: str, backward: str, room: int, centre: str) -> str:
     """Crop offset (pixels) along one axis with ``room`` spare pixels.
 
-    A pan moves by exactly ``PAN_STEP`` pixels on every moving frame, so x264 predicts each frame as
-    the previous one shifted by one constant vector. Spreading the room evenly over the scene instead
-    steps 0 or 2 pixels irregularly; the six-pan ad rendered about 15 % slower that way. When the room
-    is shorter than the scene the glide is centred in it and the picture rests at both ends.
+    The camera moves on every frame of the entry's visible span (its crossfades included), never
+    resting at either end. Where the room allows, it moves by exactly ``PAN_STEP`` pixels a frame,
+    so x264 predicts each frame as the previous one shifted by one constant vector (the fastest to
+    encode), centred in the room. With less room than that the glide spreads the room over the
+    whole span in even steps (0 or 2 pixels a frame): at least a pixel a frame on average, so no
+    picture is held for more than two frames.
     """
     if entry.motion not in (forward, backward):
         return centre
     span = max(1, entry.visible_end - entry.visible_start)
-    steps = min(span - 1, room // PAN_STEP)
-    if steps <= 0:
+    steps = span - 1
+    if steps <= 0 or room < PAN_STEP:
         return centre
-    first = entry.visible_start + (span - 1 - steps) // 2
-    start = (room - steps * PAN_STEP) // 2 // 2 * 2
-    moved = f"{PAN_STEP}*clip(n-{first}\\,0\\,{steps})"
+    first = entry.visible_start
+    frame = f"clip(n-{first}\\,0\\,{steps})"
+    if room >= steps * PAN_STEP:
+        start = (room - steps * PAN_STEP) // 2 // 2 * 2
+        moved, travel = f"{PAN_STEP}*{frame}", steps * PAN_STEP
+    else:
+        start, travel = 0, room // 2 * 2
+        moved = f"2*floor({frame}*{travel / 2 / steps:.6f})"
     if entry.motion == forward:
         return f"({start}+{moved})"
-    return f"({start + steps * PAN_STEP}-{moved})"
+    return f"({start + travel}-{moved})"
 
 
 def _piecewise(entries: Sequence[LaneEntry], term: str, values: list[str]) -> str:
@@ -114,9 +121,20 @@ def lane_chain(source: str, entries: Sequence[LaneEntry], plan: RenderPlan, canv
     if zoom != "1":
         filters.append(f"scale=w='trunc(iw*{zoom}/2)*2':h='trunc(ih*{zoom}/2)*2':eval=frame:flags=bilinear")
     room_x, room_y = canvas.headroom_width - canvas.width, canvas.headroom_height - canvas.height
-    # Still entries stay centred (zoomed frames are larger than the headroom still; crop keeps offsets even).
-    x = _piecewise(entries, "n", [_pan(e, "pan_right", "pan_left", room_x, "(iw-ow)*0.5") for e in entries])
-    y = _piecewise(entries, "n", [_pan(e, "pan_down", "pan_up", room_y, "(ih-oh)*0.5") for e in entries])
+
+    def centre(entry: LaneEntry, headroom: int, size: int) -> str:
+        """Centred crop offset, the zoomed size written out: crop's ``iw``/``ih`` keep the size of the
+        lane's first frame, so ``(iw-ow)/2`` would centre on whatever the first frame happened to
+        be (and a chunk starting elsewhere would crop differently). crop keeps offsets even."""
+        zoom = _zoom(entry)
+        if zoom == "1":
+            return f"{(headroom - size) / 2:g}"
+        return f"(trunc({headroom}*{zoom}/2)*2-{size})*0.5"
+
+    x = _piecewise(entries, "n", [_pan(e, "pan_right", "pan_left", room_x,
+                                       centre(e, canvas.headroom_width, canvas.width)) for e in entries])
+    y = _piecewise(entries, "n", [_pan(e, "pan_down", "pan_up", room_y,
+                                       centre(e, canvas.headroom_height, canvas.height)) for e in entries])
     # Even offsets (crop's default for yuv420p): whole-chroma-pixel moves keep x264's motion search
     # exact, which measurably beats odd luma steps with a half-pixel chroma shift.
     filters.append(f"crop=w={canvas.width}:h={canvas.height}:x='{x}':y='{y}'")

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, ImageOps
+
+from reelforge.imaging.framing import SafeArea, frame_image, safe_area
+from reelforge.providers.ocr import text_regions
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
-from reelforge.render.ffmpeg import RenderError, run_ffmpeg
+from reelforge.render.encoders import h264_args
+from reelforge.render.ffmpeg import RenderCancelled, RenderError, run_ffmpeg
 from reelforge.render.graph import Canvas
-from reelforge.render.plan import MOTION_HEADROOM, LaneEntry, LayerFrames, RenderPlan, build_plan
+from reelforge.render.plan import MOTION_HEADROOM, ZOOM_RANGE, LaneEntry, LayerFrames, RenderPlan, build_plan
 from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
-from reelforge.render.subtitles import subtitle_event_count, write_ass
+from reelforge.render.subtitles import caption_layout, subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
 from reelforge.text.fonts import FontChoice, resolve_font
 
@@ -37,11 +43,10 @@ class RenderResult:
     sound_reused: bool = False
 
 
-def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]:
+def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23, encoder: str = "x264") -> list[str]:
+    """H.264 settings for ``encoder`` (render/encoders.py: ``x264`` or ``nvenc``)."""
     return [
-        # subme=1 (veryfast uses 2): on moving pictures x264's sub-pixel refinement was about 40 % of the
-        # encode; at subme=1 SSIM moved 0.0001 and files grew ~7 % (measured on the standard ad).
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-x264-params", "subme=1",
+        *h264_args(encoder, preset, crf),
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-g", str(fps * 2), "-r", str(fps),
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
@@ -57,34 +62,96 @@ def encoder_args(fps: int, preset: str = "veryfast", crf: int = 23) -> list[str]
     return [*video_encoder_args(fps, preset, crf), *audio_encoder_args(), "-movflags", "+faststart", "-f", "mp4"]
 
 
-def _canvas(doc: SessionDocument) -> Canvas:
+_MAX_PAN_ROOM = 0.3  # a pan never crops more than this share of the still's side away
+
+
+def _pan_room_needed(plan: RenderPlan, motions: tuple[str, str]) -> int:
+    """Spare pixels the longest pan along an axis needs to move on every frame (a pixel a frame)."""
+    return max((entry.visible_end - entry.visible_start - 1 for lane in plan.lanes for entry in lane
+                if entry.motion in motions), default=0)
+
+
+def _canvas(doc: SessionDocument, plan: RenderPlan) -> Canvas:
     width, height = doc.canvas.width, doc.canvas.height
 
-    def grown(size: int) -> int:  # a multiple of 4 larger, so centred crops land on even offsets
-        return size + 4 * max(1, round(size * (MOTION_HEADROOM - 1) / 4))
+    def grown(size: int, pan_room: int) -> int:  # a multiple of 4 larger, so centred crops land on even offsets
+        quarters = max(round(size * (MOTION_HEADROOM - 1) / 4), math.ceil(min(pan_room, size * _MAX_PAN_ROOM) / 4))
+        return size + 4 * max(1, quarters)
 
-    return Canvas(width=width, height=height, headroom_width=grown(width), headroom_height=grown(height))
+    return Canvas(width=width, height=height,
+                  headroom_width=grown(width, _pan_room_needed(plan, ("pan_left", "pan_right"))),
+                  headroom_height=grown(height, _pan_room_needed(plan, ("pan_up", "pan_down"))))
+
+
+TextReader = Callable[[Image.Image], list[tuple[int, int, int, int]]]
+
+
+_OCR_SIDE = 960  # text too small to read at this size is too small to frame around
+
+
+def ocr_text_boxes(img: Image.Image) -> list[tuple[int, int, int, int]]:
+    """Boxes of the text lines printed on a photo (the OCR the project ships, detector only), found on
+    a copy at most ``_OCR_SIDE`` pixels long."""
+    scale = min(1.0, _OCR_SIDE / max(img.size))
+    small = img if scale == 1.0 else img.resize((round(img.width * scale), round(img.height * scale)),
+                                                 Image.Resampling.BILINEAR)
+    return [(round(x0 / scale), round(y0 / scale), round(x1 / scale), round(y1 / scale))
+            for x0, y0, x1, y1 in text_regions(small)]
+
+
+def still_safe_box(canvas: Canvas, motion: str, area: SafeArea) -> tuple[float, float, float, float]:
+    """The part of a headroom still that stays inside ``area`` of the canvas on every frame of
+    ``motion``: a pan shows windows from one end of the room to the other, a zoom narrows the view
+    towards the centre, a still stays centred."""
+    room_x, room_y = canvas.headroom_width - canvas.width, canvas.headroom_height - canvas.height
+
+    def axis(low: float, high: float, size: int, room: int, panning: bool) -> tuple[float, float]:
+        if panning:
+            return low + room, high
+        if motion in ("push_in", "push_out"):
+            zoomed = 1 + ZOOM_RANGE  # canvas point c shows still point centre + (c - size/2) / zoom
+            return (room / 2 + size / 2 + (low - size / 2) / zoomed, room / 2 + size / 2 + (high - size / 2) / zoomed)
+        return low + room / 2, high + room / 2
+
+    x0, x1 = axis(area.left * canvas.width, area.right * canvas.width, canvas.width, room_x,
+                  motion in ("pan_left", "pan_right"))
+    y0, y1 = axis(area.top * canvas.height, area.bottom * canvas.height, canvas.height, room_y,
+                  motion in ("pan_up", "pan_down"))
+    return x0, y0, x1, y1
 
 
 class _Stills:
-    """Prepared lane stills, one file per (treatment, media ref)."""
+    """Prepared lane stills, one file per (treatment, media ref, camera motion).
 
-    def __init__(self, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> None:
+    Scene photos are framed (:mod:`reelforge.imaging.framing`) so their printed text and subject stay
+    whole inside ``safe`` on every frame of the scene's camera move."""
+
+    def __init__(self, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path, safe: SafeArea,
+                 read_text: TextReader | None, should_cancel: Callable[[], bool] | None = None) -> None:
+        self._should_cancel = should_cancel
         self._canvas = canvas
         self._resolve = resolve
         self._workdir = workdir
-        self._done: dict[tuple[str, str], Path] = {}
+        self._safe = safe
+        self._read_text = read_text
+        self._done: dict[tuple[str, str, str], Path] = {}
 
     def for_entry(self, entry: LaneEntry) -> Path:
-        treatment = {"scene": "cover", "video-backdrop": "blank"}.get(entry.kind, "contain")
-        key = (treatment, entry.media)
+        treatment = {"scene": "frame", "video-backdrop": "blank"}.get(entry.kind, "contain")
+        key = (treatment, entry.media, entry.motion if treatment == "frame" else "")
         if key not in self._done:
+            if self._should_cancel is not None and self._should_cancel():
+                raise RenderCancelled("render cancelled while preparing stills")  # framing takes seconds
             out = self._workdir / f"still-{len(self._done)}.pgmyuv"
             size = (self._canvas.headroom_width, self._canvas.headroom_height)
             if treatment == "blank":
                 stills.blank(size, out)
-            elif treatment == "cover":
-                stills.cover(self._resolve(entry.media), size, out)
+            elif treatment == "frame":
+                with Image.open(self._resolve(entry.media)) as opened:
+                    photo = ImageOps.exif_transpose(opened).convert("RGB")
+                safe = still_safe_box(self._canvas, entry.motion, self._safe)
+                framed, _ = frame_image(photo, size, safe, self._read_text)
+                stills.save_pgmyuv(framed, out)
             else:
                 stills.contain_centered(self._resolve(entry.media), (self._canvas.width, self._canvas.height),
                                         size, out)
@@ -187,12 +254,18 @@ def build_render_command(
     audio: tuple[Path, str] | None,
     font: FontChoice,
     frames: Sequence[tuple[int, int]] | None = None,
+    read_text: TextReader | None = ocr_text_boxes,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> list[str]:
     """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
     inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
     back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``."""
-    canvas = _canvas(doc)
-    prepared = _Stills(canvas, resolve_media, workdir)
+    canvas = _canvas(doc, plan)
+    band = footer_band_height(plan, canvas, resolve_media)
+    layout = caption_layout(canvas.width, canvas.height)
+    covered = layout.band(band) if subtitle_event_count(doc) else band
+    safe = safe_area(canvas.width, canvas.height, covered / canvas.height)
+    prepared = _Stills(canvas, resolve_media, workdir, safe, read_text, should_cancel)
     inputs: list[str] = []
     chains: list[str] = []
     for lane_index, lane in enumerate(plan.lanes):
@@ -251,7 +324,7 @@ def build_render_command(
     return [*inputs, "-/filter_complex", str(script)]
 
 
-def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path) -> list[str]:
+def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path, encoder: str) -> list[str]:
     """Encode ``spans`` (back to back in [vout]) into one MP4 file each, every one opening with an
     IDR frame, so any of them can later be copied into another render unchanged."""
     firsts, total = [], 0
@@ -259,7 +332,7 @@ def _span_outputs(spans: Sequence[Span], fps: int, preset: str, pattern: Path) -
         firsts.append(total)
         total += span.frames
     cuts = firsts[1:] or [total]  # a single span: a cut that never comes (else the muxer cuts every 2 s)
-    return ["-map", "[vout]", "-frames:v", str(total), *video_encoder_args(fps, preset),
+    return ["-map", "[vout]", "-frames:v", str(total), *video_encoder_args(fps, preset, encoder=encoder),
             "-force_key_frames", "expr:" + "+".join(f"eq(n,{first})" for first in firsts), "-forced-idr", "1",
             "-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1",
             "-segment_frames", ",".join(map(str, cuts)), str(pattern)]
@@ -292,8 +365,10 @@ def render_timeline(
     preset: str = "veryfast",
     workdir: Path | None = None,
     cache: SpanCache | None = None,
+    encoder: str = "x264",
 ) -> RenderResult:
-    """Render ``doc`` to ``out_path`` (written atomically).
+    """Render ``doc`` to ``out_path`` (written atomically), its video encoded by ``encoder``
+    (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
 
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
@@ -310,8 +385,8 @@ def render_timeline(
     def digest(ref: str) -> str:
         return file_digest(resolve_media(ref))
 
-    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset), FRAME_TAGS],
-                        footer_band=footer_band_height(plan, _canvas(doc), resolve_media),
+    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset, encoder=encoder), FRAME_TAGS],
+                        footer_band=footer_band_height(plan, _canvas(doc, plan), resolve_media),
                         captions=[font.family, _font_digest(font.path), font.face_index])
     sound_key = audio_key(doc, plan, digest, audio_encoder_args())
     found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
@@ -331,9 +406,9 @@ def render_timeline(
             sound_output = [*audio_encoder_args(), "-f", "mp4", str(sound_file)]
         if dirty:
             args = build_render_command(doc, plan, resolve_media, work, audio, font,
-                                        [(span.start, span.end) for span in dirty])
+                                        [(span.start, span.end) for span in dirty], should_cancel=should_cancel)
             outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
-            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4")
+            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4", encoder)
             run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render")
             encoded = sorted(work.glob("span-*.mp4"))
             if len(encoded) != len(dirty):

@@ -45,7 +45,9 @@ class _Table:
         self.payloads: list[dict[str, Any]] = []
         self.rows_of: dict[str, list[int]] = {}
         self._pending: list[np.ndarray] = []
-        self.matrix = np.empty((0, dim or 0), dtype=np.float32)
+        # Rows live in a buffer that doubles when full, so appending a batch costs its own size, not the table's.
+        self._buffer = np.empty((0, dim or 0), dtype=np.float32)
+        self.matrix = self._buffer[:0]
         self.alive = np.empty(0, dtype=bool)
         self._columns: dict[str, tuple[np.ndarray, np.ndarray, dict[str, int]]] = {}
 
@@ -66,10 +68,21 @@ class _Table:
         return len(rows)
 
     def _compact(self) -> None:
-        if self._pending:
-            self.matrix = np.vstack([self.matrix.reshape(-1, self._pending[0].shape[1]), *self._pending])
-            self.alive = np.concatenate([self.alive, np.ones(len(self._pending), dtype=bool)])
-            self._pending = []
+        if not self._pending:
+            return
+        new = np.vstack(self._pending)
+        have = len(self.matrix)
+        need = have + len(new)
+        if need > len(self._buffer) or self._buffer.shape[1] != new.shape[1]:
+            grown = np.empty((max(need, 2 * len(self._buffer), 1024), new.shape[1]), dtype=np.float32)
+            if have:
+                grown[:have] = self.matrix
+            self._buffer = grown
+        # Rows below ``have`` are never written again: a matrix view handed to a search stays valid.
+        self._buffer[have:need] = new
+        self.matrix = self._buffer[:need]
+        self.alive = np.concatenate([self.alive, np.ones(len(new), dtype=bool)])
+        self._pending = []
 
     def _column(self, path: str) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         """One field as (numbers, NaN where absent; equality-key codes, -1 where absent; key -> code)."""
@@ -100,23 +113,33 @@ class _Table:
             mask &= self._mask(cond)
         return mask
 
-    def search(self, vector: np.ndarray, k: int, filters: FilterSet) -> list[tuple[int, float]]:
+    def snapshot(self, filters: FilterSet) -> tuple[np.ndarray, np.ndarray]:
+        """The matrix and the mask of rows to score, consistent with each other. Rows are append-only and a
+        compaction builds a new matrix, so both stay valid after the caller releases the index's lock."""
         mask = self.candidates(filters)
-        rows = np.flatnonzero(mask)
-        if not len(rows) or k <= 0:
-            return []
-        query = np.asarray(vector, dtype=np.float32).ravel()
-        # A dense mask scores every row in place (no copy of the matrix); a selective one gathers its rows first.
-        dense = len(rows) * 4 >= len(mask)
-        if dense:
-            pool = self.matrix @ query
-            pool[~mask] = -np.inf
-        else:
-            pool = self.matrix[rows] @ query
-        take = min(k, len(rows))
-        top = np.argpartition(-pool, take - 1)[:take]
-        top = top[np.argsort(-pool[top], kind="stable")]
-        return [(int(i if dense else rows[i]), float(pool[i])) for i in top]
+        return self.matrix, mask
+
+    def sources(self) -> int:
+        return len(self.rows_of)
+
+
+def score(matrix: np.ndarray, mask: np.ndarray, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The best ``k`` rows of ``matrix`` among ``mask``: one matrix-vector product and a partial sort."""
+    rows = np.flatnonzero(mask)
+    if not len(rows) or k <= 0:
+        return []
+    query = np.ascontiguousarray(vector, dtype=np.float32).ravel()
+    # A dense mask scores every row in place (no copy of the matrix); a selective one gathers its rows first.
+    dense = len(rows) * 4 >= len(mask)
+    if dense:
+        pool = matrix[: len(mask)] @ query
+        pool[~mask] = -np.inf
+    else:
+        pool = matrix[rows] @ query
+    take = min(k, len(rows))
+    top = np.argpartition(-pool, take - 1)[:take]
+    top = top[np.argsort(-pool[top], kind="stable")]
+    return [(int(i if dense else rows[i]), float(pool[i])) for i in top]
 
 
 class EmbeddedIndex:
@@ -210,9 +233,16 @@ class EmbeddedIndex:
     def search(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> list[Hit]:
         with self._lock:
             table = self._table(template_id)
-            found = table.search(vector, k, filters)
-            return [Hit(table.keys[row][0], table.keys[row][1], score, table.texts[row], table.payloads[row])
-                    for row, score in found]
+            matrix, mask = table.snapshot(filters)
+        # Scored outside the lock: numpy releases the GIL in the product, so concurrent searches use every core
+        # instead of queueing behind one another.
+        found = score(matrix, mask, vector, k)
+        return [Hit(table.keys[row][0], table.keys[row][1], s, table.texts[row], table.payloads[row])
+                for row, s in found]
+
+    def record_count(self, template_id: str) -> int:
+        with self._lock:
+            return self._table(template_id).sources()
 
     def count(self, template_id: str) -> int:
         with self._lock:

@@ -38,6 +38,7 @@ class SpeechTrack(BaseModel):
     key: str
     duration_s: float
     voice: str | None = None
+    provider: str | None = None  # the engine that spoke: "piper", "espeak-ng", "openai"
     words: list[tuple[str, float, float]]
 
 
@@ -93,3 +94,12 @@ class CardsOutput(StageOutput):
 class EnhancedTilesOutput(StageOutput):
     STAGE = "rollup_enhance_tiles"
     enhanced: dict[str, str]  # input blob key -> enhanced blob key
+
+
+class CrawlOutput(StageOutput):
+    """``embedding_crawl``: the crawled pages' main text (a blob: up to 50 pages) and what was refused."""
+
+    STAGE = "embedding_crawl"
+    pages_key: str
+    fetched: int
+    refused: list[dict[str, Any]]

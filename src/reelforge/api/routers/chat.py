@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
 from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.job_routes import SYNC_JOB_RESPONSES, JobRoute, add_job_routes
 from reelforge.api.sync_jobs import failure_error, wait_terminal
 from reelforge.core import accounts, assistant_prompts, ledger, requests
 from reelforge.core.errors import ApiError, Unauthorized
@@ -34,25 +35,37 @@ from reelforge.providers.llm import OFFLINE_MODEL, Done, configured_model
 
 router = APIRouter(tags=["chat"])
 
-# Answered after the job ran on a worker; 202 when it did not finish within sync_wait_s.
-SYNC_LLM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"description": "Accepted but not finished in time: poll with request_id"},
-    500: {"description": "The language model failed (refunded)"},
-}
 CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A chat.completion object, or with stream: true server-sent chat.completion.chunk events",
         "content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}},
     },
-    **SYNC_LLM_RESPONSES,
+    **SYNC_JOB_RESPONSES,
 }
 
 
-@router.post(
-    "/v1/chat/enhance", summary="Rewrite a message with the language model (token-priced)", responses=SYNC_LLM_RESPONSES
+# Answered with the result once a worker ran the model (202 with the request id if it takes longer).
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/v1/chat/enhance",
+            ENHANCE_MESSAGE,
+            EnhanceMessageRequest,
+            "Rewrite a message with the language model (token-priced)",
+            answer="when_done",
+            input_fields=(),
+        ),
+        JobRoute(
+            "/v1/assistant/completion",
+            ASSISTANT_COMPLETION,
+            AssistantCompletionRequest,
+            "An assistant turn in the OpenAI Responses shape (token-priced, x2.5)",
+            answer="when_done",
+            input_fields=(),
+        ),
+    ],
 )
-async def enhance(body: EnhanceMessageRequest, call: JobCallDep) -> JSONResponse:
-    return await call.submit_and_wait_async(ENHANCE_MESSAGE, body)
 
 
 class SystemPromptRequest(RequestBody):
@@ -69,15 +82,6 @@ def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, account: Accoun
         "model": _model_name(rt.settings),
         "selected_assistant_model": _model_name(rt.settings),
     }
-
-
-@router.post(
-    "/v1/assistant/completion",
-    summary="An assistant turn in the OpenAI Responses shape (token-priced, x2.5)",
-    responses=SYNC_LLM_RESPONSES,
-)
-async def assistant_completion(body: AssistantCompletionRequest, call: JobCallDep) -> JSONResponse:
-    return await call.submit_and_wait_async(ASSISTANT_COMPLETION, body)
 
 
 # -- the OpenAI-compatible gateway --------------------------------------------------------------

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
 router = APIRouter(prefix="/v1/image", tags=["image"])
 
 
-@router.post("/enhance", summary="Upscale and denoise an image (45/75/90 credits for 1k/2k/4k)")
-def enhance_image(body: EnhanceRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_ENHANCE, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/enhance", IMAGE_ENHANCE, EnhanceRequest, "Upscale and denoise an image (45/75/90 credits for 1k/2k/4k)"
+        )
+    ],
+)
 
 
 @router.get("/status", summary="Status of one image request")
@@ -32,7 +38,17 @@ def image_list(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(
     rows = requests.list_for(rt.db, account.id, "image", limit)
     return {
         "sessions": [
-            {**requests.status_payload(r), "request_type": "API", "created_at": r.created_at.isoformat() + "Z"}
+            {
+                **requests.status_payload(r),
+                "request_type": "API",
+                "created_at": _iso(r.created_at),
+                "updated_at": _iso(r.updated_at or r.created_at),
+            }
             for r in rows
         ]
     }
+
+
+def _iso(moment: datetime) -> str:
+    """image-api.txt's timestamps: UTC, milliseconds, ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

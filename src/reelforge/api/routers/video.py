@@ -7,48 +7,99 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest, Forbidden, NotFound
+from reelforge.core.pricing import PriceTable
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
 from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
 from reelforge.pipeline import engine
 from reelforge.providers import registry
+from reelforge.runtime import Runtime
 from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
 pages = APIRouter(include_in_schema=False)
 
 
-@router.post("/video/text_to_video", summary="Generate a video from a prompt")
-def text_to_video(body: TextToVideoRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(TEXT_TO_VIDEO, body)
+add_job_routes(
+    router,
+    [
+        JobRoute("/video/text_to_video", TEXT_TO_VIDEO, TextToVideoRequest, "Generate a video from a prompt"),
+        # legacy-video-api-v0.md: "201 Session created".
+        JobRoute(
+            "/video/create",
+            TEXT_TO_VIDEO,
+            LegacyCreateRequest,
+            "Legacy: generate a video from a prompt (prompt ≤ 500 chars, ≤ 120 s; 10 credits/s)",
+            status_code=201,
+        ),
+        JobRoute(
+            "/video/image_list_to_video",
+            IMAGE_LIST_TO_VIDEO,
+            ImageListToVideoRequest,
+            "Generate a video from an ordered list of images",
+        ),
+    ],
+)
 
 
-@router.post("/video/create", summary="Legacy: generate a video from a prompt (prompt ≤ 500 chars, ≤ 120 s)")
-def legacy_create(body: LegacyCreateRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(TEXT_TO_VIDEO, body)
-
-
-@router.post("/video/image_list_to_video", summary="Generate a video from an ordered list of images")
-def image_list_to_video(body: ImageListToVideoRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_LIST_TO_VIDEO, body)
+@router.get("/video/status", summary="Legacy: status of a session in legacy-video-api-v0.md's shape")
+def legacy_status(
+    rt: RuntimeDep, account: AccountDep, session_id: str | None = None, request_id: str | None = None
+) -> JSONResponse:
+    sid = session_id or request_id
+    if not sid:
+        raise BadRequest("Missing or invalid session_id.", field="session_id")
+    req = requests.get_owned(rt.db, account.id, sid, field="session_id")
+    body = requests.status_body(rt.db, req)
+    legacy: dict[str, Any] = {"session_id": req.id, "request_id": req.id, "status": req.status}
+    if req.status == "PENDING":
+        legacy["details"] = body.get("expressGenerationStatus", {})
+    elif req.status == "COMPLETED":
+        url = body.get("result_url")
+        legacy.update({"url": url, "video_link": url, "result_url": url})
+    else:
+        legacy["message"] = body.get("message", "")
+    return JSONResponse(legacy)
 
 
 @router.get("/video/supported_models", summary="Image and video model keys usable in this deployment")
 def supported_models(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    prices = rt.prices
+    prices, settings = rt.prices, rt.settings
     return {
         "IMAGE_MODELS": [
-            {"label": m, "value": m, "basePrice": prices.image_model_price(m)}
-            for m in registry.image_models(rt.settings)
+            {
+                "label": m,
+                "value": m,
+                "basePrice": prices.image_model_price(m),
+                "imageModelMultiplier": prices.image_model_multiplier(m),
+                "provider": registry.describe_image(settings, m),
+            }
+            for m in registry.image_models(settings)
         ],
         "VIDEO_MODELS": [
-            {"label": m, "value": m, "basePrice": prices.video_model_rate(m)}
-            for m in registry.video_models(rt.settings)
+            {
+                "label": m,
+                "value": m,
+                "basePrice": prices.video_model_base(m),
+                "pricing": _video_pricing(prices, m),
+                "provider": registry.describe_video(settings, m),
+            }
+            for m in registry.video_models(settings)
         ],
     }
+
+
+def _video_pricing(prices: PriceTable, model: str) -> dict[str, Any]:
+    rate = prices.video_model_rate(model)
+    if rate is not None:
+        return {"credits_per_second": rate}
+    units = prices.video_model_units(model)
+    assert units is not None  # every catalogued key is priced (tests/video/test_video_catalog.py)
+    return {"credits_per_unit": units[0], "unit_seconds": units[1]}
 
 
 @router.get("/supported_fonts", summary="Installed subtitle fonts per language (no auth)")
@@ -85,7 +136,12 @@ def fetch_latest_version(
 
 @router.post("/video/cancel_render", summary="Cancel an in-progress render (refunds its charge)")
 def cancel_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, body.session_id, field="videoSessionId")
+    return cancel_session(rt, account.id, body.session_id)
+
+
+def cancel_session(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
+    """Cancel a PENDING request (refunded; a paused step request too); a cancelled one again is harmless."""
+    req = requests.get_owned(rt.db, account_id, session_id, field="videoSessionId")
     if req.status == "PENDING":
         requests.cancel(rt.db, req.id)
         engine.cancel(req)

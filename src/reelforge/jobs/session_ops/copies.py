@@ -21,9 +21,7 @@ class _SourceOnly(SessionOp[SessionRef, SessionOpJob]):
         return Prepared(SessionOpJob(**lineage(self.sources(env, [body.session_id]))))
 
 
-class Clone(_SourceOnly):
-    case_type = "clone"
-    id_prefix = "vid_clone"
+class Clone(_SourceOnly, case_type="clone", id_prefix="vid_clone"):
     price_entry = "clone_video"
 
     def transform(
@@ -32,9 +30,7 @@ class Clone(_SourceOnly):
         return sources[0]
 
 
-class RemoveSubtitles(_SourceOnly):
-    case_type = "remove_subtitles"
-    id_prefix = "vid_nosub"
+class RemoveSubtitles(_SourceOnly, case_type="remove_subtitles", id_prefix="vid_nosub"):
     price_entry = "remove_subtitles"
 
     def transform(
@@ -58,9 +54,7 @@ def subtitled(doc: SessionDocument, cues: TranscriptOutput) -> SessionDocument:
     return transforms.set_subtitles(doc, by_layer)
 
 
-class AddSubtitles(_SourceOnly):
-    case_type = "add_subtitles"
-    id_prefix = "vid_sub"
+class AddSubtitles(_SourceOnly, case_type="add_subtitles", id_prefix="vid_sub"):
     price_entry = "add_subtitles"
     before_render = [[StageDef[SessionOpJob]("transcript_generation", _cues)]]
 

@@ -29,7 +29,7 @@ class FooterUpdate(SessionRef):
         if self.cta_url and not self.cta_url.startswith(("http://", "https://")):
             raise ValueError("cta_url must be an http(s) URL")
         if not self.remove_footer and not self.cta_url:
-            raise ValueError("give cta_url (with cta_text / cta_logo), or remove_footer: true")
+            raise ValueError("cta_url: give cta_url (with cta_text / cta_logo), or remove_footer: true")
         return self
 
 
@@ -50,9 +50,7 @@ def _footer_card(ctx: StageContext[FooterJob]) -> StageOutput:
 FOOTER_CARD = StageDef[FooterJob]("frame_generation", _footer_card)
 
 
-class UpdateFooterImage(SessionOp[FooterUpdate, FooterJob]):
-    case_type = "update_footer_image"
-    id_prefix = "vid_footer"
+class UpdateFooterImage(SessionOp[FooterUpdate, FooterJob], case_type="update_footer_image", id_prefix="vid_footer"):
     price_entry = "update_footer_image"
     input_model = FooterJob
     before_render = [[FOOTER_CARD]]

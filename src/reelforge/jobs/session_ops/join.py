@@ -36,9 +36,7 @@ class JoinJob(SessionOpJob):
     blend_scenes: bool = False
 
 
-class JoinVideos(SessionOp[Join, JoinJob]):
-    case_type = "join"
-    id_prefix = "vid_join"
+class JoinVideos(SessionOp[Join, JoinJob], case_type="join", id_prefix="vid_join"):
     input_model = JoinJob
 
     def prepare(self, body: Join, env: PrepareEnv) -> Prepared[JoinJob]:

@@ -12,6 +12,7 @@ from reelforge.jobs.base import Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import aliases
 from reelforge.jobs.catalog import register
 from reelforge.jobs.session_ops.base import SessionOp, SessionOpJob, SessionRef, lineage, source_document
+from reelforge.jobs.video.options import check_focus_area
 from reelforge.sessions import transforms
 from reelforge.sessions.document import FocusArea, SessionDocument
 from reelforge.stages.outputs import CardsOutput, StageOutput
@@ -43,11 +44,14 @@ class OutroUpdate(SessionRef):
     @model_validator(mode="after")
     def _one_mode(self) -> OutroUpdate:
         if self.outro_image_url and self.generate_outro_image:
-            raise ValueError("outro_image_url and generate_outro_image cannot be combined: choose one outro mode")
+            raise ValueError(
+                "outro_image_url: cannot be combined with generate_outro_image; choose one outro mode"
+            )
         if not self.outro_image_url and not self.cta_url:
-            raise ValueError("give outro_image_url, or cta_url (with generate_outro_image) for a QR outro")
-        if self.add_outro_focus_area and not (self.add_outro_animation and self.outro_focus_area):
-            raise ValueError("add_outro_focus_area requires add_outro_animation and outro_focust_area")
+            raise ValueError(
+                "outro_image_url: give outro_image_url, or cta_url (with generate_outro_image) for a QR outro"
+            )
+        check_focus_area(self)
         return self
 
 
@@ -115,15 +119,11 @@ class _OutroOp(SessionOp[OutroUpdate, OutroJob]):
         )
 
 
-class AddOutroImage(_OutroOp):
-    case_type = "add_outro_image"
-    id_prefix = "vid_outro"
+class AddOutroImage(_OutroOp, case_type="add_outro_image", id_prefix="vid_outro"):
     price_entry = "add_outro_image"
 
 
-class UpdateOutroImage(_OutroOp):
-    case_type = "update_outro_image"
-    id_prefix = "vid_outro"
+class UpdateOutroImage(_OutroOp, case_type="update_outro_image", id_prefix="vid_outro"):
     price_entry = "update_outro_image"
 
 

@@ -10,14 +10,16 @@ from typing import Any
 from pydantic import StrictBool, field_validator
 
 from reelforge.core import requests
-from reelforge.core.errors import BadRequest
+from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.pricing import PriceTable
 from reelforge.jobs.base import Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.catalog import register
 from reelforge.jobs.session_ops.base import SessionOp, SessionOpJob, SessionRef, lineage, source_document
 from reelforge.jobs.session_ops.copies import subtitled
-from reelforge.jobs.video.job import Footer, VideoJob
+from reelforge.jobs.video.job import Footer, scene_footers
 from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
+from reelforge.providers import registry
+from reelforge.providers.translate import TextTranslator
 from reelforge.sessions import transforms
 from reelforge.sessions.document import SessionDocument
 from reelforge.stages.outputs import CardsOutput, ScriptOutput, SpeechOutput, StageOutput, TranscriptOutput
@@ -49,19 +51,35 @@ class TranslateJob(SessionOpJob):
     enable_subtitles: bool = True
     outro_key: str | None = None  # a new outro image given with the translation
     outro_cta_url: str | None = None  # re-draw the generated QR outro in the new language
-    footer_cta_url: str | None = None  # re-draw the express-CTA footers in the new language
+    # The client's own outro lines, translated when the request was accepted (None: the script's).
+    outro_text_top: str | None = None
+    outro_text_bottom: str | None = None
+    # Footers to re-draw in the new language: the origin's rule (scene_footers) with its items'
+    # texts translated; the express-CTA ones come from the translated script.
+    add_footer_animation: bool = False
+    express_cta_generation: bool = False
+    footer_metadata: list[Footer] = []
+    cta_url: str | None = None
+    translator: str = ""  # what translated the client's texts, for the record
 
 
 def _script(ctx: StageContext[TranslateJob]) -> StageOutput:
     return translate_script(ctx.env.earlier_output(ctx.job.origin_request_id, ScriptOutput), ctx.job.language)
 
 
+def _speech_budgets(ctx: StageContext[TranslateJob]) -> list[float]:
+    """Per scene, the seconds the new speech may take without lengthening the source's scene."""
+    doc = source_document(ctx.env.rt, ctx.job.source_session_ids[0])
+    return [round(layer.end - layer.start - transforms.RETOLD_PADDING_S, 3) for layer in doc.scenes]
+
+
 def _speech(ctx: StageContext[TranslateJob]) -> StageOutput:
-    return narrate(ctx.env, ctx.output(ScriptOutput), single_narrator=False)
+    return narrate(ctx.env, ctx.output(ScriptOutput), single_narrator=False, fit_s=_speech_budgets(ctx))
 
 
 def _speech_key(ctx: StageContext[TranslateJob]) -> Any:
-    return speech_cache_key(ctx.env.rt, ctx.output(ScriptOutput), single_narrator=False)
+    key = speech_cache_key(ctx.env.rt, ctx.output(ScriptOutput), single_narrator=False)
+    return {**key, "fit": _speech_budgets(ctx)}
 
 
 def _cues(ctx: StageContext[TranslateJob]) -> StageOutput:
@@ -77,31 +95,37 @@ def _cards(ctx: StageContext[TranslateJob]) -> StageOutput:
     if job.outro_key:
         cards.outro_key = fitted_outro(env, job.outro_key, canvas)
     elif job.outro_cta_url:
-        texts = (script.cta_text_top, script.cta_text_bottom)
+        texts = (job.outro_text_top or script.cta_text_top, job.outro_text_bottom or script.cta_text_bottom)
         cards.outro_key = qr_outro(env, canvas, job.outro_cta_url, texts, None, doc.font_key, job.language)
-    if job.footer_cta_url:
+    footers = scene_footers(job, [scene.footer_text for scene in script.script.scenes])
+    if any(footers):
         keys: list[str | None] = []
-        for i, scene in enumerate(script.script.scenes):
-            footer = Footer(url=job.footer_cta_url, text=scene.footer_text or "")
+        for i, footer in enumerate(footers):
+            if footer is None:
+                keys.append(None)
+                continue
             path = footer_card(env, canvas, footer, doc.font_key, job.language, f"footer-{i}")
             keys.append(env.rt.blobs.put_file(env.session_file(f"footer-{i}.png"), path))
         cards.footer_keys = keys
     return cards
 
 
-def _untranslatable_texts(origin: VideoJob) -> dict[str, list[str]]:
-    """Texts in the outro and footers that the client supplied rather than reelforge generated."""
-    outro = [text for text in (origin.cta_text_top, origin.cta_text_bottom) if text]
-    footer = [item.text for item in origin.footer_metadata if item.text]
-    return {
-        "translate_outro": outro if origin.generate_outro_image else [],
-        "translate_footer": footer if origin.add_footer_animation else [],
-    }
+def _translated(translator: TextTranslator, text: str | None, language: str, flag: str, name: str) -> str | None:
+    """A client-written card text in ``language``; a 400 naming the field when it cannot be."""
+    if not text:
+        return None
+    found = translator.translate(text, language)
+    if found is None:
+        # An untranslated card in a translated video is worse than a clear refusal.
+        raise BadRequest(
+            f"Cannot translate the client-written {name} {text!r} into {language!r} with {translator.label}; "
+            f"pass {flag}: false to keep the card as it is (or configure an OpenAI-compatible endpoint).",
+            field=flag,
+        )
+    return found
 
 
-class TranslateVideo(SessionOp[Translate, TranslateJob]):
-    case_type = "translate"
-    id_prefix = "vid_tr"
+class TranslateVideo(SessionOp[Translate, TranslateJob], case_type="translate", id_prefix="vid_tr"):
     input_model = TranslateJob
     before_render = [
         [StageDef[TranslateJob]("prompt_generation", _script)],
@@ -110,31 +134,47 @@ class TranslateVideo(SessionOp[Translate, TranslateJob]):
     ]
 
     def prepare(self, body: Translate, env: PrepareEnv) -> Prepared[TranslateJob]:
-        sources = self.sources(env, [body.session_id])
+        try:
+            sources = self.sources(env, [body.session_id])
+        except NotFound as exc:  # video-api.txt: an unknown session id is a 400 on this route
+            raise BadRequest(exc.message, field=exc.field) from exc
         known = lineage(sources)
         origin_row = requests.get(env.rt.db, known["origin_request_id"])
         if origin_row.case_type not in (TEXT_TO_VIDEO.case_type, IMAGE_LIST_TO_VIDEO.case_type):
             raise BadRequest("This session has no stored script to translate.", field="videoSessionId")
         origin = TEXT_TO_VIDEO.load_input(origin_row)
-        for flag, texts in _untranslatable_texts(origin).items():
-            if getattr(body, flag) and texts:
-                # We translate what reelforge wrote (re-realised from the script's facts); text the client
-                # wrote is not ours to guess at, and an untranslated card in a translated video is worse
-                # than a clear refusal.
-                raise BadRequest(
-                    f"Cannot translate client-written text {texts[0]!r} without a translation provider; "
-                    f"pass {flag}: false to keep it as it is.",
-                    field=flag,
-                )
+        translator = registry.text_translator(env.rt.settings)
+        lang = body.language
         outro = env.media.image(body.outro_image_url, "outro_image_url") if body.outro_image_url else None
+        redraw_outro = body.translate_outro and origin.generate_outro_image
+        footers = body.translate_footer and (origin.add_footer_animation or origin.express_cta_generation)
+
+        def translated(text: str | None, flag: str, name: str) -> str | None:
+            return _translated(translator, text, lang, flag, name)
+
         return Prepared(
             TranslateJob(
                 **known,
-                language=body.language,
+                language=lang,
                 enable_subtitles=body.enable_subtitles,
                 outro_key=outro.key if outro else None,
-                outro_cta_url=origin.cta_url if body.translate_outro and origin.generate_outro_image else None,
-                footer_cta_url=origin.cta_url if body.translate_footer and origin.express_cta_generation else None,
+                outro_cta_url=origin.cta_url if redraw_outro else None,
+                outro_text_top=translated(origin.cta_text_top, "translate_outro", "cta_text_top")
+                if redraw_outro
+                else None,
+                outro_text_bottom=translated(origin.cta_text_bottom, "translate_outro", "cta_text_bottom")
+                if redraw_outro
+                else None,
+                add_footer_animation=footers and origin.add_footer_animation,
+                express_cta_generation=footers and origin.express_cta_generation,
+                footer_metadata=[
+                    Footer(url=item.url, text=translated(item.text, "translate_footer", "footer text"))
+                    for item in origin.footer_metadata
+                ]
+                if footers
+                else [],
+                cta_url=origin.cta_url,
+                translator=translator.label,
             )
         )
 

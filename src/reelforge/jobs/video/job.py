@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -43,8 +43,13 @@ class VideoJob(JobInput):
     canvas: tuple[int, int]
     tone: str = "grounded"
     metadata: dict[str, Any] = {}
-    video_model: str = "LOCAL"
-    image_model: str = "LOCAL"
+    video_model: str = "RUNWAYML"
+    image_model: str = "GPTIMAGE1"
+    # What served each stage ("LOCAL (offline default for RUNWAYML)", "OPENAI gpt-image-1 (for
+    # GPTIMAGE1)"), fixed when the request is accepted and shown in its result.
+    providers: dict[str, str] = {}
+    # legacy POST /v1/video/create is priced per legacy-video-api-v0.md (one rate for every model).
+    pricing: Literal["per_model", "legacy"] = "per_model"
     duration: float | None = None  # text_to_video's requested length; image lists follow the narration
     images: list[SceneImage] = []
     outro_key: str | None = None
@@ -83,17 +88,29 @@ class VideoJob(JobInput):
     def scene_footers(self, footer_texts: Sequence[str | None]) -> list[Footer | None]:
         """One footer per scene: a single ``footer_metadata`` item applies to every scene, several map
         by index; express CTA fills them from ``cta_url`` and the script's per-scene footer texts."""
-        if not (self.add_footer_animation or self.express_cta_generation):
-            return [None] * len(footer_texts)
-        items = self.footer_metadata
-        out: list[Footer | None] = []
-        for i, scene_text in enumerate(footer_texts):
-            item = items[0] if len(items) == 1 else (items[i] if i < len(items) else None)
-            url, text = (item.url, item.text) if item else (None, None)
-            if self.express_cta_generation:
-                url, text = url or self.cta_url, text or scene_text
-            out.append(Footer(url=url, text=text or "") if url and (item or self.express_cta_generation) else None)
-        return out
+        return scene_footers(self, footer_texts)
+
+
+class FooterOptions(Protocol):
+    add_footer_animation: bool
+    express_cta_generation: bool
+    footer_metadata: list[Footer]
+    cta_url: str | None
+
+
+def scene_footers(options: FooterOptions, footer_texts: Sequence[str | None]) -> list[Footer | None]:
+    """See :meth:`VideoJob.scene_footers` (translations re-draw footers by the same rule)."""
+    if not (options.add_footer_animation or options.express_cta_generation):
+        return [None] * len(footer_texts)
+    items = options.footer_metadata
+    out: list[Footer | None] = []
+    for i, scene_text in enumerate(footer_texts):
+        item = items[0] if len(items) == 1 else (items[i] if i < len(items) else None)
+        url, text = (item.url, item.text) if item else (None, None)
+        if options.express_cta_generation:
+            url, text = url or options.cta_url, text or scene_text
+        out.append(Footer(url=url, text=text or "") if url and (item or options.express_cta_generation) else None)
+    return out
 
 
 def scene_count_for_duration(duration_s: float) -> int:
@@ -118,9 +135,13 @@ def scene_windows(durations: Sequence[float]) -> list[tuple[float, float]]:
 
 
 def video_price(prices: PriceTable, job: VideoJob, seconds: float) -> int:
-    """Credits for ``seconds`` of rendered video: model rate × seconds (× image-model multiplier),
-    plus per-second add-ons (narrator avatar, express CTA)."""
-    total = prices.video_model_rate(job.video_model) * seconds * prices.image_model_multiplier(job.image_model)
+    """Credits for ``seconds`` of rendered video: the model's charge for that length (× the
+    image-model multiplier, HUNYUAN 1.5), plus per-second add-ons (narrator avatar, express CTA)."""
+    if job.pricing == "legacy":
+        model_charge: float = prices.per_second("legacy_create", seconds)
+    else:
+        model_charge = prices.video_model_charge(job.video_model, seconds)
+    total = model_charge * prices.image_model_multiplier(job.image_model)
     if job.add_narrator_avatar:
         total += prices.addon_rate("narrator_avatar") * seconds
     if job.express_cta_generation:

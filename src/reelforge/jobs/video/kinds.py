@@ -105,7 +105,7 @@ def _render(ctx: Ctx) -> StageOutput:
         ctx.output(TranscriptOutput),
         ctx.output(MusicOutput),
     )
-    return render_video(ctx.env, ctx.job, doc)
+    return render_video(ctx.env, ctx.job, doc, ctx.output(SpeechOutput))
 
 
 SCRIPT = StageDef[VideoJob]("prompt_generation", _script)
@@ -124,8 +124,7 @@ IMAGE_LIST_PLAN: Plan[VideoJob] = [[SCRIPT], [SPEECH, CLIPS, CARDS], [MUSIC, TRA
 BodyT = TypeVar("BodyT", bound=VideoOptions)
 
 
-class _VideoKind(JobKind[BodyT, VideoJob]):
-    media_type = "video"
+class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
     input_model = VideoJob
     PLAN: Plan[VideoJob]
 
@@ -133,7 +132,7 @@ class _VideoKind(JobKind[BodyT, VideoJob]):
         return video_price(prices, job, job.estimated_duration())
 
     def provider(self, job: VideoJob) -> str:
-        return job.video_model
+        return job.providers.get("ai_video_generation", job.video_model)
 
     def plan(self, job: VideoJob) -> Plan[VideoJob]:
         return self.PLAN
@@ -142,13 +141,19 @@ class _VideoKind(JobKind[BodyT, VideoJob]):
         return flatten(self.PLAN)
 
     def common_input(
-        self, body: VideoOptions, env: PrepareEnv, titles: list[str | None], **extra: Any
+        self,
+        body: VideoOptions,
+        env: PrepareEnv,
+        titles: list[str | None],
+        *,
+        providers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> VideoJob:
         """Check what needs the deployment (models, fonts, canvas) and fetch the outro and logo."""
         settings = env.rt.settings
         if body.video_model not in registry.video_models(settings):
             raise BadRequest(
-                f"video_model {body.video_model!r} is not available here; see GET /v1/video/supported_models.",
+                f"video_model {body.video_model!r} is not a known model key; see GET /v1/video/supported_models.",
                 field="video_model",
             )
         language = resolve_language(body.language, body.prompt, body.metadata, titles)
@@ -176,6 +181,12 @@ class _VideoKind(JobKind[BodyT, VideoJob]):
             outro_key=outro.key if outro else None,
             outro_image_url=_echo(body.outro_image_url),
             cta_logo_key=logo.key if logo else None,
+            providers={
+                "prompt_generation": registry.describe_script_writer(settings),
+                "speech_generation": registry.describe_tts(settings),
+                "ai_video_generation": registry.describe_video(settings, body.video_model),
+                **(providers or {}),
+            },
             **extra,
         )
 
@@ -184,23 +195,21 @@ def _echo(url: str | None) -> str | None:
     return "data:…" if url and url.startswith("data:") else url
 
 
-class TextToVideo(_VideoKind[TextToVideoRequest]):
-    case_type = "text_to_video"
-    id_prefix = "vid"
+class TextToVideo(_VideoKind[TextToVideoRequest], case_type="text_to_video", id_prefix="vid"):
     PLAN = TEXT_TO_VIDEO_PLAN
 
     def prepare(self, body: TextToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:
-        if body.image_model not in registry.image_models(env.rt.settings):
+        settings = env.rt.settings
+        if body.image_model not in registry.image_models(settings):
             raise BadRequest(
-                f"image_model {body.image_model!r} is not available here; see GET /v1/video/supported_models.",
+                f"image_model {body.image_model!r} is not a known model key; see GET /v1/video/supported_models.",
                 field="image_model",
             )
-        return Prepared(self.common_input(body, env, []))
+        image = {"image_generation": registry.describe_image(settings, body.image_model)}
+        return Prepared(self.common_input(body, env, [], providers=image, pricing=body.PRICING))
 
 
-class ImageListToVideo(_VideoKind[ImageListToVideoRequest]):
-    case_type = "image_list_to_video"
-    id_prefix = "vid_img"
+class ImageListToVideo(_VideoKind[ImageListToVideoRequest], case_type="image_list_to_video", id_prefix="vid_img"):
     PLAN = IMAGE_LIST_PLAN
 
     def prepare(self, body: ImageListToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:

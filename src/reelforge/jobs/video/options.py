@@ -3,11 +3,12 @@ per spec in this one place (the stages see only :class:`jobs.video.job.VideoJob`
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from reelforge.jobs.body import RequestBody, aliases
+from reelforge.providers.registry import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from reelforge.sessions.document import CANVAS_SIZES, FocusArea
 from reelforge.text.languages import SUPPORTED_LANGUAGES
 
@@ -50,6 +51,21 @@ class ImageItem(BaseModel):
     title: str | None = None
 
 
+class _FocusFields(Protocol):
+    add_outro_animation: bool
+    add_outro_focus_area: bool
+    outro_focus_area: FocusArea | None
+
+
+def check_focus_area(body: _FocusFields) -> None:
+    """``add_outro_focus_area`` without an area is ignored (samsar-js's express-CTA call sends the
+    flag alone); an area needs ``add_outro_animation``, which it highlights."""
+    if body.add_outro_focus_area and body.outro_focus_area is None:
+        body.add_outro_focus_area = False
+    if body.add_outro_focus_area and not body.add_outro_animation:
+        raise ValueError("add_outro_animation: must be true to use add_outro_focus_area with outro_focust_area")
+
+
 class VideoOptions(RequestBody):
     """Fields shared by text_to_video, image_list_to_video and the legacy create route."""
 
@@ -62,7 +78,7 @@ class VideoOptions(RequestBody):
     aspect_ratio: str = Field("16:9", validation_alias=aliases("aspect_ratio", "aspectRatio"))
     tone: str = Field("grounded", max_length=40)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    video_model: str = Field("LOCAL", validation_alias=aliases("video_model", "videoModel"))
+    video_model: str = Field(DEFAULT_VIDEO_MODEL, validation_alias=aliases("video_model", "videoModel"))
     outro_image_url: str | None = Field(None, validation_alias=aliases("outro_image_url", "outroImageUrl"))
     add_outro_animation: StrictBool = Field(False, validation_alias=aliases("add_outro_animation", "addOutroAnimation"))
     add_outro_focus_area: StrictBool = Field(
@@ -125,13 +141,14 @@ class VideoOptions(RequestBody):
     @model_validator(mode="after")
     def _cross_field_rules(self) -> VideoOptions:
         if self.outro_image_url and self.generate_outro_image:
-            raise ValueError("outro_image_url and generate_outro_image cannot be combined: choose one outro mode")
+            raise ValueError(
+                "outro_image_url: cannot be combined with generate_outro_image; choose one outro mode"
+            )
         if self.generate_outro_image and not self.cta_url:
-            raise ValueError("generate_outro_image requires cta_url")
+            raise ValueError("cta_url: required when generate_outro_image is true")
         if self.express_cta_generation and not self.cta_url:
-            raise ValueError("express_cta_generation requires cta_url")
-        if self.add_outro_focus_area and not (self.add_outro_animation and self.outro_focus_area):
-            raise ValueError("add_outro_focus_area requires add_outro_animation and outro_focust_area")
+            raise ValueError("cta_url: required when express_cta_generation is true")
+        check_focus_area(self)
         if self.add_narrator_avatar:
             self.limit_single_narrator = True
         return self
@@ -141,8 +158,10 @@ class VideoOptions(RequestBody):
 
 
 class TextToVideoRequest(VideoOptions):
+    PRICING: ClassVar[Literal["per_model", "legacy"]] = "per_model"
+
     prompt: str = Field(..., min_length=1, max_length=1000)
-    image_model: str = Field("LOCAL", validation_alias=aliases("image_model", "imageModel"))
+    image_model: str = Field(DEFAULT_IMAGE_MODEL, validation_alias=aliases("image_model", "imageModel"))
     duration: float = Field(30, gt=0, le=240)
     aspect_ratio: Literal["16:9", "9:16"] = Field("16:9", validation_alias=aliases("aspect_ratio", "aspectRatio"))
 
@@ -153,6 +172,8 @@ class TextToVideoRequest(VideoOptions):
 
 
 class LegacyCreateRequest(TextToVideoRequest):
+    PRICING = "legacy"
+
     prompt: str = Field(..., min_length=1, max_length=500)
     duration: float = Field(30, gt=0, le=120)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import sqlite3
 import struct
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 from PIL import Image
 
-from support import ReelforgeServer
+from support.servers import ReelforgeServer
 
 # The hostile server's limits (tests/hostile/conftest.py): small, so they are cheap to reach.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -111,7 +110,3 @@ def png_declaring(width: int, height: int) -> bytes:
         + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + _chunk(b"IEND", b"")
     )
-
-
-def data_url(data: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64," + base64.b64encode(data).decode()

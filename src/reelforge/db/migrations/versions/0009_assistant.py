@@ -1,7 +1,7 @@
 """assistant system prompts, one per account
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0009
+Revises: 0006
 Create Date: 2026-11-28 08:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0009"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,11 +14,7 @@ background thread (stdlib ``http.server``, no extra dependencies):
   ``SECONDS_PER_CHAR * len(input)`` seconds (at least ``MIN_SPEECH_S``); ``response_format``
   must be ``wav`` or ``pcm`` (raw samples), anything else is a 400.
 
-Reuse from any test. Tests in ``tests/providers`` import it as ``from fake_openai_server
-import FakeOpenAIServer`` (pytest's default "prepend" import mode puts this folder on
-``sys.path``); tests elsewhere use ``from tests.providers.fake_openai_server import
-FakeOpenAIServer``, which works with ``python -m pytest`` or with ``pythonpath = ["."]`` in
-``[tool.pytest.ini_options]``::
+Reuse from any test (``from support.fake_openai import FakeOpenAIServer``)::
 
     with FakeOpenAIServer(api_key="sk-test") as srv:
         client = OpenAICompatClient(srv.base_url, "sk-test")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import boto3
 import httpx
 
-from support import free_port
+from support.servers import free_port, listens_on, stop_group
 
 ACCESS_KEY, SECRET_KEY, REGION = "reelforge-test", "reelforge-test-secret", "us-east-1"
 
@@ -54,7 +53,8 @@ class S3Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"moto_server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                if httpx.get(self.endpoint_url + "/moto-api/", timeout=1).status_code == 200:
+                up = httpx.get(self.endpoint_url + "/moto-api/", timeout=1).status_code == 200
+                if up and listens_on(self.proc.pid, self.port):  # ours, not a parallel test's moto
                     return self
             except httpx.HTTPError:
                 pass
@@ -62,9 +62,7 @@ class S3Server:
         raise TimeoutError("moto_server did not start")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(10)
+        stop_group(self.proc)
 
     def client(self) -> Any:
         return boto3.client(

@@ -1,34 +1,76 @@
-"""Test support: real reelforge server/worker processes and a local fixture HTTP server.
+"""Real reelforge server/worker processes, and polling helpers.
 
 Nothing of ours is mocked: tests talk HTTP to a `reelforge serve` subprocess exactly as a
 client would, and read its files and database only to check what it did.
+
+Ports are picked by the kernel per process (``free_port``), so tests run in parallel (pytest-xdist)
+without sharing any. Between picking a port and the server binding it another process may take it:
+``ReelforgeServer.start`` then retries on a new port, and only counts the server as up once the
+listening socket is its own (not a neighbour's that happens to answer ``/healthz``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 REELFORGE = [sys.executable, "-m", "reelforge.cli"]
+WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # every test server signs webhooks with it
+START_ATTEMPTS = 3
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def port_in_use_error(log: str) -> bool:
+    return "address already in use" in log.lower()
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening TCP socket on ``port`` (Linux ``/proc``)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return True
+    return False
+
+
+def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a process started in its own session (and its children), SIGKILL if it lingers."""
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
 
 
 @dataclass
@@ -52,7 +94,7 @@ class ReelforgeServer:
             {
                 "REELFORGE_DATA_DIR": str(self.data_dir),
                 "REELFORGE_PUBLIC_BASE_URL": self.base_url,
-                "REELFORGE_WEBHOOK_SECRET": "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ==",
+                "REELFORGE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "REELFORGE_WEBHOOK_INITIAL_BACKOFF_S": "0.5",
             }
         )
@@ -67,6 +109,15 @@ class ReelforgeServer:
 
     def start(self, timeout: float = 60.0) -> ReelforgeServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(START_ATTEMPTS):
+            if self._start_once(timeout):
+                return self
+            if attempt + 1 < START_ATTEMPTS:
+                self.port = free_port()  # a parallel test took the port first
+        raise RuntimeError(f"server found its port taken {START_ATTEMPTS} times:\n{self.log()}")
+
+    def _start_once(self, timeout: float) -> bool:
+        """Start on ``self.port``; False when the port was taken (nothing left running), else up."""
         self.log_path = self.data_dir / f"server-{self.port}.log"
         args = ["serve", "--port", str(self.port)] + ([] if self.workers else ["--no-workers"])
         with open(self.log_path, "ab") as log:
@@ -75,32 +126,30 @@ class ReelforgeServer:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if port_in_use_error(self.log()):  # the process may linger after the failed bind
+                self.stop()
+                return False
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return self
+                healthy = httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
+                healthy = False
+            if healthy and listens_on(self.proc.pid, self.port):
+                return True
             time.sleep(0.2)
+        self.stop()
         raise TimeoutError(f"server did not start:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path and self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
 
     def kill9(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        kill_group(self.proc)
 
     def new_key(self, credits: int = 5000, name: str = "test") -> str:
         """A new account with credits and its API key, written straight into the server's database
@@ -138,61 +187,6 @@ def wait_status(
     raise TimeoutError(f"{request_id} still pending after {timeout}s")
 
 
-Responder = Callable[[BaseHTTPRequestHandler, bytes], tuple[int, dict[str, str], bytes]]
-
-
-class FixtureHTTP:
-    """A local HTTP server with scripted routes: serve bytes, redirect, or receive webhooks."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Responder] = {}
-        self.received: list[tuple[str, dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                outer.received.append((self.path, dict(self.headers.items()), body))
-                responder = outer.routes.get(self.path.split("?")[0])
-                status, headers, payload = responder(self, body) if responder else (404, {}, b"not found")
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _handle  # noqa: N815
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def serve_bytes(self, path: str, data: bytes, content_type: str = "application/octet-stream") -> str:
-        self.routes[path] = lambda _h, _b: (200, {"content-type": content_type}, data)
-        return self.base_url + path
-
-    def redirect(self, path: str, location: str) -> str:
-        self.routes[path] = lambda _h, _b: (302, {"location": location}, b"")
-        return self.base_url + path
-
-    def __enter__(self) -> FixtureHTTP:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @dataclass
 class ReelforgeWorker:
     """A `reelforge worker` subprocess sharing a server's data directory and settings."""
@@ -219,18 +213,20 @@ class ReelforgeWorker:
         )
         return self
 
+    def stop(self) -> None:
+        stop_group(self.proc)
+
     def kill9(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        kill_group(self.proc)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+
+def submit(server: ReelforgeServer, key: str, route: str, body: dict[str, Any], timeout: float = 400) -> dict[str, Any]:
+    """POST ``{"input": body}`` to a job route and wait for the request to finish; the final status."""
+    with server.client(key, timeout=120) as c:
+        r = c.post(route, json={"input": body})
+        assert r.status_code == 200, r.text
+        return wait_status(c, r.json()["request_id"], timeout=timeout)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, interval: float = 0.2) -> None:

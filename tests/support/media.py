@@ -1,0 +1,94 @@
+"""Test media in (pictures, data URLs) and checks on media out (frames, QR codes, OCR)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import cache
+from pathlib import Path
+
+import cv2
+import httpx
+import numpy as np
+from PIL import Image, ImageDraw
+
+from reelforge.render.ffmpeg import run_ffmpeg
+
+# --- media in ----------------------------------------------------------------------------------
+
+
+def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
+    """A photo-like test image: smooth gradients plus noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x / width * 255, y / height * 255, (x + y) / (width + height) * 255], axis=-1)
+    noisy = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noisy).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
+    """A flat-colour "product" (disc and square) as a JPEG data URL; ``seed`` picks the colours."""
+    colours = ["#e76f51", "#2a9d8f", "#264653", "#f4a261"]
+    img = Image.new("RGB", size, colours[seed % 4])
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((200, 150, 700, 550), fill=colours[(seed + 1) % 4])
+    draw.rectangle((350, 250, 550, 450), fill=colours[(seed + 2) % 4])
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    return data_url(buf.getvalue(), "image/jpeg")
+
+
+def download(url: str, path: Path) -> Path:
+    path.write_bytes(httpx.get(url, timeout=60).content)
+    return path
+
+
+# --- media out ---------------------------------------------------------------------------------
+
+
+def frame_at(video: Path, seconds: float, out: Path | None = None) -> np.ndarray:
+    """Decode one frame (BGR) at ``seconds`` with the pinned ffmpeg; saved as ``out`` (default:
+    next to the video)."""
+    out = out or video.with_name(f"{video.stem}-{seconds:.2f}.png")
+    run_ffmpeg(["-ss", f"{seconds:.3f}", "-i", str(video), "-frames:v", "1", str(out)], what="frame grab")
+    image = cv2.imread(str(out))
+    assert image is not None, f"no frame at {seconds}s"
+    return image
+
+
+def decode_qr(image: np.ndarray) -> str:
+    """QR text, trying the frame as is, halved (big outro codes) and enlarged (small footer codes
+    after H.264); "" when none decodes."""
+    detector = cv2.QRCodeDetector()
+    for scale in (1.0, 0.5, 2.0, 3.0):
+        resized = scale != 1.0
+        candidate = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) if resized else image
+        text, _, _ = detector.detectAndDecode(candidate)
+        if text:
+            return str(text)
+    return ""
+
+
+def decode_qr_in(image: np.ndarray, y0: float, y1: float) -> str:
+    """Decode a QR code inside a horizontal band (fractions of the height), e.g. the footer row."""
+    h = image.shape[0]
+    return decode_qr(image[int(h * y0) : int(h * y1)])
+
+
+@cache
+def _ocr() -> object:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
+
+
+def ocr_text(image: np.ndarray) -> str:
+    """Every line OCR reads in the image, joined by spaces, lower-cased."""
+    result, _ = _ocr()(image)  # type: ignore[operator]
+    return " ".join(str(line[1]) for line in (result or [])).lower()
