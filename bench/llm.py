@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -57,6 +58,8 @@ def main() -> None:
               f"{done.usage.output_tokens} out, {rate:.1f} tok/s, {done.finish_reason}\n     -> {answer}")
     print(f"\nmedian time to first token {statistics.median(ttfts) * 1000:.0f} ms, "
           f"median generation {statistics.median(rates):.1f} tokens/s ({done.model}, {args.threads} threads)")
+    # The figures depend on what else the machine runs: say how loaded it was.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":
