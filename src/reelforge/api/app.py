@@ -13,6 +13,7 @@ from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
 from reelforge.api.routers import (
     accounts,
+    chat,
     embeddings,
     image,
     image_ops,
@@ -72,7 +73,7 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks):
+    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks, chat):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.include_router(embeddings.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -53,6 +53,9 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
+R = TypeVar("R")  # what a route makes of an accepted job (JSON, a stream, ...)
+
+
 @dataclass
 class JobCall:
     """One job request: who asks, on which route, under which idempotency key."""
@@ -62,15 +65,15 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _answer(
+    def answer(
         self,
         kind: JobKind[Any, Any],
         body: RequestBody,
-        then: Callable[[Accepted], JSONResponse],
+        then: Callable[[Accepted], R],
         *,
         enqueue: bool = True,
         pause_before: list[str] | None = None,
-    ) -> JSONResponse:
+    ) -> R | JSONResponse:
         """Prepare the body; a ``quote_only`` body is answered with its price there (nothing charged,
         kept or enqueued); otherwise submit it and answer with ``then``. The envelope (quote, webhook
         filter, metadata) is read here once for every job route, never by a kind."""
@@ -103,7 +106,7 @@ class JobCall:
     ) -> JSONResponse:
         """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
         ``pause_before``: a step request, held before those stages until ``process_next``."""
-        return self._answer(
+        return self.answer(
             kind,
             body,
             lambda a: JSONResponse(a.body, status_code=a.status_code, headers=a.headers),
@@ -118,7 +121,7 @@ class JobCall:
         input_fields: tuple[str, ...] = ("image_url",),
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
-        return self._answer(kind, body, lambda a: answer_when_done(self.rt, a, input_fields=input_fields))
+        return self.answer(kind, body, lambda a: answer_when_done(self.rt, a, input_fields=input_fields))
 
     def run_now(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit_and_wait`, but the stages run in this process (``pipeline.inline``): for kinds
@@ -129,12 +132,12 @@ class JobCall:
                 run_inline(self.rt, kind, accepted.request_id)
             return answer_when_done(self.rt, accepted, input_fields=())
 
-        return self._answer(kind, body, run, enqueue=False)
+        return self.answer(kind, body, run, enqueue=False)
 
     def submit_and_answer_if_done_soon(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit`; a job that finishes within ``inline_result_wait_s`` answers with
         its result (see ``api.sync_jobs.answer_if_done_soon``)."""
-        return self._answer(
+        return self.answer(
             kind, body, lambda a: answer_if_done_soon(self.rt, a, self.rt.settings.inline_result_wait_s)
         )
 

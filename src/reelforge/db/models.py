@@ -190,6 +190,16 @@ class ExecutorHeartbeat(Base):
     claim_expires: Mapped[float | None] = mapped_column(Float, default=None)
 
 
+class AssistantPrompt(Base):
+    """An account's assistant system prompt (``/v1/assistant/set_system_prompt``)."""
+
+    __tablename__ = "assistant_prompts"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    system_prompt: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class EmbeddingTemplate(Base):
     """An embeddings template (search/engine.py): its field options, what its records turned out to hold, and
     how far its creating job got. Owned by an account, or by one external user of an account

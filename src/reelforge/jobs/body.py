@@ -103,6 +103,11 @@ class RequestBody(BaseModel):
             raise PydanticCustomError("webhook_url", problem, {"field": WEBHOOK_FIELD})
         return value or None
 
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _null_metadata(cls, value: Any) -> Any:
+        return {} if value is None else value  # SDKs send ``metadata: null`` for "none"
+
     @field_validator("metadata")
     @classmethod
     def _small_metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
