@@ -16,10 +16,10 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from reelforge.render.chunks import DEFAULT_CHUNK_S, ChunkJob, ChunkReport
+from reelforge.render.chunks import DEFAULT_CHUNK_S, ChunkJob, ChunkReport, ChunkRunner
 from reelforge.render.timeline import encode_chunk, render_timeline
 from reelforge.sessions.document import SessionDocument
 from reelforge.storage.blobs import LocalBlobStore
@@ -41,10 +41,13 @@ def _encode(job: ChunkJob, media: dict[str, Path], blobs: Path, workdir: Path) -
 
 
 def _pool_runner(pool: ProcessPoolExecutor, media: dict[str, Path], blobs: Path,
-                 workdir: Path) -> Callable[[Sequence[ChunkJob]], list[ChunkReport]]:
-    def run(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
-        futures = [pool.submit(_encode, job, media, blobs, workdir) for job in jobs]
-        return [future.result() for future in futures]
+                 workdir: Path) -> ChunkRunner:
+    def run(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
+        reports = []
+        for future in as_completed([pool.submit(_encode, job, media, blobs, workdir) for job in jobs]):
+            reports.append(future.result())
+            done(reports[-1])
+        return reports
     return run
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -68,14 +68,26 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def alone(ad: DemoAd, tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
+def alone_progress() -> list[float]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def alone(ad: DemoAd, alone_progress: list[float], tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
     """The ad rendered in chunks, every chunk encoded here in turn (no runner)."""
     return render_timeline(ad.doc, tmp_path_factory.mktemp("alone") / "alone.mp4", ad.resolve, preset="ultrafast",
-                           chunk_s=CHUNK_S)
+                           chunk_s=CHUNK_S, on_progress=alone_progress.append)
 
 
-def _never(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+def _never(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
     raise AssertionError(f"one chunk to encode was handed out: {[job.index for job in jobs]}")
+
+
+def test_chunks_encoded_here_report_stills_then_frames_and_never_go_back(alone: RenderResult,
+                                                                          alone_progress: list[float]) -> None:
+    assert alone_progress == sorted(alone_progress) and alone_progress[-1] == pytest.approx(1.0)
+    # Each chunk moves the fraction while it prepares its stills and while it encodes, not only at its end.
+    assert len(set(alone_progress)) > 2 * len(alone.chunks), alone_progress
 
 
 def test_chunks_encoded_by_other_processes_in_any_order_give_the_same_file(ad: DemoAd, alone: RenderResult,
@@ -85,17 +97,23 @@ def test_chunks_encoded_by_other_processes_in_any_order_give_the_same_file(ad: D
     store = LocalBlobStore(blobs, "http://test")
     cache = BlobSpanCache(store)
     handed: list[ChunkJob] = []
+    progress: list[float] = []
 
-    def pool_runner(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+    def pool_runner(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
         handed.extend(jobs)
         with ProcessPoolExecutor(2) as pool:
             futures = [pool.submit(_encode_in_pool, job, ad.media, str(blobs), str(tmp_path / "pool"))
                        for job in reversed(jobs)]
-            return [future.result() for future in futures]
+            reports = [future.result() for future in futures]
+        for report in reports:  # chunks reported done out of order: the fraction still only grows
+            done(report)
+            done(report)
+        return reports
 
     spread = render_timeline(ad.doc, tmp_path / "spread.mp4", ad.resolve, preset="ultrafast", chunk_s=CHUNK_S,
-                             cache=cache, run_chunks=pool_runner)
+                             cache=cache, run_chunks=pool_runner, on_progress=progress.append)
     assert [r.index for r in spread.chunks] == [r.index for r in alone.chunks]
+    assert len(progress) == len(handed) and progress == sorted(progress) and progress[-1] == pytest.approx(1.0)
     assert os.getpid() not in {int(r.worker.split()[1]) for r in spread.chunks}
     assert _sha(spread.path) == _sha(alone.path)
 

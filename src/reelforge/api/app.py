@@ -13,10 +13,13 @@ from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
 from reelforge.api.routers import (
     accounts,
+    chat,
     embeddings,
     image,
     image_ops,
     platform,
+    pricing,
+    progress,
     status,
     v2,
     v2_media,
@@ -70,7 +73,7 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks):
+    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks, chat):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.include_router(embeddings.router)
@@ -78,6 +81,9 @@ def create_app(
     app.include_router(v2.router)
     app.include_router(v2.external_v1)
     app.include_router(v2_media.router)
+    app.include_router(progress.router)
+    app.include_router(progress.v2)
+    app.include_router(pricing.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

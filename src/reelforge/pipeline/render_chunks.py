@@ -20,7 +20,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
@@ -38,6 +38,7 @@ from reelforge.storage.render_cache import BlobSpanCache
 RENDER_QUEUE = "render"
 CANCEL_POLL_S = 0.5
 CHUNK_RESULT = "chunk_result"  # the workflow event a chunk workflow publishes its report under
+MAX_CHUNK_WAITERS = 16  # threads waiting on a render's chunks (each mostly asleep in DBOS.get_event)
 
 
 def chunk_workflow_prefix(request_id: str) -> str:
@@ -88,7 +89,8 @@ def _await_chunk(handle: Any) -> ChunkReport:
     return ChunkReport(**(report if report is not None else handle.get_result()))
 
 
-def _enqueue_and_wait(request_id: str, jobs: Sequence[ChunkJob], wake: Callable[[str], None]) -> list[ChunkReport]:
+def _enqueue_and_wait(request_id: str, jobs: Sequence[ChunkJob], wake: Callable[[str], None],
+                      done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
     handles = []
     for job in jobs:
         with SetWorkflowID(f"{chunk_workflow_prefix(request_id)}{job.index}:{job.key[:16]}"):
@@ -96,19 +98,29 @@ def _enqueue_and_wait(request_id: str, jobs: Sequence[ChunkJob], wake: Callable[
                 render_chunk_workflow, request_id, job.to_json()))
     with lend_slot(RENDER_QUEUE):
         wake(RENDER_QUEUE)  # after lending: this process may take a chunk at once
-        return [_await_chunk(handle) for handle in handles]
+        # Waited on side by side, so each chunk counts for the render's progress as it ends, in
+        # whatever order the workers finish them.
+        pool = ThreadPoolExecutor(min(len(handles), MAX_CHUNK_WAITERS), thread_name_prefix="reelforge-chunk-wait")
+        try:
+            reports = []
+            for future in as_completed([pool.submit(_await_chunk, handle) for handle in handles]):
+                reports.append(future.result())
+                done(reports[-1])
+            return reports
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # a failed chunk fails the render now
 
 
 def queue_runner(request_id: str, wake: Callable[[str], None]) -> ChunkRunner:
     """Encode chunks as workflows on the render queue (see the module docstring)."""
 
-    def run(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+    def run(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
         if not jobs:
             return []
         # DBOS refuses to start workflows from inside a step (the render stage is one); these are
         # root workflows with ids of their own, enqueued from a thread outside the step's context.
         with ThreadPoolExecutor(1, thread_name_prefix="reelforge-chunks") as pool:
-            return pool.submit(_enqueue_and_wait, request_id, jobs, wake).result()
+            return pool.submit(_enqueue_and_wait, request_id, jobs, wake, done).result()
 
     return run
 

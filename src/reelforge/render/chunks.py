@@ -108,6 +108,7 @@ class ChunkReport:
                 "finished": round(self.finished, 3), "spans": self.spans}
 
 
-ChunkRunner = Callable[[Sequence[ChunkJob]], list[ChunkReport]]
-"""Encodes every job's spans into the render's span cache (in any order, on any workers) and
-reports who encoded what; render/timeline.py runs them in this process when given none."""
+ChunkRunner = Callable[[Sequence[ChunkJob], Callable[[ChunkReport], None]], list[ChunkReport]]
+"""``run(jobs, done)`` encodes every job's spans into the render's span cache (in any order, on any
+workers), calls ``done(report)`` as each chunk is encoded (the render's progress), and returns who
+encoded what; render/timeline.py runs them in this process when given none."""

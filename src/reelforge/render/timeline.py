@@ -23,6 +23,7 @@ from reelforge.render.ffmpeg import RenderCancelled, RenderError, run_ffmpeg
 from reelforge.render.graph import Canvas
 from reelforge.render.plan import MOTION_HEADROOM, ZOOM_RANGE, LaneEntry, LayerFrames, RenderPlan, build_plan
 from reelforge.render.plan import window as plan_window
+from reelforge.render.progress import ChunkProgress, RenderProgress
 from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
 from reelforge.render.subtitles import caption_layout, subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
@@ -262,10 +263,12 @@ def build_render_command(
     read_text: TextReader | None = ocr_text_boxes,
     should_cancel: Callable[[], bool] | None = None,
     window: tuple[int, int] | None = None,
+    on_still: Callable[[], None] | None = None,
 ) -> list[str]:
     """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
     inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
-    back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``.
+    back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``. ``on_still()`` runs
+    after each lane entry's still is ready (framing a photo takes seconds).
 
     ``window``: draw only frames [start, end) of the render (span boundaries; a chunk, see
     render/chunks.py), numbered from 0 (``frames`` then counts from the window's start). The graph
@@ -285,8 +288,12 @@ def build_render_command(
     for lane_index, lane in enumerate(plan.lanes):
         entries = list(lane) or [LaneEntry(media="", kind="video-backdrop", begin=0, visible_start=0,
                                            visible_end=plan.total_frames, motion="none")]
-        concat = write_concat([prepared.for_entry(e) for e in entries], plan.fps,
-                              workdir / f"lane{lane_index}.ffconcat")
+        paths = []
+        for entry in entries:
+            paths.append(prepared.for_entry(entry))
+            if on_still is not None:
+                on_still()
+        concat = write_concat(paths, plan.fps, workdir / f"lane{lane_index}.ffconcat")
         chains.append(graph.lane_chain(_still_source(concat), entries, plan, canvas, f"lane{lane_index}"))
     steering = graph.mixer_commands(plan)
     commands = workdir / "mixer.cmd"
@@ -392,11 +399,18 @@ def _chunks(plan: RenderPlan, spans: Sequence[Span], chunk_s: float) -> list[Chu
     return plan_chunks(spans, plan.fps, chunk_s, {lf.start for lf in plan.layers})
 
 
+def _chunk_stills(plan: RenderPlan, chunk: Chunk) -> int:
+    """Lane entries the chunk's graph prepares a still for (``on_still`` calls)."""
+    return sum(len(lane) or 1 for lane in plan_window(plan, chunk.start, chunk.end).lanes)
+
+
 def encode_chunk(job: ChunkJob, resolve_media: Callable[[str], Path], workdir: Path,
-                 should_cancel: Callable[[], bool] | None = None) -> dict[str, Path]:
+                 should_cancel: Callable[[], bool] | None = None,
+                 progress: ChunkProgress | None = None) -> dict[str, Path]:
     """Encode the spans ``job.dirty`` of chunk ``job.index`` with one fresh encoder run (see
     render/chunks.py); returns span key -> MP4 file in ``workdir``. Any process may run this: it
-    needs only the media and writes only into ``workdir``."""
+    needs only the media and writes only into ``workdir``. ``progress`` follows its stills, then
+    its frames."""
     plan, font, spans, _ = _timeline(job.doc, resolve_media, job.preset, job.encoder)
     chunk = _chunks(plan, spans, job.chunk_s)[job.index]
     dirty = [span for span in chunk.spans if span.key in set(job.dirty)]
@@ -404,9 +418,11 @@ def encode_chunk(job: ChunkJob, resolve_media: Callable[[str], Path], workdir: P
         raise RenderError(f"chunk {job.index}: its spans here differ from the render's (other render code?)")
     ranges = [(span.start - chunk.start, span.end - chunk.start) for span in dirty]
     args = build_render_command(job.doc, plan, resolve_media, workdir, None, font, ranges,
-                                should_cancel=should_cancel, window=(chunk.start, chunk.end))
+                                should_cancel=should_cancel, window=(chunk.start, chunk.end),
+                                on_still=progress.still_ready if progress else None)
     outputs = _span_outputs(dirty, plan.fps, job.preset, workdir / "span-%05d.mp4", job.encoder)
-    run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what=f"render chunk {job.index}")
+    run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what=f"render chunk {job.index}",
+               on_progress=progress.ffmpeg if progress else None)
     encoded = sorted(workdir.glob("span-*.mp4"))
     if len(encoded) != len(dirty):
         raise RenderError(f"chunk {job.index} wrote {len(encoded)} spans, expected {len(dirty)}")
@@ -414,16 +430,18 @@ def encode_chunk(job: ChunkJob, resolve_media: Callable[[str], Path], workdir: P
 
 
 def _local_runner(resolve_media: Callable[[str], Path], work: Path, should_cancel: Callable[[], bool] | None,
-                  encoded: dict[str, Path]) -> ChunkRunner:
-    """Encode every chunk here, one after another (each still a fresh encoder run), into ``encoded``."""
-    def run(jobs: Sequence[ChunkJob]) -> list[ChunkReport]:
+                  encoded: dict[str, Path], progress: Callable[[ChunkJob], ChunkProgress | None]) -> ChunkRunner:
+    """Encode every chunk here, one after another (each still a fresh encoder run), into ``encoded``;
+    ``progress(job)`` follows each chunk as it goes."""
+    def run(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
         reports = []
         for job in jobs:
             started = time.time()
             chunk_dir = work / f"chunk-{job.index:04d}"
             chunk_dir.mkdir()
-            encoded.update(encode_chunk(job, resolve_media, chunk_dir, should_cancel))
+            encoded.update(encode_chunk(job, resolve_media, chunk_dir, should_cancel, progress(job)))
             reports.append(ChunkReport(job.index, f"pid {os.getpid()}", started, time.time(), len(job.dirty)))
+            done(reports[-1])
         return reports
     return run
 
@@ -440,6 +458,7 @@ def render_timeline(
     encoder: str = "x264",
     chunk_s: float = DEFAULT_CHUNK_S,
     run_chunks: ChunkRunner | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> RenderResult:
     """Render ``doc`` to ``out_path`` (written atomically), its video encoded by ``encoder``
     (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
@@ -451,6 +470,9 @@ def render_timeline(
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
 
+    ``on_progress(fraction)`` follows the chunks to encode (render/progress.py): stills prepared,
+    then frames encoded for a chunk encoded here, each chunk whole as ``run_chunks`` reports it done.
+
     Raises ``RenderCancelled`` (ffmpeg killed, nothing left at ``out_path``), ``RenderError`` (ffmpeg
     failed; stderr tail in the message), ``UnsupportedFont``/``ValueError`` for an unrenderable doc.
     """
@@ -461,10 +483,14 @@ def render_timeline(
     found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
     span_files = {key: path for key, path in found.items() if path is not None}
     sound_file = store.get(f"{sound_key}.m4a")
+    chunks = _chunks(plan, spans, chunk_s)
     jobs = [ChunkJob(doc=doc, chunk_s=chunk_s, index=chunk.index, encoder=encoder, preset=preset,
                      dirty=tuple(span.key for span in chunk.spans if span.key not in span_files))
-            for chunk in _chunks(plan, spans, chunk_s)]
+            for chunk in chunks]
     jobs = [job for job in jobs if job.dirty]
+    progress = None if on_progress is None else RenderProgress(on_progress, {
+        job.index: (_chunk_stills(plan, chunks[job.index]),
+                    sum(span.frames for span in chunks[job.index].spans if span.key in job.dirty)) for job in jobs})
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial.mp4")
     with tempfile.TemporaryDirectory(prefix="reelforge-render-", dir=workdir) as tmp:
@@ -477,8 +503,10 @@ def render_timeline(
                         str(sound_file)], should_cancel=should_cancel, what="sound track")
         encoded_here: dict[str, Path] = {}
         # One chunk to encode is one encoder run wherever it runs: handing it out only adds a hand-off.
-        here = _local_runner(resolve_media, work, should_cancel, encoded_here)
-        schedule = (run_chunks if run_chunks is not None and len(jobs) > 1 else here)(jobs)
+        here = _local_runner(resolve_media, work, should_cancel, encoded_here,
+                             lambda job: progress.chunk(job.index) if progress else None)
+        schedule = (run_chunks if run_chunks is not None and len(jobs) > 1 else here)(
+            jobs, lambda report: progress.finished(report.index) if progress else None)
         for key in (key for job in jobs for key in job.dirty):
             path = encoded_here.get(key) or store.get(f"{key}.mp4")
             if path is None:
