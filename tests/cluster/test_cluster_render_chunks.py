@@ -1,6 +1,7 @@
 """Span-parallel rendering in a real cluster: one render's chunks are encoded by two render worker
 processes, and killing one of them mid-chunk still completes the video (only that chunk is lost:
-another worker encodes it again)."""
+another worker encodes it again). The render is paused before it starts (pause_render: no chunk is
+handed out while it is held) and resumed, and its progress only goes forward as chunks end."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.timeout(600)  # a render of 8 scenes in a cluster of 4 
 
 # Every layer its own chunk, and any render long enough to split: a short video exercises it all.
 CHUNKS_ENV = {"REELFORGE_RENDER_CHUNK_S": "2", "REELFORGE_RENDER_SPLIT_MIN_S": "5"}
+RENDER = "video_generation"
 
 
 def _workflows(cluster: Cluster, pattern: str) -> list[tuple[str, str, str]]:
@@ -30,6 +32,11 @@ def _workflows(cluster: Cluster, pattern: str) -> list[tuple[str, str, str]]:
 
 def _chunk_workflows(cluster: Cluster, request_id: str) -> list[tuple[str, str, str]]:
     return _workflows(cluster, f"{request_id}:chunk:%")
+
+
+def _held_before_render(c: httpx.Client, rid: str) -> bool:
+    stages = c.get("/v1/status", params={"request_id": rid}).json().get("expressGenerationStatus", {})
+    return stages.get(RENDER) == "PAUSED" and all(v == "COMPLETED" for k, v in stages.items() if k != RENDER)
 
 
 def _ffmpeg_children(pid: int) -> list[int]:
@@ -51,13 +58,18 @@ def test_chunks_spread_over_render_workers_and_survive_one_killed_mid_chunk(clus
                                    "enable_subtitles": False}})
         assert r.status_code == 200, r.text
         rid = r.json()["request_id"]
+        session = {"input": {"videoSessionId": rid}}
+        assert c.post("/v1/video/pause_render", json=session).status_code == 200
+        wait_until(lambda: _held_before_render(c, rid), timeout=400, interval=0.2, what="held before the render")
+        assert not _chunk_workflows(cluster, rid)
+        assert c.post("/v1/video/resume_render", json=session).status_code == 200
 
         # The render stage runs on one render worker (the planner), which encodes chunks too while it
         # waits; the other one (the helper) only encodes chunks. Kill the helper once it has finished
         # a chunk and is inside ffmpeg on another. (Killing the planner also completes the video: the
         # render is recovered and encodes only what the span cache lacks.)
         def render_stage_executor() -> str | None:
-            flows = [f for f in _workflows(cluster, f"{rid}:video_generation") if f[1] == "PENDING"]
+            flows = [f for f in _workflows(cluster, f"{rid}:{RENDER}") if f[1] == "PENDING"]
             return flows[0][2] if flows and flows[0][2] in (a_id, b_id) else None
 
         wait_until(lambda: render_stage_executor() is not None, timeout=400, interval=0.2, what="render stage")
@@ -89,3 +101,9 @@ def test_chunks_spread_over_render_workers_and_survive_one_killed_mid_chunk(clus
     video.write_bytes(httpx.get(final["result_url"], timeout=60).content)
     info = probe_media(video)
     assert info["video_codec"] == "h264" and info["duration"] == pytest.approx(final["duration"], abs=0.1)
+
+    events = cluster.sql("select type, percent, data from request_events where request_id = %s order by seq", rid)
+    percents = [percent for _type, percent, _data in events]
+    assert percents == sorted(percents) and percents[-1] == 100
+    render = [data["stage_percent"] for kind, _, data in events if kind == "progress" and data["stage"] == RENDER]
+    assert len(render) >= 2 and render == sorted(render), render  # as chunks end, never backwards
