@@ -19,6 +19,7 @@ from reelforge.api.routers import (
     platform,
     status,
     v2,
+    v2_gateway,
     v2_media,
     video,
     video_ops,
@@ -78,6 +79,8 @@ def create_app(
     app.include_router(v2.router)
     app.include_router(v2.external_v1)
     app.include_router(v2_media.router)
+    app.include_router(v2_gateway.image)
+    app.include_router(v2_gateway.video)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

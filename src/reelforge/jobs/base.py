@@ -80,10 +80,22 @@ class StoredImage:
         return self.size[1]
 
 
+@dataclass(frozen=True)
+class StoredMedia:
+    """A stored audio or video file and what prepare learned by probing it."""
+
+    key: str
+    duration_s: float
+    size: tuple[int, int] | None  # width, height of its video stream; None for audio
+    has_audio: bool
+
+
 class MediaSource(Protocol):
     """Fetches client media while a request is prepared and stores it; a refused request's media is deleted."""
 
     def image(self, url: str, field: str) -> StoredImage: ...
+
+    def media(self, url: str, field: str, need: Literal["audio", "video"]) -> StoredMedia: ...
 
     def upload(self, data: bytes, field: str) -> StoredImage: ...
 
