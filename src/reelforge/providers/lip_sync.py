@@ -1,7 +1,8 @@
 """Offline lip sync: a narrator still animated to the speech's amplitude envelope.
 
-This is not a viseme model. The face is found with OpenCV's bundled Haar cascade (the centre of the
-picture's lower half when none is found), and each frame opens the jaw — a smooth downward warp of
+This is not a viseme model. The face is found with OpenCV's bundled Haar cascade where the installed
+OpenCV has one (else, or when none is found, the mouth is placed where a centred narrator's sits,
+and the response says so), and each frame opens the jaw — a smooth downward warp of
 the region below the mouth line — in proportion to the speech's loudness in that frame, with a
 slight head bob. Loud syllables open the mouth, pauses close it, so the motion follows the speech's
 rhythm; it cannot shape vowels. :func:`describe` says so in every response.
@@ -10,6 +11,8 @@ rhythm; it cannot shape vowels. :func:`describe` says so in every response.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,22 +31,31 @@ class Mouth:
 
 
 def describe(mouth: Mouth) -> str:
-    where = "the detected face" if mouth.found_face else "the lower centre of the picture (no face detected)"
+    where = "the detected face" if mouth.found_face else "the lower centre of the picture (no face located)"
     return ("offline envelope lip sync: the still's jaw, at " + where
             + ", opens with the speech's loudness frame by frame (not a viseme model)")
 
 
+def _haar_cascade() -> Any | None:
+    """OpenCV 4's bundled frontal-face cascade, where this build still has it (OpenCV 5 dropped
+    ``CascadeClassifier`` and its data files from opencv-python)."""
+    classifier = getattr(cv2, "CascadeClassifier", None)
+    data = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    path = Path(data or "") / "haarcascade_frontalface_default.xml"
+    return classifier(str(path)) if classifier is not None and data and path.exists() else None
+
+
 def find_mouth(rgb: np.ndarray) -> Mouth:
-    """The mouth of the largest frontal face, from its box's proportions."""
+    """The mouth of the largest frontal face, from its box's proportions; without a detector, or
+    when none is found, where a centred narrator's mouth sits."""
     height, width = rgb.shape[:2]
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    # The cascade ships inside opencv-python (cv2/data); its stubs do not declare these two names.
-    data_dir = cv2.data.haarcascades  # type: ignore[attr-defined]
-    cascade = cv2.CascadeClassifier(data_dir + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]
-    faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40))
-    if len(faces):
-        x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
-        return Mouth(x + w / 2, y + 0.74 * h, 0.5 * w, float(h), True)
+    cascade = _haar_cascade()
+    if cascade is not None:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40))
+        if len(faces):
+            x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+            return Mouth(x + w / 2, y + 0.74 * h, 0.5 * w, float(h), True)
     return Mouth(width / 2, height * 0.62, width * 0.16, height * 0.35, False)
 
 
