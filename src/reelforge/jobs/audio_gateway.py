@@ -15,13 +15,12 @@ from pydantic import Field, field_validator
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.audio_speech import TEXT_TO_SPEECH
+from reelforge.jobs.audio_speech import TEXT_TO_SPEECH, checked_language
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.stages.audio_gateway import SpeechReference, music, sound_effect, transcript_alignment
 from reelforge.stages.outputs import StageOutput
-from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 AUDIO_STATUS = {"status_endpoint": "/v2/external/audio/status"}
 
@@ -167,13 +166,8 @@ class TranscriptAlignment(SingleStageKind[TranscriptAlignmentRequest, Transcript
     only_stage = StageDef[TranscriptAlignmentJob]("transcript_alignment", _align)
 
     def prepare(self, body: TranscriptAlignmentRequest, env: PrepareEnv) -> Prepared[TranscriptAlignmentJob]:
-        language = body.language.strip().lower() or "auto"
-        if language != "auto" and language.split("-")[0] not in SUPPORTED_LANGUAGES:
-            raise BadRequest(f"language {body.language!r} is not supported.", field="language")
-        audio = env.media.media(body.audio_url, "audio_url", "audio")
-        if audio.duration_s > MAX_ALIGN_S:
-            raise BadRequest(f"audio_url is {audio.duration_s:.0f} s long; at most {MAX_ALIGN_S:.0f} s.",
-                             field="audio_url")
+        language = checked_language(body.language)
+        audio = env.media.media(body.audio_url, "audio_url", "audio").at_most(MAX_ALIGN_S, "audio_url")
         job = TranscriptAlignmentJob(audio_key=audio.key, seconds=audio.duration_s, text=body.text,
                                      language=language, voice=body.voice, references=_earlier_speech(env, body.text))
         return Prepared(job, response_extra=AUDIO_STATUS)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.db.models import Request
 from reelforge.runtime import Runtime
@@ -88,6 +89,13 @@ class StoredMedia:
     duration_s: float
     size: tuple[int, int] | None  # width, height of its video stream; None for audio
     has_audio: bool
+
+
+    def at_most(self, seconds: float, field: str) -> StoredMedia:
+        """This file, when it lasts at most ``seconds``; else 400 naming ``field``."""
+        if self.duration_s > seconds:
+            raise BadRequest(f"{field} is {self.duration_s:.0f} s long; at most {seconds:.0f} s.", field=field)
+        return self
 
 
 class MediaSource(Protocol):

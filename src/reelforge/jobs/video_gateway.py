@@ -64,10 +64,7 @@ class LipSync(SingleStageKind[LipSyncRequest, LipSyncJob], case_type="external_l
 
     def prepare(self, body: LipSyncRequest, env: PrepareEnv) -> Prepared[LipSyncJob]:
         video = env.media.media(body.video_url, "video_url", "video")
-        audio = env.media.media(body.audio_url, "audio_url", "audio")
-        if audio.duration_s > MAX_SPEECH_S:
-            raise BadRequest(f"audio_url is {audio.duration_s:.0f} s long; at most {MAX_SPEECH_S:.0f} s.",
-                             field="audio_url")
+        audio = env.media.media(body.audio_url, "audio_url", "audio").at_most(MAX_SPEECH_S, "audio_url")
         job = LipSyncJob(video_key=video.key, audio_key=audio.key, seconds=audio.duration_s,
                          aspect_ratio=body.aspect_ratio, model=body.model)
         return Prepared(job, response_extra=VIDEO_STATUS)
@@ -105,12 +102,9 @@ class SoundEffectVideo(SingleStageKind[SoundEffectVideoRequest, SoundEffectVideo
     only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", _sound_effect)
 
     def prepare(self, body: SoundEffectVideoRequest, env: PrepareEnv) -> Prepared[SoundEffectVideoJob]:
-        video = env.media.media(body.video_url, "video_url", "video")
+        video = env.media.media(body.video_url, "video_url", "video").at_most(MAX_VIDEO_S, "video_url")
         if not video.duration_s:
             raise BadRequest("video_url is a still, not a video; sound effects need its duration.", field="video_url")
-        if video.duration_s > MAX_VIDEO_S:
-            raise BadRequest(f"video_url is {video.duration_s:.0f} s long; at most {MAX_VIDEO_S:.0f} s.",
-                             field="video_url")
         job = SoundEffectVideoJob(video_key=video.key, seconds=video.duration_s, prompt=body.prompt,
                                   aspect_ratio=body.aspect_ratio, model=body.model)
         return Prepared(job, response_extra=VIDEO_STATUS)
