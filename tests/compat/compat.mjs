@@ -79,13 +79,13 @@ const ARG_PATTERNS = [
   [PROBE_INPUT], ['probe_request', PROBE_INPUT], [PROBE_USER, PROBE_INPUT], [PROBE_INPUT, PROBE_USER],
   ['probe_request', PROBE_INPUT, PROBE_USER], [PROBE_USER, 100], ['probe_route', PROBE_INPUT], [100],
   [[IMAGE]], [PROBE_USER, [IMAGE]], [],
-  // Video-to-video gateway methods refuse raw video_data (PROBE_INPUT has it) and need URLs.
-  [{ video_url: IMAGE, audio_url: IMAGE, prompt: 'probe' }],
 ];
 // requestExternal{Audio,Image,Video}[Route] take the route name first: probe them with a real one.
 const ROUTE_FIRST = [[/Audio(Route)?$/, 'text_to_music'], [/Image$/, 'text_to_image'], [/Video$/, 'text_to_video']];
 
 function argPatterns(name) {
+  // Video-to-video gateway methods refuse raw video_data (PROBE_INPUT has it) and need URLs.
+  if (/(LipSync|SoundEffect)Video$/.test(name)) return [[{ video_url: IMAGE, audio_url: IMAGE, prompt: 'probe' }]];
   if (!/^request(V2)?External(Audio|Image|Video)/.test(name)) return ARG_PATTERNS;
   const route = ROUTE_FIRST.find(([pattern]) => pattern.test(name))?.[1];
   return name.endsWith('ExternalAudio') ? [[{ route_type: route, input: PROBE_INPUT }]] : [[route, { input: PROBE_INPUT }]];
