@@ -20,6 +20,14 @@ from reelforge.text.languages import SUPPORTED_LANGUAGES
 MAX_CHARS = 5000
 
 
+def checked_language(value: str) -> str:
+    """A request's language tag, lower-cased (``auto`` when empty); 400 naming ``language`` when unsupported."""
+    language = value.strip().lower() or "auto"
+    if language != "auto" and language.split("-")[0] not in SUPPORTED_LANGUAGES:
+        raise BadRequest(f"language {value!r} is not supported.", field="language")
+    return language
+
+
 class TextToSpeechRequest(RequestBody):
     text: str = Field(..., min_length=1, max_length=MAX_CHARS, validation_alias=aliases("text", "prompt", "input_text"))
     voice: str | None = Field(None, validation_alias=aliases("voice", "voice_id", "voiceId", "speaker"))
@@ -45,9 +53,7 @@ class TextToSpeech(SingleStageKind[TextToSpeechRequest, TextToSpeechJob]):
     only_stage = StageDef[TextToSpeechJob]("speech_generation", _speak)
 
     def prepare(self, body: TextToSpeechRequest, env: PrepareEnv) -> Prepared[TextToSpeechJob]:
-        language = body.language.strip().lower() or "auto"
-        if language != "auto" and language.split("-")[0] not in SUPPORTED_LANGUAGES:
-            raise BadRequest(f"language {body.language!r} is not supported.", field="language")
+        language = checked_language(body.language)
         settings = env.rt.settings
         if body.voice is not None:
             voices = {v["voice_id"]: v["languages"] for v in registry.tts_voices(settings)}

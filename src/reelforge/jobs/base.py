@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.db.models import Request
 from reelforge.runtime import Runtime
@@ -80,10 +81,29 @@ class StoredImage:
         return self.size[1]
 
 
+@dataclass(frozen=True)
+class StoredMedia:
+    """A stored audio or video file and what prepare learned by probing it."""
+
+    key: str
+    duration_s: float
+    size: tuple[int, int] | None  # width, height of its video stream; None for audio
+    has_audio: bool
+
+
+    def at_most(self, seconds: float, field: str) -> StoredMedia:
+        """This file, when it lasts at most ``seconds``; else 400 naming ``field``."""
+        if self.duration_s > seconds:
+            raise BadRequest(f"{field} is {self.duration_s:.0f} s long; at most {seconds:.0f} s.", field=field)
+        return self
+
+
 class MediaSource(Protocol):
     """Fetches client media while a request is prepared and stores it; a refused request's media is deleted."""
 
     def image(self, url: str, field: str) -> StoredImage: ...
+
+    def media(self, url: str, field: str, need: Literal["audio", "video"]) -> StoredMedia: ...
 
     def upload(self, data: bytes, field: str) -> StoredImage: ...
 
