@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 from reelforge import standard_webhooks
@@ -21,22 +21,40 @@ ProgressCallback = Callable[[RequestStatus], Any]
 """Called with the latest status whenever the request's state or any stage's state changes."""
 
 
+class WaitOptions(TypedDict, total=False):
+    """``wait``'s keyword options, declared once for the sync and the async client.
+
+    timeout: seconds before ``WaitTimeoutError`` (default 900). poll_interval: seconds between
+    polls (default 1). on_progress: called with the status whenever the status or a stage in
+    ``status.stages`` (``expressGenerationStatus``) changes; on the async client it may be a
+    coroutine function. raise_on_failure: a FAILED/CANCELLED end raises ``JobFailedError``
+    (default True)."""
+
+    timeout: float
+    poll_interval: float
+    on_progress: ProgressCallback | None
+    raise_on_failure: bool
+
+
 @dataclass
 class WaitState:
     """The polling loop's memory: when to give up, and what the callback has already seen."""
 
     request_id: str
-    timeout: float
-    poll_interval: float
+    timeout: float = 900.0
+    poll_interval: float = 1.0
+    on_progress: ProgressCallback | None = None
+    raise_on_failure: bool = True
     started: float = field(default_factory=time.monotonic)
     last_seen: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
-    def changed(self, status: RequestStatus) -> bool:
+    def progress(self, status: RequestStatus) -> Any:
+        """Calls ``on_progress`` when the status or a stage changed since the last poll; returns what it returned."""
         seen = (status.status, tuple(sorted(status.stages.items())))
-        if seen == self.last_seen:
-            return False
+        if self.on_progress is None or seen == self.last_seen:
+            return None
         self.last_seen = seen
-        return True
+        return self.on_progress(status)
 
     def next_sleep(self, status: RequestStatus) -> float:
         """Seconds until the next poll; raises when the deadline has passed."""
@@ -47,12 +65,11 @@ class WaitState:
             )
         return min(self.poll_interval, remaining)
 
-
-def finish(status: RequestStatus, raise_on_failure: bool) -> RequestStatus:
-    if raise_on_failure and not status.is_completed:
-        reason = status.express_generation_error or status.message or status.status
-        raise JobFailedError(f"{status.request_id} ended {status.status}: {reason}", body=status.to_dict())
-    return status
+    def finish(self, status: RequestStatus) -> RequestStatus:
+        if self.raise_on_failure and not status.is_completed:
+            reason = status.express_generation_error or status.message or status.status
+            raise JobFailedError(f"{status.request_id} ended {status.status}: {reason}", body=status.to_dict())
+        return status
 
 
 def resolve_download(config: ClientConfig, url: str) -> tuple[str, dict[str, str]]:
