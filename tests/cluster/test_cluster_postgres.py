@@ -25,7 +25,7 @@ from support.media import data_url, png_bytes
 OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
     "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats", "staged_inputs",
-    "embedding_templates", "webhook_secrets",
+    "embedding_templates", "webhook_secrets", "request_events",
 }  # fmt: skip
 
 
@@ -65,7 +65,7 @@ def test_migrations_run_up_down_and_concurrently_on_postgres(tmp_path: Path, pg_
         assert proc.returncode == 0, err.decode()[-2000:]
     assert public_tables(pg_url) == OUR_TABLES | {"alembic_version"}
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0006",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0007",)]
 
     cfg = alembic_config(pg_url)
     command.downgrade(cfg, "base")

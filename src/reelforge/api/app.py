@@ -17,6 +17,8 @@ from reelforge.api.routers import (
     image,
     image_ops,
     platform,
+    pricing,
+    progress,
     status,
     v2,
     v2_media,
@@ -78,6 +80,9 @@ def create_app(
     app.include_router(v2.router)
     app.include_router(v2.external_v1)
     app.include_router(v2_media.router)
+    app.include_router(progress.router)
+    app.include_router(progress.v2)
+    app.include_router(pricing.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from reelforge.jobs.base import JobKind, PrepareEnv
 from reelforge.jobs.body import RequestBody
 from reelforge.jobs.media import StagedMedia
 from reelforge.pipeline.inline import run_inline
-from reelforge.pipeline.submit import Accepted, submit
+from reelforge.pipeline.submit import Accepted, quote, submit
 from reelforge.runtime import Runtime
 
 
@@ -61,20 +62,26 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(
+    def _answer(
         self,
         kind: JobKind[Any, Any],
         body: RequestBody,
+        then: Callable[[Accepted], JSONResponse],
         *,
         enqueue: bool = True,
         pause_before: list[str] | None = None,
-    ) -> Accepted:
+    ) -> JSONResponse:
+        """Prepare the body; a ``quote_only`` body is answered with its price there (nothing charged,
+        kept or enqueued); otherwise submit it and answer with ``then``. The envelope (quote, webhook
+        filter, metadata) is read here once for every job route, never by a kind."""
         media = StagedMedia(self.rt, self.account.id)
         try:
             prepared = kind.prepare(body, PrepareEnv(self.rt, self.account.id, media))
+            if body.quote_only:
+                return JSONResponse(quote(self.rt, self.account, kind, prepared.job))
             if pause_before is not None:
                 prepared.pause_before = pause_before
-            return submit(
+            accepted = submit(
                 self.rt,
                 self.account,
                 kind,
@@ -84,17 +91,24 @@ class JobCall:
                 idempotency_key=self.key,
                 request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
                 enqueue=enqueue,
+                webhook_events=list(body.webhook_events_filter) if body.webhook_events_filter is not None else None,
+                metadata=body.metadata or None,  # none given: nothing to echo
             )
         finally:
-            media.discard_unaccepted()
+            media.discard_unaccepted()  # a quote's media too: it was never accepted
+        return then(accepted)
 
     def submit(
         self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
     ) -> JSONResponse:
         """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
         ``pause_before``: a step request, held before those stages until ``process_next``."""
-        accepted = self._accept(kind, body, pause_before=pause_before)
-        return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
+        return self._answer(
+            kind,
+            body,
+            lambda a: JSONResponse(a.body, status_code=a.status_code, headers=a.headers),
+            pause_before=pause_before,
+        )
 
     def submit_and_wait(
         self,
@@ -104,20 +118,25 @@ class JobCall:
         input_fields: tuple[str, ...] = ("image_url",),
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
-        return answer_when_done(self.rt, self._accept(kind, body), input_fields=input_fields)
+        return self._answer(kind, body, lambda a: answer_when_done(self.rt, a, input_fields=input_fields))
 
     def run_now(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit_and_wait`, but the stages run in this process (``pipeline.inline``): for kinds
         whose work takes milliseconds, where a queue hop would be most of the answer's time."""
-        accepted = self._accept(kind, body, enqueue=False)
-        if accepted.request_id and "idempotent-replayed" not in accepted.headers:
-            run_inline(self.rt, kind, accepted.request_id)
-        return answer_when_done(self.rt, accepted, input_fields=())
+
+        def run(accepted: Accepted) -> JSONResponse:
+            if accepted.request_id and "idempotent-replayed" not in accepted.headers:
+                run_inline(self.rt, kind, accepted.request_id)
+            return answer_when_done(self.rt, accepted, input_fields=())
+
+        return self._answer(kind, body, run, enqueue=False)
 
     def submit_and_answer_if_done_soon(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit`; a job that finishes within ``inline_result_wait_s`` answers with
         its result (see ``api.sync_jobs.answer_if_done_soon``)."""
-        return answer_if_done_soon(self.rt, self._accept(kind, body), self.rt.settings.inline_result_wait_s)
+        return self._answer(
+            kind, body, lambda a: answer_if_done_soon(self.rt, a, self.rt.settings.inline_result_wait_s)
+        )
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

@@ -11,10 +11,11 @@ with Client() as rf:                                    # REELFORGE_API_KEY / RE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Generic, Self, TypeVar, Unpack
 
@@ -24,6 +25,8 @@ from reelforge.client import helpers
 from reelforge.client._config import ClientConfig
 from reelforge.client._download import Download
 from reelforge.client._transport import AsyncCore, SyncCore
+from reelforge.client.errors import ReelforgeError
+from reelforge.client.events import ProgressEvent, StreamUnavailable, astream_events, stream_events
 from reelforge.client.helpers import WaitOptions, WaitState
 from reelforge.client.models import RequestStatus
 from reelforge.client.resources import CreditsResource, FlatMethods, ImageResource, ReceiptsResource, VideoResource
@@ -91,17 +94,32 @@ class Client(SyncCore, _ClientBase[httpx.Client]):
         self.close()
 
     def wait(self, request_id: str, **options: Unpack[WaitOptions]) -> RequestStatus:
-        """Poll ``GET /v1/status`` until the request is final; returns the COMPLETED status.
+        """Follow the request's event stream (polling ``GET /v1/status`` where the server has none)
+        until it is final; returns the COMPLETED status.
 
-        Options (``WaitOptions``): ``timeout=900.0``, ``poll_interval=1.0``, ``on_progress(status)``
-        run whenever the status or a stage changes, ``raise_on_failure=True`` (a FAILED/CANCELLED
+        Options (``WaitOptions``): ``timeout=900.0``, ``poll_interval=1.0``, ``on_event(event)`` for
+        each progress event (stage, percent, ETA), ``on_progress(status)`` run whenever the status or
+        a stage changes (polls instead of streaming), ``raise_on_failure=True`` (a FAILED/CANCELLED
         end raises ``JobFailedError``); running out of ``timeout`` raises ``WaitTimeoutError``."""
         state = WaitState(request_id, **options)
+        if state.streams:
+            with contextlib.suppress(StreamUnavailable, ReelforgeError):  # the polling below finishes
+                for event in self.stream(request_id):
+                    state.notify(event)
+                    if state.ended(event):
+                        break
         while not (status := self.get_status(request_id).data).is_terminal:
             state.progress(status)
             time.sleep(state.next_sleep(status))
         state.progress(status)
         return state.finish(status)
+
+    def stream(self, request_id: str, *, last_event_id: int = 0) -> Iterator[ProgressEvent]:
+        """The request's progress events until it ends (``GET /v1/requests/{id}/events``), resuming
+        after a dropped connection with ``Last-Event-ID``."""
+        return stream_events(self._http, self._config, request_id, last_event_id)
+
+    events = stream
 
     def download(self, url: str, path: str | os.PathLike[str]) -> Path:
         """Save a result URL (absolute, or relative to the server) to ``path``; returns the path.
@@ -137,8 +155,15 @@ class AsyncClient(AsyncCore, _ClientBase[httpx.AsyncClient]):
         await self.close()
 
     async def wait(self, request_id: str, **options: Unpack[WaitOptions]) -> RequestStatus:
-        """As ``Client.wait``; ``on_progress`` may be a plain function or a coroutine function."""
+        """As ``Client.wait``; ``on_event`` and ``on_progress`` may be coroutine functions."""
         state = WaitState(request_id, **options)
+        if state.streams:
+            with contextlib.suppress(StreamUnavailable, ReelforgeError):  # the polling below finishes
+                async for event in self.events(request_id):
+                    if inspect.isawaitable(outcome := state.notify(event)):
+                        await outcome
+                    if state.ended(event):
+                        break
         while True:
             status = (await self.get_status(request_id)).data
             if inspect.isawaitable(outcome := state.progress(status)):
@@ -146,6 +171,12 @@ class AsyncClient(AsyncCore, _ClientBase[httpx.AsyncClient]):
             if status.is_terminal:
                 return state.finish(status)
             await asyncio.sleep(state.next_sleep(status))
+
+    def events(self, request_id: str, *, last_event_id: int = 0) -> AsyncIterator[ProgressEvent]:
+        """As ``Client.stream``: ``async for event in client.events(request_id)``."""
+        return astream_events(self._http, self._config, request_id, last_event_id)
+
+    stream = events
 
     async def download(self, url: str, path: str | os.PathLike[str]) -> Path:
         """As ``Client.download``."""

@@ -15,10 +15,13 @@ from urllib.parse import urljoin, urlsplit
 from reelforge import standard_webhooks
 from reelforge.client._config import ClientConfig
 from reelforge.client.errors import JobFailedError, WaitTimeoutError, WebhookVerificationError
+from reelforge.client.events import ProgressEvent
 from reelforge.client.models import RequestStatus
 
 ProgressCallback = Callable[[RequestStatus], Any]
 """Called with the latest status whenever the request's state or any stage's state changes."""
+EventCallback = Callable[[ProgressEvent], Any]
+"""Called with each progress event of the request's stream."""
 
 
 class WaitOptions(TypedDict, total=False):
@@ -27,13 +30,16 @@ class WaitOptions(TypedDict, total=False):
     timeout: seconds before ``WaitTimeoutError`` (default 900). poll_interval: seconds between
     polls (default 1). on_progress: called with the status whenever the status or a stage in
     ``status.stages`` (``expressGenerationStatus``) changes; on the async client it may be a
-    coroutine function. raise_on_failure: a FAILED/CANCELLED end raises ``JobFailedError``
+    coroutine function; given, the wait polls instead of following the event stream. on_event:
+    called with each progress event of the stream (stage, percent, ETA), a coroutine function
+    allowed on the async client. raise_on_failure: a FAILED/CANCELLED end raises ``JobFailedError``
     (default True)."""
 
     timeout: float
     poll_interval: float
     on_progress: ProgressCallback | None
     raise_on_failure: bool
+    on_event: EventCallback | None
 
 
 @dataclass
@@ -45,6 +51,7 @@ class WaitState:
     poll_interval: float = 1.0
     on_progress: ProgressCallback | None = None
     raise_on_failure: bool = True
+    on_event: EventCallback | None = None
     started: float = field(default_factory=time.monotonic)
     last_seen: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
@@ -55,6 +62,21 @@ class WaitState:
             return None
         self.last_seen = seen
         return self.on_progress(status)
+
+    @property
+    def streams(self) -> bool:
+        """Whether the wait follows the event stream first (an ``on_progress`` caller wants polled statuses)."""
+        return self.on_progress is None
+
+    def notify(self, event: ProgressEvent) -> Any:
+        """Calls ``on_event``; returns what it returned."""
+        return None if self.on_event is None else self.on_event(event)
+
+    def ended(self, event: ProgressEvent) -> bool:
+        return event.is_terminal or self.expired()
+
+    def expired(self) -> bool:
+        return time.monotonic() - self.started >= self.timeout
 
     def next_sleep(self, status: RequestStatus) -> float:
         """Seconds until the next poll; raises when the deadline has passed."""

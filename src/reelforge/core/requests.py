@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from reelforge.core import accounts, ledger
+from reelforge.core import accounts, events, ledger
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.db.database import Database
 from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+_TERMINAL_EVENT: dict[str, events.EventType] = {"COMPLETED": "completed", "FAILED": "failed", "CANCELLED": "cancelled"}
 PAUSED = "PAUSED"  # a stage held for the client's process_next (v2 step mode; pipeline/engine.py)
 # The columns status_payload reads.
 STATUS_COLUMNS = (
@@ -134,12 +135,24 @@ def owned_status(db: Database, authorization: str | None, request_id: str | None
 
 
 def _transition(s: Session, request_id: str, status: str, **values: Any) -> Request | None:
+    """The guarded PENDING -> ``status`` update, with its terminal event appended in the same
+    transaction (the update holds the row, so the event log sees it exactly once)."""
     changed = s.execute(  # type: ignore[attr-defined]
         update(Request)
         .where(Request.id == request_id, Request.status == "PENDING")
         .values(status=status, updated_at=utcnow(), **values)
     ).rowcount
-    return s.get(Request, request_id) if changed else None
+    if not changed:
+        return None
+    req = s.get(Request, request_id)
+    data: dict[str, Any] = {"status": status}
+    if values.get("error"):
+        data["error"] = values["error"]
+    url = (values.get("result") or {}).get("result_url")
+    if url:
+        data["result_url"] = url
+    events.append_in(s, request_id, _TERMINAL_EVENT[status], data)
+    return req
 
 
 def complete(db: Database, request_id: str, result: dict[str, Any], final_price: int | None = None) -> bool:

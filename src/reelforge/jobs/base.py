@@ -155,6 +155,10 @@ class JobKind(ABC, Generic[BodyT, InputT]):
     @abstractmethod
     def price(self, job: InputT, prices: PriceTable) -> int: ...
 
+    def price_breakdown(self, job: InputT, prices: PriceTable) -> list[dict[str, Any]]:
+        """What a quote (``quote_only``) itemises; its credits add up to :meth:`price`."""
+        return [{"item": self.case_type, "credits": self.price(job, prices)}]
+
     def provider(self, job: InputT) -> str:
         """Who serves the job, recorded on the request: the provider fixed at acceptance, else this server."""
         return job.provider if isinstance(job, ServedInput) else "LOCAL"

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from reelforge.core import idempotency, ledger, quotas, staged_inputs
+from reelforge.core import events, idempotency, ledger, quotas, staged_inputs
 from reelforge.core.ids import new_id
 from reelforge.db.models import Account, Request
 from reelforge.jobs.base import InputT, JobKind, Prepared
@@ -43,6 +43,23 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
     return {"x-credits-charged": str(charged), "x-credits-remaining": str(remaining)}
 
 
+def quote(rt: Runtime, account: Account, kind: JobKind[Any, InputT], job: InputT) -> dict[str, Any]:
+    """What :func:`submit` would charge for ``job`` (``quote_only``), and nothing else done."""
+    price = kind.price(job, rt.prices)
+    balance = ledger.balance(rt.db, account.id)
+    return {
+        "status": "quote",
+        "quote_only": True,
+        "case_type": kind.case_type,
+        "credits": price,
+        "breakdown": kind.price_breakdown(job, rt.prices),
+        "stages": [[stage.name for stage in group] for group in kind.plan(job)],
+        "creditsCharged": 0,
+        "remainingCredits": balance,
+        "sufficient": balance >= price,
+    }
+
+
 def submit(
     rt: Runtime,
     account: Account,
@@ -54,6 +71,8 @@ def submit(
     idempotency_key: str | None,
     request_fingerprint: str,
     enqueue: bool = True,
+    webhook_events: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Accepted:
     """Charge ``kind.price`` of the prepared input, record the request with its plan (adopting the
     media staged under ``submission_id``) and enqueue it (``enqueue=False``: the caller runs it at
@@ -100,10 +119,15 @@ def submit(
                     stages={name: "PENDING" for group in plan for name in group},
                     credits_charged=price,
                     webhook_url=webhook_url,
+                    webhook_events=webhook_events,
+                    client_metadata=metadata,
                     enqueued_at=None,
                 )
             )
             staged_inputs.accept_in(s, submission_id)
+            s.flush()
+            events.append_in(s, request_id, "accepted", {"status": "queued", "case_type": kind.case_type,
+                                                          "stages": plan, "credits": price})
             body = {
                 "status": "queued",
                 "request_id": request_id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from reelforge.api.deps import AccountDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
+from reelforge.api.prefer import status_when_done
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
@@ -26,11 +27,17 @@ add_job_routes(
 
 
 @router.get("/status", summary="Status of one image request")
-def image_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+async def image_status(
+    rt: RuntimeDep,
+    account: AccountDep,
+    request_id: str | None = None,
+    session_id: str | None = None,
+    prefer: Annotated[str | None, Header(description="wait=N: wait up to N seconds (max 60) for the end")] = None,
 ) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, request_id or session_id)
-    return requests.status_body(rt.db, req)
+    def read() -> dict[str, Any]:
+        return requests.status_body(rt.db, requests.get_owned(rt.db, account.id, request_id or session_id))
+
+    return await status_when_done(read, prefer)
 
 
 @router.get("/list", summary="Recent image requests of this account")

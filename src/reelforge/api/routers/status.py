@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from starlette.concurrency import run_in_threadpool
 
+from reelforge.api.prefer import status_when_done
 from reelforge.core import requests
 
 router = APIRouter(prefix="/v1", tags=["status"])
@@ -18,9 +18,9 @@ async def get_status(
     authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
     request_id: str | None = None,
     session_id: str | None = None,
+    prefer: Annotated[str | None, Header(description="wait=N: wait up to N seconds (max 60) for the end")] = None,
 ) -> dict[str, Any]:
     # The most-polled route: key check, ownership and stages in one worker-thread hop and one
     # database session (AccountDep would cost a hop and a session of its own).
     db = request.app.state.rt.db
-    body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, request_id or session_id)
-    return body
+    return await status_when_done(lambda: requests.owned_status(db, authorization, request_id or session_id), prefer)

@@ -51,6 +51,8 @@ def with_session_id(answer: JSONResponse, extra: dict[str, Any] | None = None) -
     if answer.status_code != 200:
         return answer
     body = json.loads(bytes(answer.body))
+    if body.get("quote_only"):  # a price, not an accepted request: no session to name
+        return answer
     body.setdefault("sessionID", body.get("session_id"))
     body.update(extra or {})
     headers = {k: v for k, v in answer.headers.items() if k.startswith("x-") or k == "idempotent-replayed"}
@@ -228,7 +230,7 @@ def status_detailed(
 
 def _step_create(call: Any, kind: Any, body: StepTextToVideoRequest | StepImageToVideoRequest) -> JSONResponse:
     answer = call.submit(kind, body, pause_before=body.pause_before())
-    if answer.status_code != 200:
+    if answer.status_code != 200 or body.quote_only:
         return answer
     req = requests.get(call.rt.db, json.loads(bytes(answer.body))["request_id"])
     state = steps.step_state(req, requests.live_stages(call.rt.db, req))
