@@ -9,7 +9,7 @@ from pydantic import Field
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import Prepared, PrepareEnv, ServedInput, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.providers import registry
@@ -34,21 +34,22 @@ class TextToSpeechRequest(RequestBody):
     language: str = Field("auto", validation_alias=aliases("language", "language_code", "languageCode"))
 
 
-class TextToSpeechJob(JobInput):
+class TextToSpeechJob(ServedInput):
     text: str
     language: str
     voice: str | None = None
-    provider: str
 
 
 def _speak(ctx: StageContext[TextToSpeechJob]) -> StageOutput:
     return speak(ctx.env, ctx.job.text, ctx.job.language, ctx.job.voice)
 
 
-class TextToSpeech(SingleStageKind[TextToSpeechRequest, TextToSpeechJob]):
-    case_type = "external_text_to_speech"
-    media_type = "audio"
-    id_prefix = "aud_tts"
+class TextToSpeech(
+    SingleStageKind[TextToSpeechRequest, TextToSpeechJob],
+    case_type="external_text_to_speech",
+    media_type="audio",
+    id_prefix="aud_tts",
+):
     input_model = TextToSpeechJob
     only_stage = StageDef[TextToSpeechJob]("speech_generation", _speak)
 
@@ -66,9 +67,6 @@ class TextToSpeech(SingleStageKind[TextToSpeechRequest, TextToSpeechJob]):
         job = TextToSpeechJob(text=body.text, language=language, voice=body.voice,
                               provider=registry.describe_tts(settings))
         return Prepared(job, response_extra={"status_endpoint": "/v2/external/audio/status"})
-
-    def provider(self, job: TextToSpeechJob) -> str:
-        return job.provider
 
     def price(self, job: TextToSpeechJob, prices: PriceTable) -> int:
         units = max(1, math.ceil(len(job.text) / 1000))
