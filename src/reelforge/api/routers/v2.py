@@ -185,14 +185,14 @@ def session(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
     }
 
 
-def _status(rt: Runtime, req: RequestRow) -> dict[str, Any]:
+def status_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     body = requests.status_body(rt.db, req)
     if steps.is_step_request(req):
         body.update(steps.step_state(req, body.get("expressGenerationStatus") or dict(req.stages)))
     return body
 
 
-def _detailed(rt: Runtime, req: RequestRow) -> dict[str, Any]:
+def detailed_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     body = detailed_status(rt, req)
     if steps.is_step_request(req):
         body.update(steps.step_state(req, body["session"]["stages"]))
@@ -214,7 +214,7 @@ async def status(
         # Step requests add their step state (the hot path above stays one query for the rest).
         req = await run_in_threadpool(requests.get, rt.db, body["request_id"])
         if steps.is_step_request(req):
-            return await run_in_threadpool(_status, rt, req)
+            return await run_in_threadpool(status_with_steps, rt, req)
     return body
 
 
@@ -222,7 +222,7 @@ async def status(
 def status_detailed(
     rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    return _detailed(rt, requests.get_owned(rt.db, account.id, request_id or session_id))
+    return detailed_with_steps(rt, requests.get_owned(rt.db, account.id, request_id or session_id))
 
 
 # --- step mode -----------------------------------------------------------------------------------
@@ -256,12 +256,12 @@ def _owned_step(rt: Runtime, account_id: str, request_id: str) -> RequestRow:
 
 @router.get("/video/step/{request_id}/status", summary="Status of a step video request")
 def step_status(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return _status(rt, _owned_step(rt, account.id, request_id))
+    return status_with_steps(rt, _owned_step(rt, account.id, request_id))
 
 
 @router.get("/video/step/{request_id}/status_detailed", summary="Detailed status of a step video request")
 def step_status_detailed(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return _detailed(rt, _owned_step(rt, account.id, request_id))
+    return detailed_with_steps(rt, _owned_step(rt, account.id, request_id))
 
 
 @router.post("/video/step/{request_id}/process_next", summary="Resume a step request held for approval (free)")
@@ -272,4 +272,4 @@ def process_next(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[s
         raise BadRequest(f"{request_id} is {req.status} and not waiting for process_next.", field="request_id")
     # Nothing is charged here: the request was charged once, when it was accepted.
     engine.process_next(req.id, held)
-    return _status(rt, requests.get(rt.db, req.id))
+    return status_with_steps(rt, requests.get(rt.db, req.id))
