@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,11 @@ def charged(server: ReelforgeServer, request_id: str) -> int:
     return _scalar(server, select(Request.credits_charged).where(Request.id == request_id))
 
 
-def first_chunk_id(resp: httpx.Response) -> str:
-    line = next(line for line in resp.iter_lines() if line.startswith("data: "))
+def data_lines(resp: httpx.Response) -> Iterator[str]:
+    return (line for line in resp.iter_lines() if line.startswith("data: "))
+
+
+def request_id(line: str) -> str:
     return str(json.loads(line[6:])["id"]).removeprefix("chatcmpl-")
 
 
@@ -57,8 +61,9 @@ def test_a_live_inline_run_is_left_alone_and_a_dead_one_is_recovered(tmp_path: P
             started = time.monotonic()
             with c.stream("POST", "/v2/external/chat/completions", json=BODY) as resp:
                 assert resp.status_code == 200
-                rid = first_chunk_id(resp)
-                rest = [line for line in resp.iter_lines() if line.startswith("data: ")]
+                lines = data_lines(resp)
+                rid = request_id(next(lines))
+                rest = list(lines)
             took = time.monotonic() - started
             assert rest[-1] == "data: [DONE]"
             assert took > 3 * GRACE_S, took  # outlived the grace many recoverer passes over
@@ -69,7 +74,7 @@ def test_a_live_inline_run_is_left_alone_and_a_dead_one_is_recovered(tmp_path: P
 
             # Killed mid-stream: the heartbeat stops, and the restarted server's recoverer runs it.
             with c.stream("POST", "/v2/external/chat/completions", json=BODY) as resp:
-                dead = first_chunk_id(resp)
+                dead = request_id(next(data_lines(resp)))
                 server.kill9()
         server.start()
         with server.client(key, timeout=120) as c:
