@@ -224,6 +224,7 @@ def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path
             assert front.log_path is not None
             discarded = "using the fallback script writer" in front.log_path.read_text(errors="replace")
             expected = TEMPLATE_WRITER if discarded else "OPENAI any"
+            print("script written by", done["providers"]["prompt_generation"])
             assert done["providers"]["prompt_generation"] == expected
 
         # Translation of client text (what session translation calls), with the same settings.
