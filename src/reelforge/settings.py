@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     # Every engine process (API or worker) enqueues accepted requests that have no workflow yet
     # (their process died between commit and enqueue) at start-up and this often.
     submission_recovery_interval_s: float = Field(10.0, gt=0)
+    # A request run in its API process (streamed chat, pipeline/inline.py) heartbeats every third of
+    # this; the recoverer takes it over only once its heartbeat (or, before the first, its acceptance)
+    # is older than this: its process died.
+    inline_grace_s: float = Field(15.0, gt=0)
     # Input blobs of submissions never accepted are deleted once their journal row is this old.
     staged_input_ttl_s: float = Field(3600.0, gt=0)
     executor_dead_after_s: float = Field(30.0, gt=0)

@@ -15,8 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
 from reelforge.core.pricing import PriceTable
+from reelforge.db.database import Database
+from reelforge.db.models import Request
+from reelforge.providers import registry
+from reelforge.providers.script import TEMPLATE_WRITER, ScriptRequest
+from reelforge.settings import Settings
 from support import ReelforgeServer, wait_status
 
 PRICES = PriceTable()
@@ -174,17 +180,29 @@ def test_chat_gateway_sync_polling_and_stream(server: ReelforgeServer) -> None:
     assert usage["completion_tokens"] >= len(tokens) - 1
 
 
+def upstream_chats(up: ReelforgeServer) -> int:
+    """Chat completions the upstream reelforge accepted (its own request log)."""
+    db = Database(f"sqlite:///{(up.data_dir / 'reelforge.db').resolve()}")
+    try:
+        with db.session() as s:
+            query = select(func.count()).select_from(Request).where(Request.case_type == "chat_completion")
+            return int(s.scalar(query) or 0)
+    finally:
+        db.engine.dispose()
+
+
 def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path) -> None:
+    """One language-model setting (``REELFORGE_LLM_*``) serves the assistant, the video script writer
+    and translation of client text; with the upstream off, each falls back to its offline path."""
     # The upstream serves only its packaged model; the front uses it as its OpenAI-compatible endpoint.
     up = ReelforgeServer(tmp_path / "upstream", {"REELFORGE_LLM_OFFLINE_ONLY": "true"}).start()
     front: ReelforgeServer | None = None
     try:
-        up_key = up.new_key(credits=10_000)
-        front = ReelforgeServer(
-            tmp_path / "front",
-            {"REELFORGE_LLM_BASE_URL": up.base_url, "REELFORGE_LLM_API_KEY": up_key, "REELFORGE_LLM_MODEL": "any"},
-        ).start()
-        key = front.new_key(credits=1000)
+        up_key = up.new_key(credits=100_000)
+        llm_env = {"REELFORGE_LLM_BASE_URL": up.base_url, "REELFORGE_LLM_API_KEY": up_key, "REELFORGE_LLM_MODEL": "any"}
+        front = ReelforgeServer(tmp_path / "front", llm_env).start()
+        settings = Settings(llm_base_url=up.base_url, llm_api_key=up_key, llm_model="any", data_dir=tmp_path / "t")
+        key = front.new_key(credits=100_000)
         with front.client(key, timeout=120) as c:
             r = c.post("/v1/assistant/completion", json={"input": "Say hello.", "max_output_tokens": 16})
             assert r.status_code == 200, r.text
@@ -192,13 +210,36 @@ def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path
             assert body["provider"] == "openai-compatible" and body["output_text"]
             assert int(r.headers["x-credits-charged"]) == credits("openai-compatible", body["usage"], "assistant")
             with up.client(up_key) as u:  # the upstream billed its own account for the same tokens
-                assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000
+                assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 100_000
 
-            up.stop()  # switched off: the front answers with its own offline model
+            # The video script writer asks the upstream; the status names whoever really wrote the
+            # script: the upstream if its reply was a usable script, else the template fallback.
+            asked = upstream_chats(up)
+            video = {"image_urls": [photo()], "metadata": {"product": "Zephyr linen travel shirt"}, "duration": 5}
+            r = c.post("/v1/video/image_list_to_video", json={"input": video})
+            assert r.status_code == 200, r.text
+            done = wait_status(c, r.json()["request_id"], timeout=400)
+            assert done["status"] == "COMPLETED", done
+            assert upstream_chats(up) > asked
+            assert front.log_path is not None
+            discarded = "using the fallback script writer" in front.log_path.read_text(errors="replace")
+            expected = TEMPLATE_WRITER if discarded else "OPENAI any"
+            print("script written by", done["providers"]["prompt_generation"])
+            assert done["providers"]["prompt_generation"] == expected
+
+        # Translation of client text (what session translation calls), with the same settings.
+        asked = upstream_chats(up)
+        registry.text_translator(settings).translate("Zephyr linen shirts, sewn in Porto", "fr")
+        assert upstream_chats(up) == asked + 1
+
+        up.stop()  # switched off: the front answers with its own offline model
+        with front.client(key, timeout=120) as c:
             messages = [{"role": "user", "content": "Say hello."}]
             r = c.post("/v2/external/chat/completions", json={"messages": messages, "max_tokens": 8})
             assert r.status_code == 200, r.text
             assert r.json()["provider"] == "offline"
+        script = registry.script_writer(settings).write(ScriptRequest(prompt="Linen shirts", n_scenes=1, duration_s=5))
+        assert script.writer == TEMPLATE_WRITER and script.scenes[0].narration
     finally:
         if front is not None:
             front.stop()

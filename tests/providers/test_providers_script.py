@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from reelforge.providers import registry
 from reelforge.providers.openai_compat import MAX_RETRIES, OpenAICompatClient, ProviderError
 from reelforge.providers.script import (
+    TEMPLATE_WRITER,
     ChatScriptWriter,
     Script,
     ScriptFormatError,
@@ -21,6 +23,8 @@ from reelforge.providers.script import (
     write_cta_texts,
     write_footer_texts,
 )
+from reelforge.providers.translate import PhrasebookTranslator
+from reelforge.settings import Settings
 from reelforge.text.languages import SUPPORTED_LANGUAGES as LANGUAGES
 from reelforge.text.languages import detect_language
 from support.fake_openai import FakeOpenAIServer
@@ -211,7 +215,7 @@ def test_chat_script_writer_uses_the_model_reply() -> None:
     assert [scene.narration for scene in script.scenes] == [f"Scene {i} narration text." for i in range(5)]
     assert [scene.title for scene in script.scenes] == [f"Scene {i}" for i in range(5)]
     assert script.cta_text_top == "Scan to shop" and script.cta_text_bottom == "example.com"
-    assert script.structured["source"] == "chat"
+    assert script.structured["source"] == "chat" and script.writer == "OPENAI gpt-test"
     assert request.body["model"] == "gpt-test"
     assert request.body["response_format"] == {"type": "json_object"}
     assert "linen travel shirt" in request.body["messages"][-1]["content"]
@@ -245,3 +249,17 @@ def test_chat_script_writer_falls_back_when_the_model_fails() -> None:
         with pytest.raises(ProviderError, match="503"):
             strict.write(shirt_request("es"))
     assert script.model_dump() == TemplateScriptWriter().write(shirt_request("es")).model_dump()
+    assert script.writer == TEMPLATE_WRITER  # the discarded reply is not claimed
+
+
+def test_script_writer_and_translator_use_the_language_model_setting() -> None:
+    """``REELFORGE_LLM_*`` first, the older ``REELFORGE_OPENAI_*`` chat endpoint as before, and
+    ``llm_offline_only`` turns both off."""
+    old = {"openai_base_url": "http://old.test/v1", "openai_chat_model": "old-chat"}
+    new = Settings(**old, llm_base_url="http://llm.test/v1", llm_model="small")
+    assert registry.describe_script_writer(new) == "OPENAI small" == registry.text_translator(new).label
+    assert registry.describe_script_writer(Settings(**old)) == "OPENAI old-chat"
+    off = Settings(**old, llm_offline_only=True)
+    assert registry.describe_script_writer(off) == TEMPLATE_WRITER
+    assert isinstance(registry.script_writer(off), TemplateScriptWriter)
+    assert registry.text_translator(off).label == PhrasebookTranslator().label

@@ -82,6 +82,9 @@ class Request(Base):
     # NULL from the transaction that charges and records the request until its workflow is
     # enqueued: the durable "intent to run" the submission recoverer (pipeline/recovery.py) acts on.
     enqueued_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # Heartbeat of a request run inside its API process instead of being enqueued (pipeline/inline.py):
+    # while it is fresh the recoverer leaves the request to that process.
+    inline_alive_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (Index("ix_requests_account_created", "account_id", "created_at"),)
 

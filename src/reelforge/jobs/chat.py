@@ -19,6 +19,7 @@ from reelforge.db.models import Request
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
+from reelforge.pipeline.recovery import inline_heartbeat
 from reelforge.providers.llm import (
     CONFIGURED_PROVIDER,
     OFFLINE_PROVIDER,
@@ -318,16 +319,18 @@ ASSISTANT_COMPLETION = register(AssistantCompletion())
 def run_streamed(rt: Runtime, request_id: str, job: LLMJob) -> Iterator[Event]:
     """Run an accepted (not enqueued) chat request in this process, yielding its events as they are
     generated, then settle it to the measured usage. A failure or a client that goes away ends it
-    FAILED and refunded."""
+    FAILED and refunded. It heartbeats while it runs, so the submission recoverer leaves it to this
+    process unless the process dies (``pipeline.recovery.inline_heartbeat``)."""
     done: Done | None = None
     parts: list[str] = []
     try:
-        for event in complete(rt.settings, job.messages, job.max_tokens, job.temperature, stream=True):
-            if isinstance(event, Done):
-                done = event
-            else:
-                parts.append(event.text)
-            yield event
+        with inline_heartbeat(rt, request_id):
+            for event in complete(rt.settings, job.messages, job.max_tokens, job.temperature, stream=True):
+                if isinstance(event, Done):
+                    done = event
+                else:
+                    parts.append(event.text)
+                yield event
     except BaseException as exc:  # GeneratorExit too: the client disconnected mid-stream
         requests.fail(rt.db, request_id, f"chat stream ended early: {exc.__class__.__name__}")
         raise

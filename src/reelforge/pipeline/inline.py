@@ -5,6 +5,8 @@ Going through the job queues would cost a queue hop per stage (``queue_polling_i
 for a few milliseconds of work. The request is still charged, recorded and settled by the platform
 (``pipeline.submit`` with ``enqueue=False``, then ``requests.complete`` / ``requests.fail``, which refunds), so
 its ledger, history, idempotent replay and ``/status`` are those of any other request; only the stage runs here.
+While it runs it heartbeats in its row (``recovery.inline_heartbeat``): the recoverer runs it on a worker only
+if this process dies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from reelforge.core import requests
 from reelforge.jobs.base import JobKind, StageContext, flatten
+from reelforge.pipeline.recovery import inline_heartbeat
 from reelforge.runtime import Runtime
 from reelforge.stages.context import StageEnv
 
@@ -28,11 +31,12 @@ def run_inline(rt: Runtime, kind: JobKind[Any, Any], request_id: str) -> None:
     result: dict[str, Any] = {}
     final_price: int | None = None
     try:
-        for stage in flatten(kind.plan(job)):
-            out = stage.fn(StageContext(StageEnv(rt, req), job, outputs)).model_dump(mode="json", exclude_none=True)
-            outputs[stage.name] = out
-            result.update(out.get("result") or {})
-            final_price = out.get("final_price", final_price)
+        with inline_heartbeat(rt, request_id):
+            for stage in flatten(kind.plan(job)):
+                out = stage.fn(StageContext(StageEnv(rt, req), job, outputs)).model_dump(mode="json", exclude_none=True)
+                outputs[stage.name] = out
+                result.update(out.get("result") or {})
+                final_price = out.get("final_price", final_price)
     except Exception as exc:
         log.info("inline request %s failed: %s", request_id, exc)
         requests.fail(rt.db, request_id, str(exc) or exc.__class__.__name__)

@@ -315,18 +315,25 @@ class OpenAICompatLLM:
 # -- selection and the one call others use -------------------------------------------------------
 
 
-def configured_model(settings: Settings) -> OpenAICompatLLM | None:
-    """The deployment's OpenAI-compatible chat model, or None when only the offline one is there."""
+def chat_endpoint(settings: Settings) -> tuple[OpenAICompatClient, str] | None:
+    """The one language-model setting every text task uses (the assistant, enhance, the chat
+    gateway, the video script writer, translation of client text): the ``llm_*`` endpoint, else
+    the older ``openai_base_url`` / ``openai_chat_model`` one; None when only the offline model is
+    there (unset, or ``llm_offline_only``). Returns the client and the model name."""
     if settings.llm_offline_only:
         return None
     base_url = settings.llm_base_url or settings.openai_base_url
     if not base_url:
         return None
     key = settings.llm_api_key if settings.llm_base_url else settings.openai_api_key
-    return OpenAICompatLLM(
-        OpenAICompatClient(base_url, key, timeout=settings.llm_timeout_s),
-        settings.llm_model or settings.openai_chat_model,
-    )
+    client = OpenAICompatClient(base_url, key, timeout=settings.llm_timeout_s)
+    return client, settings.llm_model or settings.openai_chat_model
+
+
+def configured_model(settings: Settings) -> OpenAICompatLLM | None:
+    """The deployment's OpenAI-compatible chat model, or None when only the offline one is there."""
+    endpoint = chat_endpoint(settings)
+    return OpenAICompatLLM(*endpoint) if endpoint else None
 
 
 def complete(
@@ -376,6 +383,7 @@ __all__ = [
     "OpenAICompatLLM",
     "Token",
     "Usage",
+    "chat_endpoint",
     "complete",
     "complete_text",
     "configured_model",

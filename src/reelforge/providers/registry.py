@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from reelforge.providers.image import ImageProvider, LocalIllustrator, OpenAIImageProvider
+from reelforge.providers.llm import chat_endpoint
 from reelforge.providers.offline_tts import OfflineTTS
 from reelforge.providers.openai_compat import OpenAICompatClient
 from reelforge.providers.piper_tts import piper_voice_for
-from reelforge.providers.script import ChatScriptWriter, ScriptWriter, TemplateScriptWriter
+from reelforge.providers.script import TEMPLATE_WRITER, ChatScriptWriter, ScriptWriter, TemplateScriptWriter
 from reelforge.providers.translate import ChatTranslator, PhrasebookTranslator, TextTranslator
 from reelforge.providers.tts import DEFAULT_ESPEAK_NARRATOR, ESPEAK_NARRATORS, OpenAISpeechTTS, TTSProvider
 from reelforge.settings import Settings
@@ -128,7 +129,9 @@ def describe_video(settings: Settings, key: str) -> str:
 
 
 def describe_script_writer(settings: Settings) -> str:
-    return f"OPENAI {settings.openai_chat_model}" if settings.openai_base_url else "LOCAL (template script writer)"
+    """Who is asked to write scripts; a script's own ``writer`` says who did (a fallback may have)."""
+    endpoint = chat_endpoint(settings)
+    return f"OPENAI {endpoint[1]}" if endpoint else TEMPLATE_WRITER
 
 
 def describe_tts(settings: Settings) -> str:
@@ -136,8 +139,8 @@ def describe_tts(settings: Settings) -> str:
 
 
 def text_translator(settings: Settings) -> TextTranslator:
-    client = _client(settings)
-    return ChatTranslator(client, settings.openai_chat_model) if client else PhrasebookTranslator()
+    endpoint = chat_endpoint(settings)  # the language model's setting (llm_*, else openai_*)
+    return ChatTranslator(*endpoint) if endpoint else PhrasebookTranslator()
 
 
 def image_provider(settings: Settings, model: str) -> ImageProvider:
@@ -149,8 +152,13 @@ def image_provider(settings: Settings, model: str) -> ImageProvider:
 
 
 def script_writer(settings: Settings) -> ScriptWriter:
-    client = _client(settings)
-    return ChatScriptWriter(client, settings.openai_chat_model) if client else TemplateScriptWriter()
+    """The language model's endpoint (llm_*, else openai_*) writes the script; a reply that is not a
+    usable script (a small model's broken JSON) falls back to the template writer, which the
+    script's ``writer`` then names."""
+    endpoint = chat_endpoint(settings)
+    if endpoint is None:
+        return TemplateScriptWriter()
+    return ChatScriptWriter(*endpoint, fallback=TemplateScriptWriter())
 
 
 def tts_voices(settings: Settings) -> list[dict[str, Any]]:

@@ -82,6 +82,9 @@ class Script(BaseModel):
     cta_text_top: str | None = None
     cta_text_bottom: str | None = None
     structured: dict[str, Any] = Field(default_factory=dict)
+    # Who wrote it (a status body's ``providers.prompt_generation``): the chat model only when its
+    # reply was used; a script its fallback wrote names the fallback.
+    writer: str | None = None
 
 
 class ScriptWriter(Protocol):
@@ -651,12 +654,17 @@ def realise(structured: dict[str, Any], language: str) -> Script:
     )
 
 
+TEMPLATE_WRITER = "LOCAL (template script writer)"
+
+
 class TemplateScriptWriter:
     """Offline script writer: extract facts, then realise them from the language templates."""
 
+    label = TEMPLATE_WRITER
+
     def write(self, req: ScriptRequest) -> Script:
         language = resolve_language(req.language, req.prompt, req.metadata, req.image_titles)
-        return realise(extract_facts(req, language), language)
+        return realise(extract_facts(req, language), language).model_copy(update={"writer": self.label})
 
 
 def write_cta_texts(cta_url: str, metadata: dict[str, Any] | None, language: str,
@@ -789,13 +797,15 @@ class ChatScriptWriter:
         self.client = client
         self.model = model
         self.fallback = fallback
+        self.label = f"OPENAI {model}"
 
     def write(self, req: ScriptRequest) -> Script:
         language = resolve_language(req.language, req.prompt, req.metadata, req.image_titles)
         facts = extract_facts(req, language)
         try:
             payload = self.client.chat_json(build_chat_messages(req, language), self.model)
-            return parse_chat_script(payload, req, language, facts)
+            script = parse_chat_script(payload, req, language, facts)
+            return script.model_copy(update={"writer": self.label})
         except ProviderError as exc:
             error = ScriptFormatError(f"chat model {self.model!r} did not return a usable script: {exc}")
             if self.fallback is None:

@@ -102,10 +102,13 @@ def build_document(
     )
 
 
-def render_video(env: StageEnv, job: VideoJob, doc: SessionDocument, speech: SpeechOutput) -> Published:
+def render_video(
+    env: StageEnv, job: VideoJob, doc: SessionDocument, script: ScriptOutput, speech: SpeechOutput
+) -> Published:
     published = publish_render(env, doc, lambda seconds: video_price(env.rt.prices, job, seconds))
     if job.providers:  # which backend served each stage: no hosted model is claimed that did not run
-        published.result["providers"] = {**job.providers, **_spoken_by(job, speech)}
+        written = {"prompt_generation": script.script.writer} if script.script.writer else {}
+        published.result["providers"] = {**job.providers, **written, **_spoken_by(job, speech)}
     return published
 
 

@@ -106,7 +106,7 @@ def _render(ctx: Ctx) -> StageOutput:
         ctx.output(TranscriptOutput),
         ctx.output(MusicOutput),
     )
-    return render_video(ctx.env, ctx.job, doc, ctx.output(SpeechOutput))
+    return render_video(ctx.env, ctx.job, doc, ctx.output(ScriptOutput), ctx.output(SpeechOutput))
 
 
 SCRIPT = StageDef[VideoJob]("prompt_generation", _script)
