@@ -65,7 +65,7 @@ def test_migrations_run_up_down_and_concurrently_on_postgres(tmp_path: Path, pg_
         assert proc.returncode == 0, err.decode()[-2000:]
     assert public_tables(pg_url) == OUR_TABLES | {"alembic_version"}
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0009",)]
 
     cfg = alembic_config(pg_url)
     command.downgrade(cfg, "base")

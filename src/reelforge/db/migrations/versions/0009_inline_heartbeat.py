@@ -1,6 +1,6 @@
 """inline runs heartbeat in their request row, so the recoverer leaves live ones alone
 
-Revision ID: 0009_llm2
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-28 11:00:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_llm2"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
