@@ -11,7 +11,19 @@ from fastapi import FastAPI
 
 from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors
-from reelforge.api.routers import accounts, embeddings, image, image_ops, platform, status, video, video_ops
+from reelforge.api.routers import (
+    accounts,
+    credentials,
+    embeddings,
+    external_users,
+    image,
+    image_ops,
+    payments,
+    platform,
+    status,
+    video,
+    video_ops,
+)
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
 from reelforge.settings import Settings
@@ -63,6 +75,9 @@ def create_app(
     app.include_router(video.pages)
     app.include_router(embeddings.router)
     app.include_router(embeddings.v2)
+    app.include_router(external_users.router)
+    app.include_router(credentials.router)
+    app.include_router(payments.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
 
     @app.get("/healthz", tags=["meta"])

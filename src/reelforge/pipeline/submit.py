@@ -13,7 +13,8 @@ from typing import Any
 
 from reelforge.core import idempotency, ledger, quotas, requests
 from reelforge.core.ids import new_id
-from reelforge.db.models import Account, Request
+from reelforge.core.principals import Principal
+from reelforge.db.models import Request
 from reelforge.jobs.base import InputT, JobKind, Prepared
 from reelforge.pipeline import engine
 from reelforge.runtime import Runtime
@@ -36,7 +37,7 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
 
 def submit(
     rt: Runtime,
-    account: Account,
+    principal: Principal,
     kind: JobKind[Any, InputT],
     prepared: Prepared[InputT],
     blobs: dict[str, bytes],
@@ -48,14 +49,18 @@ def submit(
 ) -> Accepted:
     """Charge ``kind.price`` of the prepared input, record the request with its plan, store
     ``blobs`` (blob key -> bytes) and enqueue it (``enqueue=False``: the caller runs it at once,
-    ``pipeline.inline``)."""
+    ``pipeline.inline``). The charge goes to the principal's wallet: the account's, or its external user's,
+    whose requests carry ``extreq_`` ids (the README's external request ids)."""
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
     price = kind.price(job, rt.prices)
     if webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
         check_target(webhook_url, rt.webhook_policy, "webhookUrl")
+    account_id, user_id = principal.account_id, principal.external_user_id
+    # Idempotency keys are the caller's own: two external users of an account may pick the same one.
+    key_scope = f"{account_id}:{user_id}" if user_id else account_id
     if idempotency_key:
-        replay = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
+        replay = idempotency.claim(rt.db, key_scope, idempotency_key, request_fingerprint)
         if replay is not None:
             return Accepted(
                 replay.status_code,
@@ -63,19 +68,20 @@ def submit(
                 {**replay.headers, "idempotent-replayed": "true"},
                 replay.body.get("request_id"),
             )
-    request_id = prepared.request_id or new_id(kind.id_prefix)
+    request_id = prepared.request_id or new_id(f"extreq_{kind.id_prefix}" if user_id else kind.id_prefix)
     try:
         with rt.db.session() as s:
-            quotas.ensure_pending_capacity(s, account.id, rt.settings.max_pending_jobs_per_account)
+            quotas.ensure_pending_capacity(s, account_id, rt.settings.max_pending_jobs_per_account)
             remaining = (
-                ledger.post_in(s, account.id, "charge", price, request_id, note=kind.case_type)
+                ledger.post_in(s, account_id, "charge", price, request_id, kind.case_type, user_id)
                 if price
-                else ledger.balance_in(s, account.id)
+                else ledger.balance_in(s, account_id, user_id)
             )
             s.add(
                 Request(
                     id=request_id,
-                    account_id=account.id,
+                    account_id=account_id,
+                    external_user_id=user_id,
                     type=kind.media_type,
                     case_type=kind.case_type,
                     provider=kind.provider(job),
@@ -98,10 +104,10 @@ def submit(
             }
             headers = credit_headers(price, remaining)
             if idempotency_key:
-                idempotency.record_in(s, account.id, idempotency_key, 200, body, headers)
+                idempotency.record_in(s, key_scope, idempotency_key, 200, body, headers)
     except Exception:
         if idempotency_key:
-            idempotency.release(rt.db, account.id, idempotency_key)
+            idempotency.release(rt.db, key_scope, idempotency_key)
         raise
     try:
         for key, data in blobs.items():

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
@@ -22,15 +22,17 @@ def enhance_image(body: EnhanceRequest, call: JobCallDep) -> JSONResponse:
 
 @router.get("/status", summary="Status of one image request")
 def image_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, request_id or session_id)
+    req = requests.get_owned(rt.db, principal.owner, request_id or session_id)
     return requests.status_body(rt.db, req)
 
 
 @router.get("/list", summary="Recent image requests of this account")
-def image_list(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
-    rows = requests.list_for(rt.db, account.id, "image", limit)
+def image_list(
+    rt: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    rows = requests.list_for(rt.db, principal.owner, "image", limit)
     return {
         "sessions": [
             {

@@ -7,7 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.core import requests
+from reelforge.api.deps import authenticate
+from reelforge.core import credentials, requests
+from reelforge.core.errors import BadRequest
+from reelforge.db.database import Database
 
 router = APIRouter(prefix="/v1", tags=["status"])
 
@@ -15,12 +18,35 @@ router = APIRouter(prefix="/v1", tags=["status"])
 @router.get("/status", summary="Status of any request (video or image)")
 async def get_status(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    authorization: Annotated[str | None, Header(description="Bearer <API key or auth token>")] = None,
+    external_key: Annotated[str | None, Header(alias="x-external-user-api-key")] = None,
+    app_secret: Annotated[str | None, Header(alias="x-app-secret")] = None,
     request_id: str | None = None,
     session_id: str | None = None,
 ) -> dict[str, Any]:
-    # The most-polled route: key check, ownership and stages in one worker-thread hop and one
-    # database session (AccountDep would cost a hop and a session of its own).
+    # The most-polled route: an account API key's check, ownership and stages in one worker-thread hop
+    # and one database session (PrincipalDep would cost a hop and a session of its own). Other
+    # credentials (auth tokens, app keys, external-user keys) take the general path.
     db = request.app.state.rt.db
-    body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, request_id or session_id)
-    return body
+    rid = request_id or session_id
+    if external_key is None and not _other_credential(authorization):
+        body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, rid)
+        return body
+    return await run_in_threadpool(principal_status, db, authorization, external_key, app_secret, rid)
+
+
+def _other_credential(authorization: str | None) -> bool:
+    """Whether ``Authorization`` carries something other than an account API key."""
+    if authorization is None:
+        return False
+    scheme, _, token = authorization.strip().partition(" ")
+    return scheme.lower() == "appkey" or credentials.kind_of(token.strip()) is not None
+
+
+def principal_status(db: Database, authorization: str | None, external_key: str | None, app_secret: str | None,
+                     request_id: str | None) -> dict[str, Any]:
+    """``GET /status`` for any principal (api/deps.py): an external user sees only its own requests."""
+    principal = authenticate(db, authorization, external_key, app_secret)
+    if not request_id:
+        raise BadRequest("request_id is required.", field="request_id")
+    return requests.status_body(db, requests.get_owned(db, principal.owner, request_id))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.core import requests
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.session_ops.copies import ADD_SUBTITLES, CLONE, REMOVE_SUBTITLES
@@ -61,11 +61,10 @@ def join_videos(body: Join, call: JobCallDep) -> JSONResponse:
 
 
 @router.get("/list_completed_video_sessions", summary="The account's completed video sessions")
-def list_completed_video_sessions(rt: RuntimeDep, account: AccountDep, limit: int = 100) -> list[dict[str, Any]]:
+def list_completed_video_sessions(rt: RuntimeDep, principal: PrincipalDep, limit: int = 100) -> list[dict[str, Any]]:
     """A bare JSON array, as samsar-js expects (its readme iterates ``data`` directly)."""
-    rows = [
-        r for r in requests.list_for(rt.db, account.id, "video", min(max(limit, 1), 500)) if r.status == "COMPLETED"
-    ]
+    found = requests.list_for(rt.db, principal.owner, "video", min(max(limit, 1), 500))
+    rows = [r for r in found if r.status == "COMPLETED"]
     return [
         {
             "session_id": r.id,

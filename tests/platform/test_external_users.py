@@ -1,0 +1,130 @@
+"""External users: their own wallet and library, extreq_ ids, and isolation from everyone else over every
+route of /openapi.json that takes an id."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+import pytest
+
+from support import ReelforgeServer, wait_status
+from support.media import png_bytes
+from support.platform_flows import expire, external_session, identity, login
+
+VIDEO = {"prompt": "A sleek teaser for a futuristic running shoe", "duration": 5, "image_model": "LOCAL",
+         "video_model": "LOCAL"}
+ID_NAMES = {"request_id", "session_id", "template_id", "videoSessionId"}
+
+
+@pytest.fixture(scope="module")
+def story(platform_server: ReelforgeServer) -> dict[str, Any]:
+    """A platform with two external users; the first one's completed render."""
+    key = platform_server.new_key(credits=1000, name="platform")
+    alice, bob = identity("alice"), identity("bob")
+    with platform_server.client(key) as c:
+        alice_session = external_session(c, alice, grant=5000)
+        bob_session = external_session(c, bob, grant=5000)
+        r = c.post("/v1/external_users/text_to_video", json={"external_user": alice, "input": VIDEO})
+        assert r.status_code == 200, r.text
+        rid = r.json()["request_id"]
+        # getExternalStatus sends no external user: the platform key alone resolves the extreq_ id.
+        done = wait_status(c, rid, timeout=240, path="/v1/external_users/status")
+        assert done["status"] == "COMPLETED", done
+    return {"key": key, "alice": alice, "bob": bob, "rid": rid, "charged": int(r.headers["x-credits-charged"]),
+            "remaining": int(r.headers["x-credits-remaining"]), "result_url": done["result_url"],
+            "alice_key": alice_session["external_api_key"], "bob_key": bob_session["external_api_key"]}
+
+
+def test_charges_go_to_the_external_users_wallet(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    assert story["rid"].startswith("extreq_")
+    assert story["charged"] > 0 and story["remaining"] == 5000 - story["charged"]
+    with platform_server.client(story["key"]) as c:
+        assert c.get("/v1/credits").json()["remainingCredits"] == 1000  # the account's own balance is untouched
+        mine = c.get("/v1/external_users/credits", params=story["alice"]).json()
+        assert mine["remainingCredits"] == story["remaining"]
+        theirs = c.get("/v1/external_users/credits", params=story["bob"]).json()
+        assert theirs["remainingCredits"] == 5000
+    with platform_server.client(None) as c:
+        headers = {"x-external-user-api-key": story["alice_key"]}
+        assert c.get("/v1/credits", headers=headers).json()["remainingCredits"] == story["remaining"]
+
+
+def test_an_external_user_cannot_grant_itself(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    with platform_server.client(story["alice_key"]) as c:
+        r = c.post("/v1/external_users/credits/grant", json={"input": {"credits": 10}})
+        assert r.status_code == 401
+
+
+def test_library_archive_and_auth_token(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    with platform_server.client(story["key"]) as c:
+        lib = c.get("/v1/external_users/requests", params=story["alice"]).json()["requests"]
+        assert [r["request_id"] for r in lib] == [story["rid"]]
+        assert c.get("/v1/external_users/requests", params=story["bob"]).json()["requests"] == []
+        auth = login(c, story["alice"])["authToken"]
+    with platform_server.client(auth) as c:  # the README: the auth token is the SDK apiKey of the user
+        assert [r["request_id"] for r in c.get("/v1/external_users/requests").json()["requests"]] == [story["rid"]]
+        prompt = c.post("/v1/external_users/assistant/set_system_prompt", json={"system_prompt": "Be brief."})
+        assert prompt.json()["system_prompt"] == "Be brief."
+        assert c.get("/v1/status", params={"request_id": story["rid"]}).json()["status"] == "COMPLETED"
+
+
+def _probe_body(rid: str) -> dict[str, Any]:
+    """A body any id-taking POST route accepts apart from the id: the victim's id under every name."""
+    png = "data:image/png;base64," + base64.b64encode(png_bytes(64, 64)).decode()
+    return {"request_id": rid, "session_id": rid, "videoSessionId": rid, "template_id": rid,
+            "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop", "cta_url": "https://example.com",
+            "outro_image_url": png, "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
+
+
+def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
+    """(method, path) of every route in /openapi.json whose query or body names an id."""
+    spec = c.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    found = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            params = {p["name"] for p in op.get("parameters", [])}
+            ref = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            props = set(schemas.get(ref.get("$ref", "").rsplit("/", 1)[-1], {}).get("properties", {}))
+            if (params | props) & (ID_NAMES | {"video_session_ids"}):
+                found.append((method.upper(), path))
+    return found
+
+
+def _attempt(c: httpx.Client, method: str, path: str, rid: str) -> httpx.Response:
+    if method == "GET":
+        return c.get(path, params={"request_id": rid, "session_id": rid, "template_id": rid})
+    return c.request(method, path, json=_probe_body(rid))
+
+
+def test_isolation_over_every_id_route(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    rid = story["rid"]
+    other_account = platform_server.new_key(credits=100_000)
+    with platform_server.client(story["key"]) as c:
+        routes = _id_routes(c)
+        revoked = login(c, story["alice"])
+    with platform_server.client(None) as anon:  # reusing the refresh token revokes the family's auth token
+        anon.post("/v2/user/refresh_token", json={"refreshToken": revoked["refreshToken"]})
+        anon.post("/v2/user/refresh_token", json={"refreshToken": revoked["refreshToken"]})
+    with platform_server.client(story["key"]) as c:
+        expired = login(c, story["alice"])["authToken"]
+    expire(platform_server, expired[: len("rf_auth_") + 4])
+    assert len(routes) >= 10, routes
+    principals = {
+        "another account": (other_account, {404}),
+        "another external user": (story["bob_key"], {404}),
+        "revoked credential": (revoked["authToken"], {401}),
+        "expired credential": (expired, {401}),
+    }
+    for who, (token, allowed) in principals.items():
+        with platform_server.client(token) as c:
+            for method, path in routes:
+                r = _attempt(c, method, path, rid)
+                # fetch_latest_version answers another owner 403 (video-api.txt); nothing of the session either way
+                ok = allowed | ({403} if path.endswith("fetch_latest_version") and 404 in allowed else set())
+                assert r.status_code in ok, (who, method, path, r.status_code, r.text[:300])
+                assert story["result_url"] not in r.text, (who, path)
+    with platform_server.client(story["alice_key"]) as c:  # and the owner still gets it
+        assert c.get("/v1/status", params={"request_id": rid}).json()["result_url"] == story["result_url"]
