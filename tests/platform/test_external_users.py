@@ -70,12 +70,13 @@ def test_library_archive_and_auth_token(platform_server: ReelforgeServer, story:
         assert c.get("/v1/status", params={"request_id": story["rid"]}).json()["status"] == "COMPLETED"
 
 
-def _probe_body(rid: str) -> dict[str, Any]:
-    """A body any id-taking POST route accepts apart from the id: the victim's id under every name."""
+def _probe_body(rid: str, user: dict[str, str]) -> dict[str, Any]:
+    """A body any id-taking POST route accepts apart from the id: the victim's id under every name, acting
+    as the attacker's own external user where a route needs one."""
     png = "data:image/png;base64," + base64.b64encode(png_bytes(64, 64)).decode()
-    return {"request_id": rid, "session_id": rid, "videoSessionId": rid, "template_id": rid,
+    return {"external_user": user, "source_id": "1", "request_id": rid, "session_id": rid, "videoSessionId": rid, "template_id": rid,
             "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop", "cta_url": "https://example.com",
-            "outro_image_url": png, "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
+            "outro_image_url": png, "image_url": png, "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
 
 
 def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
@@ -93,10 +94,25 @@ def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
     return found
 
 
-def _attempt(c: httpx.Client, method: str, path: str, rid: str) -> httpx.Response:
+def _attempt(c: httpx.Client, method: str, path: str, rid: str, user: dict[str, str]) -> httpx.Response:
     if method == "GET":
         return c.get(path, params={"request_id": rid, "session_id": rid, "template_id": rid})
-    return c.request(method, path, json=_probe_body(rid))
+    return c.request(method, path, json=_probe_body(rid, user))
+
+
+def _refused(path: str, r: httpx.Response, allowed: set[int]) -> bool:
+    """Whether ``r`` refuses the id the way this route documents."""
+    if r.status_code in allowed:
+        return True
+    if 404 not in allowed:
+        return False
+    if path.endswith("fetch_latest_version"):  # video-api.txt: another owner's session is a 403
+        return r.status_code == 403
+    if path.endswith("translate_video"):  # video-api.txt: an unknown session is a 400
+        return r.status_code == 400 and "No request with id" in r.text
+    if path == "/v1/credits/ledger":  # request_id filters the caller's own entries: none
+        return r.status_code == 200 and r.json()["entries"] == []
+    return False
 
 
 def test_isolation_over_every_id_route(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
@@ -113,18 +129,18 @@ def test_isolation_over_every_id_route(platform_server: ReelforgeServer, story: 
     expire(platform_server, expired[: len("rf_auth_") + 4])
     assert len(routes) >= 10, routes
     principals = {
-        "another account": (other_account, {404}),
-        "another external user": (story["bob_key"], {404}),
-        "revoked credential": (revoked["authToken"], {401}),
-        "expired credential": (expired, {401}),
+        "another account": (other_account, identity("mallory"), {404}),
+        "another external user": (story["bob_key"], story["bob"], {404}),
+        "revoked credential": (revoked["authToken"], story["alice"], {401}),
+        "expired credential": (expired, story["alice"], {401}),
     }
-    for who, (token, allowed) in principals.items():
+    wrong = []
+    for who, (token, user, allowed) in principals.items():
         with platform_server.client(token) as c:
             for method, path in routes:
-                r = _attempt(c, method, path, rid)
-                # fetch_latest_version answers another owner 403 (video-api.txt); nothing of the session either way
-                ok = allowed | ({403} if path.endswith("fetch_latest_version") and 404 in allowed else set())
-                assert r.status_code in ok, (who, method, path, r.status_code, r.text[:300])
-                assert story["result_url"] not in r.text, (who, path)
+                r = _attempt(c, method, path, rid, user)
+                if not _refused(path, r, allowed) or story["result_url"] in r.text:
+                    wrong.append((who, method, path, r.status_code, r.text[:200]))
+    assert not wrong, "\n".join(map(str, wrong))
     with platform_server.client(story["alice_key"]) as c:  # and the owner still gets it
         assert c.get("/v1/status", params={"request_id": rid}).json()["result_url"] == story["result_url"]
