@@ -9,6 +9,8 @@ import pytest
 
 from support import FixtureHTTP, ReelforgeServer
 
+ADMIN_TOKEN = "admin-token-of-the-platform-tests-0123456789"
+
 
 @pytest.fixture(scope="session")
 def platform_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: FixtureHTTP) -> Iterator[ReelforgeServer]:
@@ -17,6 +19,7 @@ def platform_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: Fixt
         {
             "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
             "REELFORGE_AUTH_FAILURES_PER_S": "0",
+            "REELFORGE_ADMIN_TOKEN": ADMIN_TOKEN,
         },
     )
     srv.start()

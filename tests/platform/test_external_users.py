@@ -74,9 +74,10 @@ def _probe_body(rid: str, user: dict[str, str]) -> dict[str, Any]:
     """A body any id-taking POST route accepts apart from the id: the victim's id under every name, acting
     as the attacker's own external user where a route needs one."""
     png = "data:image/png;base64," + base64.b64encode(png_bytes(64, 64)).decode()
-    return {"external_user": user, "source_id": "1", "request_id": rid, "session_id": rid, "videoSessionId": rid, "template_id": rid,
-            "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop", "cta_url": "https://example.com",
-            "outro_image_url": png, "image_url": png, "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
+    return {"external_user": user, "source_id": "1", "request_id": rid, "session_id": rid, "videoSessionId": rid,
+            "template_id": rid, "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop",
+            "cta_url": "https://example.com", "outro_image_url": png, "image_url": png,
+            "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
 
 
 def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:

@@ -146,12 +146,16 @@ def handle_stripe_webhook(db: Database, settings: Settings, payload: bytes, sign
         event = stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BadRequest(f"Invalid Stripe webhook: {exc}", field="stripe-signature") from exc
-    obj = event["data"]["object"]
-    if event["type"] == "checkout.session.completed" and obj.get("payment_status") == "paid":
-        return {"received": True, "granted": confirm(db, provider_ref=str(obj["id"]))}
-    if event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+    obj = event.data.object  # a StripeObject: attribute access, not a dict
+    session_id = str(getattr(obj, "id", ""))
+    if event.type == "checkout.session.completed" and getattr(obj, "payment_status", None) == "paid":
+        try:
+            return {"received": True, "granted": confirm(db, provider_ref=session_id)}
+        except NotFound:  # not one of ours (a shared Stripe account): acknowledged, so Stripe stops retrying
+            return {"received": True, "granted": False, "unknown": True}
+    if event.type in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         with db.session() as s:
-            row = s.execute(select(Payment).where(Payment.provider_ref == str(obj["id"]))).scalar_one_or_none()
+            row = s.execute(select(Payment).where(Payment.provider_ref == session_id)).scalar_one_or_none()
         return {"received": True, "failed": fail(db, row.id) if row else False}
     return {"received": True}
 
