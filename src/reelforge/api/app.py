@@ -20,6 +20,7 @@ from reelforge.api.routers import (
     image_ops,
     payments,
     platform,
+    publications,
     status,
     video,
     video_ops,
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(external_users.router)
     app.include_router(credentials.router)
     app.include_router(payments.router)
+    app.include_router(publications.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
 
     @app.get("/healthz", tags=["meta"])

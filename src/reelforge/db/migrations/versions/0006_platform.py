@@ -1,4 +1,5 @@
-"""platforms: external users, credentials, payments, auto-recharge, per-external-user requests and ledger entries
+"""platforms: external users, credentials, payments, auto-recharge, publications; requests and ledger
+entries per external user
 
 Revision ID: 0006_platform
 Revises: 0005
@@ -93,6 +94,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "external_user_id", name="uq_auto_recharge_wallet"),
     )
     op.create_index("ix_auto_recharges_account_id", "auto_recharges", ["account_id"])
+    op.create_table(
+        "publications",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("account_id", sa.String(length=40), nullable=False),
+        sa.Column("external_user_id", sa.String(length=40), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("video_url", sa.String(length=2048), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("session_id"),
+    )
+    op.create_index("ix_publications_account_id", "publications", ["account_id"])
+    op.create_index("ix_publications_created_at", "publications", ["created_at"])
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("external_user_id", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -110,6 +130,7 @@ def downgrade() -> None:
         batch.drop_index("ix_requests_external_user_id")
         batch.drop_column("archived")
         batch.drop_column("external_user_id")
+    op.drop_table("publications")
     op.drop_table("auto_recharges")
     op.drop_table("payments")
     op.drop_table("credentials")

@@ -1,0 +1,66 @@
+"""``/v1/publications/*`` (samsar-js ``publishPublication``, ``editPublication``, ``revokePublication``), the
+external-user variant ``/v1/external_users/publish``, and the public feed ``GET /v1/publications/feed``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import ConfigDict, Field
+
+from reelforge.api.deps import ActingDep, ExternalDep, RuntimeDep
+from reelforge.core import publications
+from reelforge.core.principals import Principal
+from reelforge.jobs.body import RequestBody, aliases
+from reelforge.runtime import Runtime
+
+router = APIRouter(tags=["publications"])
+
+
+class PublicationBody(RequestBody):
+    """The session to publish and any of the SDK's ``SessionPublicationInput`` fields (kept as sent)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    session_id: str = Field(..., min_length=1, max_length=100, validation_alias=aliases(
+        "session_id", "sessionId", "sessionID", "video_session_id", "videoSessionId", "request_id", "id"))
+    title: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=5000)
+    tags: list[str] | str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {**(self.model_extra or {}), "title": self.title, "description": self.description, "tags": self.tags}
+
+
+def _answer(rt: Runtime, principal: Principal, row: Any) -> dict[str, Any]:
+    body = publications.payload(row)
+    return {"publication": body, **body}
+
+
+@router.post("/v1/publications/publish", summary="Publish a completed session to the public feed (free)")
+def publish(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    return _answer(rt, principal, publications.publish(rt.db, principal.owner, body.session_id, body.fields()))
+
+
+@router.post("/v1/external_users/publish", summary="Publish an external user's completed request (free)")
+def publish_external(body: PublicationBody, rt: RuntimeDep, principal: ExternalDep) -> dict[str, Any]:
+    return _answer(rt, principal, publications.publish(rt.db, principal.owner, body.session_id, body.fields()))
+
+
+@router.post("/v1/publications/edit", summary="Edit a publication; omitted fields keep their values (free)")
+def edit(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    return _answer(rt, principal, publications.edit(rt.db, principal.owner, body.session_id, body.fields()))
+
+
+@router.post("/v1/publications/revoke", summary="Take a session off the public feed (free)")
+def revoke(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    publications.revoke(rt.db, principal.owner, body.session_id)
+    return {"session_id": body.session_id, "revoked": True}
+
+
+@router.get("/v1/publications/feed", summary="The public feed, newest first (no auth; cursor pagination)")
+def feed(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+         cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+    rows, next_cursor = publications.feed(rt.db, limit, cursor)
+    return {"publications": [publications.payload(r) for r in rows], "nextCursor": next_cursor,
+            "hasMore": next_cursor is not None}
