@@ -93,9 +93,14 @@ const library = await platform.listExternalUserRequests(externalUser, { limit: 1
 note('listExternalUserRequests', library);
 const libraryIds = library.data.requests.map((request) => request.request_id);
 
-unserved.push('publishExternalUserRequest');
 await waitDone(externalOutroUpdate.data.request_id);
 await waitDone(externalFooterUpdate.data.request_id);
+
+// Publish or archive a render
+const published = await platform.publishExternalUserRequest(externalRender.data.request_id, {
+  title: 'Running shoe teaser',
+}, externalUser);
+note('publishExternalUserRequest', published);
 note('archiveExternalUserRequest', await platform.archiveExternalUserRequest(externalRender.data.request_id, externalUser));
 
 // Create a short-lived login URL for the external Studio dashboard
@@ -129,6 +134,7 @@ console.log(JSON.stringify({
   outroId: externalOutroUpdate.data.request_id,
   footerId: externalFooterUpdate.data.request_id,
   templateId: externalEmbedding.data.template_id,
+  publishedTitle: published.data.publication?.title,
   libraryIds,
   loginUrl: login.data.loginUrl,
   verifiedIsExternal: verified.data.isExternalUser,

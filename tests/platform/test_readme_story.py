@@ -43,6 +43,11 @@ def test_readme_external_user_story(platform_server: ReelforgeServer) -> None:
     assert story["renderStatus"] == "COMPLETED"
     assert all(i.startswith("extreq_") for i in (story["renderId"], story["outroId"], story["footerId"]))
     assert story["renderId"] in story["libraryIds"]
+    assert story["unserved"] == ["createExternalAssistantCompletion"]
+    assert story["publishedTitle"] == "Running shoe teaser"
+    with platform_server.client(None) as feed:
+        titles = {p["session_id"]: p["title"] for p in feed.get("/v1/publications/feed").json()["publications"]}
+    assert titles[story["renderId"]] == "Running shoe teaser"
     assert story["verifiedIsExternal"] is True
     # archived: out of the library the auth token lists; the outro and footer renders remain
     assert story["renderId"] not in story["externalLibraryIds"]

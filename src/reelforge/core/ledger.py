@@ -67,15 +67,9 @@ def post_in(
     return int(result)
 
 
-def post(
-    db: Database,
-    account_id: str,
-    kind: Kind,
-    amount: int,
-    request_id: str | None = None,
-    note: str = "",
-    external_user_id: str | None = None,
-) -> int:
+def post(db: Database, account_id: str, kind: Kind, amount: int, request_id: str | None = None, note: str = "",
+         external_user_id: str | None = None) -> int:
+    """:func:`post_in` in a transaction of its own."""
     with db.session() as s:
         return post_in(s, account_id, kind, amount, request_id, note, external_user_id)
 

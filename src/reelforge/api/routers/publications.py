@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field
 
 from reelforge.api.deps import ActingDep, ExternalDep, RuntimeDep
-from reelforge.core import publications
+from reelforge.core import ledger, publications
 from reelforge.core.principals import Principal
+from reelforge.db.models import Publication
 from reelforge.jobs.body import RequestBody, aliases
+from reelforge.pipeline.submit import credit_headers
 from reelforge.runtime import Runtime
 
 router = APIRouter(tags=["publications"])
@@ -32,23 +35,25 @@ class PublicationBody(RequestBody):
         return {**(self.model_extra or {}), "title": self.title, "description": self.description, "tags": self.tags}
 
 
-def _answer(rt: Runtime, principal: Principal, row: Any) -> dict[str, Any]:
+def _answer(rt: Runtime, principal: Principal, row: Publication) -> JSONResponse:
+    """Free, and says so: ``x-credits-charged: 0`` and the caller's balance, as every billed route's answer."""
     body = publications.payload(row)
-    return {"publication": body, **body}
+    remaining = ledger.balance(rt.db, principal.account_id, principal.external_user_id)
+    return JSONResponse({"publication": body, **body}, headers=credit_headers(0, remaining))
 
 
 @router.post("/v1/publications/publish", summary="Publish a completed session to the public feed (free)")
-def publish(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+def publish(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
     return _answer(rt, principal, publications.publish(rt.db, principal.owner, body.session_id, body.fields()))
 
 
 @router.post("/v1/external_users/publish", summary="Publish an external user's completed request (free)")
-def publish_external(body: PublicationBody, rt: RuntimeDep, principal: ExternalDep) -> dict[str, Any]:
+def publish_external(body: PublicationBody, rt: RuntimeDep, principal: ExternalDep) -> JSONResponse:
     return _answer(rt, principal, publications.publish(rt.db, principal.owner, body.session_id, body.fields()))
 
 
 @router.post("/v1/publications/edit", summary="Edit a publication; omitted fields keep their values (free)")
-def edit(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+def edit(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
     return _answer(rt, principal, publications.edit(rt.db, principal.owner, body.session_id, body.fields()))
 
 
