@@ -145,3 +145,17 @@ def test_isolation_over_every_id_route(platform_server: ReelforgeServer, story: 
     assert not wrong, "\n".join(map(str, wrong))
     with platform_server.client(story["alice_key"]) as c:  # and the owner still gets it
         assert c.get("/v1/status", params={"request_id": rid}).json()["result_url"] == story["result_url"]
+
+
+def test_usage_logs_and_request_lists_are_per_wallet(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    with platform_server.client(None) as c:
+        alice = {"x-external-user-api-key": story["alice_key"]}
+        logs = c.get("/v2/user/usage/logs", params={"page": 1, "pageSize": 1}, headers=alice).json()
+        assert logs["pagination"]["totalItems"] >= 2 and logs["pagination"]["hasNextPage"] is True
+        everything = c.get("/v2/user/usage/logs", params={"limit": 200}, headers=alice).json()["items"]
+        assert {"grant", "charge"} <= {i["source"] for i in everything}
+        assert any(i["metadata"]["request_id"] == story["rid"] for i in everything)
+        assert story["rid"] in [r["request_id"] for r in c.get("/v2/requests", headers=alice).json()["requests"]]
+        bob = {"x-external-user-api-key": story["bob_key"]}
+        assert [i["source"] for i in c.get("/v2/user/usage/logs", headers=bob).json()["items"]] == ["grant"]
+        assert c.get("/v2/requests", headers=bob).json()["requests"] == []

@@ -4,6 +4,7 @@ kind."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -100,10 +101,13 @@ async def _external_user_data(request: Request) -> dict[str, Any] | None:
     """The identity a request names: the body's ``external_user`` (or the v2 flattened form), else the query's."""
     data: Any = None
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None  # the route's own body validation answers the 400
+        raw = await request.body()  # cached: the route's body parsing reads the same bytes
+        # Skip a second JSON parse of bodies that name no external user (image routes carry megabytes).
+        if b"xternal_user" in raw or b"xternalUser" in raw:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                data = None  # the route's own body validation answers the 400
     if isinstance(data, dict):
         nested = data.get("external_user", data.get("externalUser"))
         if isinstance(nested, dict):

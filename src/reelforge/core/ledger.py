@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from reelforge.core import autorecharge
@@ -83,14 +83,28 @@ def entries(
     db: Database, account_id: str, request_id: str | None = None, external_user_id: str | None = None
 ) -> list[LedgerEntry]:
     """The account's own entries, or one external user's."""
+    q = _of_wallet(account_id, external_user_id)
+    if request_id:
+        q = q.where(LedgerEntry.request_id == request_id)
     with db.session() as s:
-        q = select(LedgerEntry).where(
-            LedgerEntry.account_id == account_id, LedgerEntry.external_user_id.is_(None)
-            if external_user_id is None else LedgerEntry.external_user_id == external_user_id
-        )
-        if request_id:
-            q = q.where(LedgerEntry.request_id == request_id)
         return list(s.execute(q.order_by(LedgerEntry.id)).scalars())
+
+
+def _of_wallet(account_id: str, external_user_id: str | None) -> Select[LedgerEntry]:
+    return select(LedgerEntry).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.external_user_id.is_(None)
+        if external_user_id is None else LedgerEntry.external_user_id == external_user_id
+    )
+
+
+def page(db: Database, account_id: str, external_user_id: str | None, offset: int, limit: int
+         ) -> tuple[list[LedgerEntry], int]:
+    """One page of a wallet's entries, newest first, and how many there are in all."""
+    q = _of_wallet(account_id, external_user_id)
+    with db.session() as s:
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = list(s.execute(q.order_by(LedgerEntry.id.desc()).offset(offset).limit(limit)).scalars())
+    return rows, int(total)
 
 
 def net_for_request(s: Session, request_id: str) -> int:

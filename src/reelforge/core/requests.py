@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from reelforge.core import accounts, ledger
@@ -46,13 +46,28 @@ def get(db: Database, request_id: str) -> Request:
     return req
 
 
+def _of_owner(owner: Owner) -> Select[Request]:
+    q = select(Request).where(Request.account_id == owner.account_id)
+    if owner.external_user_id is not None:
+        q = q.where(Request.external_user_id == owner.external_user_id)
+    return q
+
+
+def page_for(db: Database, owner: Owner, offset: int, limit: int) -> tuple[list[Request], int]:
+    """One page of the owner's requests, newest first, and how many there are in all."""
+    q = _of_owner(owner)
+    with db.session() as s:
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = list(s.execute(q.order_by(Request.created_at.desc(), Request.id).offset(offset).limit(limit))
+                    .scalars())
+    return rows, int(total)
+
+
 def list_for(
     db: Database, owner: Owner, type_: str | None, limit: int, *, include_archived: bool = True
 ) -> list[Request]:
     """The owner's newest requests (of one type, when given)."""
-    q = select(Request).where(Request.account_id == owner.account_id)
-    if owner.external_user_id is not None:
-        q = q.where(Request.external_user_id == owner.external_user_id)
+    q = _of_owner(owner)
     if type_ is not None:
         q = q.where(Request.type == type_)
     if not include_archived:

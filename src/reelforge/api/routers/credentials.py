@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from reelforge.api.deps import ActingDep, PrincipalDep, RuntimeDep, authenticate
 from reelforge.api.routers.external_users import summary
-from reelforge.core import credentials, ledger
+from reelforge.core import credentials, ledger, requests
 from reelforge.core.errors import BadRequest, Unauthorized
 from reelforge.core.principals import Principal
 from reelforge.db.models import Credential
@@ -190,3 +190,35 @@ def v2_credits(rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
     return JSONResponse(body, headers=credit_headers(0, remaining))
 
 
+
+
+def _pagination(page: int, size: int, total: int) -> dict[str, Any]:
+    pages = max(1, -(-total // size))
+    return {"page": page, "pageSize": size, "totalItems": total, "totalPages": pages,
+            "hasNextPage": page < pages, "hasPreviousPage": page > 1}
+
+
+Page = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
+
+
+@router.get("/v2/user/usage/logs", summary="The caller's ledger entries (an external user's own), newest first")
+def usage_logs(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size: PageSize = 50,
+               limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
+    size = limit or page_size
+    rows, total = ledger.page(rt.db, principal.account_id, principal.external_user_id, (page - 1) * size, size)
+    items = [{"id": str(e.id), "source": e.kind, "credits": e.amount, "balanceAfter": e.balance_after,
+              "direction": "debit" if e.amount < 0 else "credit",
+              "metadata": {"request_id": e.request_id, "note": e.note},
+              "createdAt": e.created_at.isoformat() + "Z"} for e in rows]
+    return {"items": items, "pagination": _pagination(page, size, total)}
+
+
+@router.get("/v2/requests", summary="The caller's requests (an external user's own), newest first")
+def v2_requests(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size: PageSize = 50,
+                limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
+    size = limit or page_size
+    rows, total = requests.page_for(rt.db, principal.owner, (page - 1) * size, size)
+    return {"requests": [{**requests.status_payload(r), "created_at": r.created_at.isoformat() + "Z",
+                          "archived": r.archived} for r in rows],
+            "pagination": _pagination(page, size, total)}
