@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
 from reelforge.api.deps import ActingDep, PrincipalDep, RuntimeDep, authenticate
 from reelforge.api.routers.external_users import summary
-from reelforge.core import credentials, ledger, requests
+from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, Unauthorized
 from reelforge.core.principals import Principal
 from reelforge.db.models import Credential
@@ -167,12 +167,16 @@ def revoke_app_key(rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.post("/v2/user/create_external_user", summary="Create (or find) an external user of the account")
-def create_external_user(rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
-    user = principal.external_user
-    if user is None:
-        raise BadRequest("unique_key or external_user_id is required.", field="unique_key")
-    if not principal.is_platform:
+def create_external_user(rt: RuntimeDep, principal: PrincipalDep,
+                         body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+    if principal.external_user is not None:
         raise Unauthorized("Only the platform's own credentials may create external users.", field="Authorization")
+    # samsar-js sends the identity flat in the body, the provider (when given) nested under external_user.
+    nested = body.get("external_user") or body.get("externalUser")
+    ident = external_users.identity_from({**body, **nested} if isinstance(nested, dict) else body)
+    if ident is None:
+        raise BadRequest("unique_key or external_user_id is required.", field="unique_key")
+    user = external_users.resolve(rt.db, principal.account_id, ident)
     info = summary(rt, user)
     reference = {"provider": info["provider"], "unique_key": user.unique_key,
                  "external_user_id": user.external_user_id, "external_app_id": info.get("external_app_id")}

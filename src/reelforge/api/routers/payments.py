@@ -59,7 +59,7 @@ def payment_status(rt: RuntimeDep, principal: ActingDep, checkoutSessionId: str 
 
 
 @router.get("/v1/external_users/payment_status", summary="State of an external user's recharge")
-def external_payment_status(rt: RuntimeDep, principal: ExternalDep, checkoutSessionId: str | None = None,  # noqa: N803
+def external_payment_status(rt: RuntimeDep, principal: ActingDep, checkoutSessionId: str | None = None,  # noqa: N803
                             external_payment_id: str | None = None) -> dict[str, Any]:
     return _status(rt, principal, external_payment_id or checkoutSessionId)
 
