@@ -154,6 +154,7 @@ class ReceiptTemplate(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), default=None)  # made for this external user
     name: Mapped[str] = mapped_column(String(200))
     template_hash: Mapped[str] = mapped_column(String(64))
     normalized_template: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.core import receipt_templates
 from reelforge.core.errors import BadRequest, PayloadTooLarge
 from reelforge.imaging.errors import validation_issues
@@ -132,9 +132,9 @@ def create_receipt_template(body: ReceiptTemplateCreateRequest, call: JobCallDep
 @router.get("/template_json", summary="A saved receipt template's structured JSON (free)")
 @router.get("/receipt_templates/template_json", summary="Alias of /v1/image/template_json")
 def receipt_template_json(
-    rt: RuntimeDep, account: AccountDep, template_id: Annotated[str | None, Query()] = None
+    rt: RuntimeDep, principal: PrincipalDep, template_id: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
-    return receipt_templates.payload(receipt_templates.get_owned(rt.db, account.id, template_id))
+    return receipt_templates.payload(receipt_templates.get_owned(rt.db, principal.owner, template_id))
 
 
 @router.post(

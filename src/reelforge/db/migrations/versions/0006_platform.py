@@ -117,6 +117,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("external_user_id", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.create_index("ix_requests_external_user_id", ["external_user_id"])
+    with op.batch_alter_table("receipt_templates") as batch:
+        batch.add_column(sa.Column("external_user_id", sa.String(length=40), nullable=True))
     with op.batch_alter_table("ledger_entries") as batch:
         batch.add_column(sa.Column("external_user_id", sa.String(length=40), nullable=True))
         batch.create_index("ix_ledger_entries_external_user_id", ["external_user_id"])
@@ -125,6 +127,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("ledger_entries") as batch:
         batch.drop_index("ix_ledger_entries_external_user_id")
+        batch.drop_column("external_user_id")
+    with op.batch_alter_table("receipt_templates") as batch:
         batch.drop_column("external_user_id")
     with op.batch_alter_table("requests") as batch:
         batch.drop_index("ix_requests_external_user_id")
