@@ -48,3 +48,9 @@ if [ ! -f tests/compat/node_modules/.package-lock.json ] || \
   echo "setup: installing samsar-js for the compatibility suite"
   npm ci --prefix tests/compat --no-audit --no-fund --loglevel=error
 fi
+# axe-core for the Studio's accessibility checks (tests/studio).
+if [ ! -f tests/studio/node_modules/.package-lock.json ] || \
+   [ tests/studio/package-lock.json -nt tests/studio/node_modules/.package-lock.json ]; then
+  echo "setup: installing axe-core for the Studio tests"
+  npm ci --prefix tests/studio --no-audit --no-fund --loglevel=error
+fi

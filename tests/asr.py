@@ -4,8 +4,11 @@ cache directory."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -37,12 +40,21 @@ def _model(model_dir: str) -> Any:
     return WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
 
 
-def transcribe(audio: Path, cache_dir: Path, language: str = "en") -> list[tuple[str, float, float]]:
-    """(word, start, end) for every recognised word."""
+def _transcribe_here(audio: Path, cache_dir: Path, language: str) -> list[tuple[str, float, float]]:
     segments, _ = _model(str(whisper_base_dir(cache_dir))).transcribe(
         str(audio), language=language, beam_size=1, word_timestamps=True
     )
-    return [(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]
+    return [(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
+
+
+def transcribe(audio: Path, cache_dir: Path, language: str = "en") -> list[tuple[str, float, float]]:
+    """(word, start, end) for every recognised word. Runs in a child process: inside a pytest
+    process the recogniser returned no segments for audio it reads correctly on its own."""
+    run = subprocess.run(
+        [sys.executable, __file__, str(audio), str(cache_dir), language],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    return [(str(w), float(a), float(b)) for w, a, b in json.loads(run.stdout)]
 
 
 def normalised_words(text: str) -> list[str]:
@@ -59,3 +71,7 @@ def recovered_share(reference: str, heard: str) -> float:
         for j, other in enumerate(hyp):
             table[i + 1][j + 1] = table[i][j] + 1 if word == other else max(table[i][j + 1], table[i + 1][j])
     return table[-1][-1] / len(ref)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_transcribe_here(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])))

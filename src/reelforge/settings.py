@@ -7,7 +7,10 @@ Every knob a deployment may want to turn lives here so the rest of the code rece
 from __future__ import annotations
 
 import base64
+import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -44,8 +47,17 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     s3_presign_expiry_s: int = Field(7 * 24 * 3600, gt=0, le=7 * 24 * 3600, description="SigV4 allows at most 7 days.")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Prefix of every result_url.")
+    webhook_encryption_key: str | None = Field(
+        None,
+        description="Fernet key that encrypts accounts' webhook secrets at rest; give every process of a "
+        "cluster the same one. Default: generated once per data_dir (file mode 0600).",
+    )
+    webhook_secret_overlap_s: int = Field(
+        24 * 3600, ge=0, le=7 * 24 * 3600, description="How long a rotated-out webhook secret still signs."
+    )
     webhook_secret: str | None = Field(
-        None, description="Standard Webhooks signing secret (whsec_…). Default: generated once per data_dir."
+        None, description="Standard Webhooks signing secret (whsec_…) for accounts that never created their own "
+        "(POST /v1/webhooks/secret). Default: generated once per data_dir (file mode 0600)."
     )
     fetch_allowlist: list[str] = Field(
         default_factory=list,
@@ -61,6 +73,9 @@ class Settings(BaseSettings):
     )
     max_fetch_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    max_request_pixels: int = Field(
+        2_000_000_000, ge=0, description="All images of one request together (a 400 names the image over); 0 = off."
+    )
     max_body_bytes: int = Field(40 * 1024 * 1024, description="Request bodies above this are refused (413); 0 = off.")
     # Abuse limits (api/limits.py, core/quotas.py). The token bucket is per process: see docs/reliability.md.
     rate_limit_per_s: float = Field(50.0, description="Sustained requests per second per API key; 0 = off.")
@@ -115,6 +130,11 @@ class Settings(BaseSettings):
     # Dead-worker recovery (pipeline/cluster.py): every engine process heartbeats this often, and one
     # silent for longer than executor_dead_after_s has its pending workflows recovered by a live one.
     heartbeat_interval_s: float = Field(5.0, gt=0)
+    # Every engine process (API or worker) enqueues accepted requests that have no workflow yet
+    # (their process died between commit and enqueue) at start-up and this often.
+    submission_recovery_interval_s: float = Field(10.0, gt=0)
+    # Input blobs of submissions never accepted are deleted once their journal row is this old.
+    staged_input_ttl_s: float = Field(3600.0, gt=0)
     executor_dead_after_s: float = Field(30.0, gt=0)
 
     webhook_retry_window_s: float = 3600.0
@@ -146,6 +166,7 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="Bearer token of the operator routes (/v1/admin/*); unset = off.")
 
     # Fault injection for tests and chaos drills: stage names that fail, crash the process, or stall.
+    # "submit:committed" crashes a process after a request's charge commits, before it is enqueued.
     fault_fail_stages: list[str] = Field(default_factory=list)
     fault_crash_stages: list[str] = Field(default_factory=list)
     fault_stage_delay_s: float = 0.0
@@ -171,11 +192,34 @@ class Settings(BaseSettings):
         """The configured secret, else one generated on first use and kept in data_dir."""
         if self.webhook_secret:
             return self.webhook_secret
-        path = self.data_dir / "webhook_secret"
+        # Standard base64, as the Standard Webhooks libraries that receivers use expect.
+        return self._private_file(
+            "webhook_secret", lambda: "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        )
+
+    @cached_property
+    def resolved_webhook_encryption_key(self) -> str:
+        if self.webhook_encryption_key:
+            return self.webhook_encryption_key
+        # A Fernet key: 32 random bytes, URL-safe base64.
+        return self._private_file("webhook_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+
+    def _private_file(self, name: str, make: Callable[[], str]) -> str:
+        """A secret kept in data_dir, created once (exclusively, so concurrent processes agree) and
+        readable by the owner only; files written by older versions are narrowed to 0600 too."""
+        path = self.data_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Standard base64, as the Standard Webhooks libraries that receivers use expect.
-            path.write_text("whsec_" + base64.b64encode(secrets.token_bytes(24)).decode())
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")  # mode 0600
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(make())
+                os.link(tmp, path)  # atomic create-if-absent: a concurrent process's file wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        os.chmod(path, 0o600)
         return path.read_text().strip()
 
     def prepare_dirs(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -39,12 +39,17 @@ def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
     return _webhook(secret).sign(event_id, datetime.fromtimestamp(timestamp, tz=UTC), body.decode())
 
 
-def headers_for(secret: str, event_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def headers_for(
+    secret: str | Sequence[str], event_id: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
+    """Delivery headers; several secrets (a rotation's overlap) give one space-separated
+    ``v1,…`` signature each, and a receiver accepts the delivery if any one verifies."""
     ts = int(time.time()) if timestamp is None else timestamp
+    keys = [secret] if isinstance(secret, str) else list(secret)
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(ts),
-        "webhook-signature": sign(secret, event_id, ts, body),
+        "webhook-signature": " ".join(sign(key, event_id, ts, body) for key in keys),
         "content-type": "application/json",
     }
 

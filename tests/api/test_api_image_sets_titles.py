@@ -86,6 +86,9 @@ def test_image_set_defaults_to_one_image_per_url(server: ReelforgeServer) -> Non
         assert done["status"] == "COMPLETED", done
         sizes = [Image.open(io.BytesIO(httpx.get(u).content)).size for u in done["result_urls"]]
         assert len(sizes) == 2 and all(abs(w / h - 16 / 9) < 0.02 for w, h in sizes)
+        # Each output says what kind of new image it is, in the order of result_urls.
+        assert [item["url"] for item in done["images"]] == done["result_urls"]
+        assert all(item["kind"] in ("cutout", "detail", "collage", "variation") for item in done["images"])
 
 
 @pytest.mark.parametrize(

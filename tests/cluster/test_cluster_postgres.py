@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from PIL import Image
 from sqlalchemy import text
 
@@ -24,7 +25,9 @@ from support.media import data_url, png_bytes
 
 OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
-    "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats",
+    "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats", "staged_inputs",
+    "embedding_templates", "webhook_secrets",
+    "external_users", "credentials", "payments", "auto_recharges", "publications",
 }  # fmt: skip
 
 
@@ -63,10 +66,11 @@ def test_migrations_run_up_down_and_concurrently_on_postgres(tmp_path: Path, pg_
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()[-2000:]
     assert public_tables(pg_url) == OUR_TABLES | {"alembic_version"}
-    with psycopg.connect(pg_url) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0004",)]
-
     cfg = alembic_config(pg_url)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("select version_num from alembic_version").fetchall() == [(head,)]
+
     command.downgrade(cfg, "base")
     assert public_tables(pg_url) == {"alembic_version"}
     command.upgrade(cfg, "head")
@@ -102,13 +106,15 @@ def test_ledger_idempotency_and_json_on_postgres(pg_url: str) -> None:
 
         # Idempotency: the second claim of a key hits the primary key (IntegrityError on PostgreSQL)
         # and is told the first is still in flight; once answered it replays; a different body is 409.
-        assert idempotency.claim(db, account.id, "k1", "hash-a") is None
+        claimed = idempotency.claim(db, account.id, "k1", "hash-a")
+        assert isinstance(claimed, idempotency.Claim)
         with pytest.raises(Conflict, match="still being processed"):
             idempotency.claim(db, account.id, "k1", "hash-a")
         with db.session() as s:
-            idempotency.record_in(s, account.id, "k1", 200, {"ok": True, "ß": "✓"}, {"x-credits-charged": "0"})
+            idempotency.record_in(s, account.id, claimed, 200, {"ok": True, "ß": "✓"}, {"x-credits-charged": "0"})
         replay = idempotency.claim(db, account.id, "k1", "hash-a")
-        assert replay is not None and replay.status_code == 200 and replay.body == {"ok": True, "ß": "✓"}
+        assert isinstance(replay, idempotency.Replay)
+        assert replay.status_code == 200 and replay.body == {"ok": True, "ß": "✓"}
         with pytest.raises(Conflict, match="different request body"):
             idempotency.claim(db, account.id, "k1", "hash-b")
 

@@ -71,7 +71,8 @@ def test_each_worker_keeps_its_own_concurrency(cluster: Cluster) -> None:
     assert ran_on[one_id] >= 1 and ran_on[three_id] >= ran_on[one_id], ran_on
 
     beats = dict(cluster.sql("select executor_id, queues from executor_heartbeats"))
-    assert sorted(beats[one_id]) == ["cpu", "io", "jobs"] and sorted(beats[three_id]) == ["cpu", "io", "jobs"]
+    worker_queues = ["cpu", "held_jobs", "io", "jobs"]  # held_jobs: requests held for process_next (v2 steps)
+    assert sorted(beats[one_id]) == worker_queues and sorted(beats[three_id]) == worker_queues
     api_id = next(e for e in beats if e not in (one_id, three_id))
     assert beats[api_id] == [] and api_id.endswith(f"-{cluster.api.proc.pid}")  # type: ignore[union-attr]
     wait_until(lambda: not cluster.sql("select 1 from requests where status = 'PENDING'"), timeout=5)

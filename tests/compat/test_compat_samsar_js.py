@@ -75,11 +75,17 @@ def receipt_png(path: Path) -> Path:
 
 
 @pytest.fixture
-def compat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReelforgeServer]:
+def compat_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: FixtureHTTP) -> Iterator[ReelforgeServer]:
     """A server of its own: the suite checks every method's 401 on purpose, more failed
-    authentications from one address than the abuse limiter lets through (tests/hostile covers it)."""
+    authentications from one address than the abuse limiter lets through (tests/hostile covers it).
+    The fixture HTTP server (the crawled docs site) is allowlisted, as on the shared server."""
     server = ReelforgeServer(
-        tmp_path_factory.mktemp("compat"), {"REELFORGE_AUTH_FAILURES_PER_S": "0", "REELFORGE_RATE_LIMIT_PER_S": "0"}
+        tmp_path_factory.mktemp("compat"),
+        {
+            "REELFORGE_AUTH_FAILURES_PER_S": "0",
+            "REELFORGE_RATE_LIMIT_PER_S": "0",
+            "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
+        },
     ).start()
     yield server
     server.stop()

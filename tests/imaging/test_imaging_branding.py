@@ -97,3 +97,33 @@ def test_inpaint_continues_a_horizon_through_a_large_hole() -> None:
     out = inpaint(img, mask)
     assert np.abs(out[40:55, 60:110].astype(int) - (60, 140, 60)).max() < 12
     assert np.abs(out[66:80, 60:110].astype(int) - (60, 110, 170)).max() < 12
+
+
+def test_whole_mark_on_a_real_photo_is_removed() -> None:
+    """A real photo (tests/data/photos, CC0) stamped with a logo: a flat disc with an outline
+    and a word mark beside it. Both parts go: OCR reads nothing of the mark, and the stamped
+    region's error against the clean photo falls below 40 % of the stamped image's."""
+    from pathlib import Path
+
+    from PIL import ImageDraw
+
+    from reelforge.text.typography import load_font
+
+    photo = Image.open(Path(__file__).resolve().parents[1] / "data" / "photos" / "coffee.png").convert("RGB")
+    img = photo.copy()
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((380, 20, 436, 76), fill=(200, 40, 60), outline=(255, 255, 255), width=4)
+    draw.text((446, 30), "PIKOLO", font=load_font(None, "en", 30), fill=(255, 255, 255), stroke_width=2,
+              stroke_fill=(30, 30, 30))
+    region = (378, 18, 557, 78)
+    assert "PIKOLO" in _ocr_text(img)
+    clean, found = remove_branding(img, ocr=rapid_engine())
+    assert "PIKOLO" not in _ocr_text(clean) and "PIK" not in _ocr_text(clean)
+    x0, y0, x1, y1 = region
+    truth = np.asarray(photo, float)[y0:y1, x0:x1]
+    stamped_error = np.abs(np.asarray(img, float)[y0:y1, x0:x1] - truth).mean()
+    clean_error = np.abs(np.asarray(clean, float)[y0:y1, x0:x1] - truth).mean()
+    assert clean_error < 0.4 * stamped_error, (clean_error, stamped_error, found)
+    # The disc was found as part of the mark (not only the letters), and nothing else moved.
+    assert any(f[0] <= 382 and f[2] >= 434 for f in found), found
+    assert _psnr_outside(clean, photo, [region]) >= 40

@@ -1,4 +1,5 @@
-"""make_image_set: distinct variants of the requested aspect; banners carry the prompt's text."""
+"""make_image_set: new images (not the inputs again) of the requested aspect, each with its kind;
+banners carry the prompt's text."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from reelforge.providers.ocr import rapid_engine
 @pytest.mark.parametrize(("aspect", "count"), [("16:9", 5), ("1:1", 4), ("9:16", 3)])
 def test_image_set_is_distinct_and_has_the_aspect(aspect: str, count: int) -> None:
     sources = [landscape_photo(480, 320, seed=1), landscape_photo(400, 400, seed=2)]
-    out = make_image_set(sources, count, prompt=None, metadata={}, aspect_ratio=aspect)
+    out = [item.image for item in make_image_set(sources, count, prompt=None, metadata={}, aspect_ratio=aspect)]
     assert len(out) == count
     ratio = parse_aspect_ratio(aspect).value
     for img in out:
@@ -33,7 +34,7 @@ def test_image_set_is_distinct_and_has_the_aspect(aspect: str, count: int) -> No
 
 def test_more_variants_than_sources_without_aspect_keeps_source_aspect() -> None:
     src = landscape_photo(300, 200, seed=4)
-    out = make_image_set([src], 8, None, {}, None)
+    out = [item.image for item in make_image_set([src], 8, None, {}, None)]
     assert len(out) == 8
     assert all(abs(img.width / img.height - 1.5) < 0.01 for img in out)
 
@@ -41,7 +42,8 @@ def test_more_variants_than_sources_without_aspect_keeps_source_aspect() -> None
 def test_banner_prompt_puts_text_on_the_images() -> None:
     prompt = 'Create a travel header banner saying "Summer Escape"'
     assert wants_banner(prompt)
-    out = make_image_set([landscape_photo(640, 427)], 2, prompt, {"campaign": "spring"}, "16:9")
+    made = make_image_set([landscape_photo(640, 427)], 2, prompt, {"campaign": "spring"}, "16:9")
+    out = [item.image for item in made]
     text = " ".join(line.text for line in rapid_engine().read(out[0])).lower().replace(" ", "")
     assert "summerescape" in text
 
@@ -76,3 +78,24 @@ def test_options_model_validates_fields() -> None:
         with pytest.raises(ValidationError) as info:
             ImageSetOptions.model_validate(bad)
         assert field in str(info.value)
+
+
+def test_every_output_is_a_new_image_of_the_real_photos() -> None:
+    """Real photos (tests/data/photos, CC0): no output is nearly identical to any input (SSIM
+    below 0.9 at the output's size), and the set mixes new compositions."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from reelforge.imaging.compositions import similarity
+
+    photos = Path(__file__).resolve().parents[1] / "data" / "photos"
+    sources = [Image.open(photos / name).convert("RGB") for name in ("coffee.png", "chelsea.png")]
+    out = make_image_set(sources, 6, None, {}, "4:5")
+    assert len(out) == 6
+    for item in out:
+        assert all(similarity(item.image, src) < 0.9 for src in sources), item.kind
+        assert abs(item.image.width / item.image.height - 0.8) < 0.01
+    assert {"cutout", "detail", "collage"} <= {item.kind for item in out}
+    # The measure itself: an input against itself, re-graded, is "the same image".
+    assert similarity(sources[0], sources[0]) > 0.99

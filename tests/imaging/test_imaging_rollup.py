@@ -15,8 +15,8 @@ from reelforge.imaging.rollup import (
     RollupInputError,
     enhance_resolution_for,
     needs_enhance,
-    render_rollup_banner,
 )
+from reelforge.imaging.rollup_render import render_rollup_banner
 from reelforge.providers.ocr import rapid_engine
 
 COLOURS = [(200, 80, 60), (60, 140, 90), (50, 90, 190), (220, 180, 60), (140, 70, 160)]
@@ -155,8 +155,8 @@ def test_valid_language_overrides() -> None:
 
 
 def test_needs_enhance_threshold() -> None:
-    assert needs_enhance(Image.new("RGB", (2019, 3000)))
-    assert needs_enhance(Image.new("RGB", (3000, 2525)))
-    assert not needs_enhance(Image.new("RGB", (2020, 2526)))
-    assert enhance_resolution_for(Image.new("RGB", (2020, 2526))) is None
-    assert enhance_resolution_for(Image.new("RGB", (800, 1000))) == "4k"
+    assert needs_enhance((2019, 3000))
+    assert needs_enhance((3000, 2525))
+    assert not needs_enhance((2020, 2526))
+    assert enhance_resolution_for((2020, 2526)) is None
+    assert enhance_resolution_for((800, 1000)) == "4k"

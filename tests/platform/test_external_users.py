@@ -4,6 +4,7 @@ route of /openapi.json that takes an id."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import httpx
@@ -68,6 +69,10 @@ def test_library_archive_and_auth_token(platform_server: ReelforgeServer, story:
         prompt = c.post("/v1/external_users/assistant/set_system_prompt", json={"system_prompt": "Be brief."})
         assert prompt.json()["system_prompt"] == "Be brief."
         assert c.get("/v1/status", params={"request_id": story["rid"]}).json()["status"] == "COMPLETED"
+        assert c.get("/v2/status", params={"request_id": story["rid"]}).json()["status"] == "COMPLETED"
+        # The account's own settings are not an external user's to see or change.
+        assert c.get("/v1/api_keys").status_code == 403
+        assert c.post("/v1/webhooks/secret").status_code == 403
 
 
 def _probe_body(rid: str, user: dict[str, str]) -> dict[str, Any]:
@@ -96,6 +101,7 @@ def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
 
 
 def _attempt(c: httpx.Client, method: str, path: str, rid: str, user: dict[str, str]) -> httpx.Response:
+    path = re.sub(r"\{[^}]+\}", rid, path)  # /v2/video/step/{request_id}/status names the id in its path
     if method == "GET":
         return c.get(path, params={"request_id": rid, "session_id": rid, "template_id": rid})
     return c.request(method, path, json=_probe_body(rid, user))
@@ -113,6 +119,8 @@ def _refused(path: str, r: httpx.Response, allowed: set[int]) -> bool:
         return r.status_code == 400 and "No request with id" in r.text
     if path == "/v1/credits/ledger":  # request_id filters the caller's own entries: none
         return r.status_code == 200 and r.json()["entries"] == []
+    if path == "/v1/webhooks/attempts":  # request_id filters the caller's own deliveries: none
+        return r.status_code == 200 and r.json()["attempts"] == []
     return False
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from demo_ad import build_demo_ad
-from render_checks import SMALL, assert_duration_exact
 
 from reelforge.render import render_timeline
 from reelforge.render.encoders import EncoderUnavailable, choose, h264_args, probe_nvenc
 from reelforge.render.plan import build_plan
 from reelforge.render.spans import video_spans
 from reelforge.render.timeline import video_encoder_args
+from support.render import SMALL, assert_duration_exact
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,6 @@ def test_headline_and_price_stay_whole_and_uncovered(tmp_path: Path, canvas: Can
 
 
 def _frame(video: Path, seconds: float, tmp_path: Path) -> np.ndarray:
-    from render_checks import frame_at
+    from support.media import frame_at
 
     return frame_at(video, seconds)

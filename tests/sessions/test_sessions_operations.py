@@ -7,8 +7,12 @@ document and leaves its input as it was.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from reelforge.providers.tts import SpeechResult, WordTiming, write_wav_mono16
 from reelforge.sessions.document import AudioLayer, FocusArea, OutroOptions, SessionDocument, TextItem, Transition
 from reelforge.sessions.transforms import (
     BLEND_CARRY_S,
@@ -20,6 +24,7 @@ from reelforge.sessions.transforms import (
     set_footer,
     set_subtitles,
 )
+from reelforge.stages.video_speech import MAX_TEMPO, fit_speech
 from support.session_docs import build_document, video_options, video_outputs
 
 CUES = [[("Linen", 0.2, 1.4), ("breathes", 1.4, 2.6)], [("Packs", 0.0, 1.0), ("flat", 1.0, 1.8)]]
@@ -76,32 +81,61 @@ def test_translate_retells_and_retimes_every_scene(doc: SessionDocument) -> None
             "scenes": [{"narration": "Lino fresco.", "title": "Fresco"}, {"narration": "Plano.", "title": "Plano"}]
         },
     }
-    speech = {"speech": [{"key": "speech-es/0", "duration_s": 3.4}, {"key": "speech-es/1", "duration_s": 0.5}]}
+    speech = {"speech": [{"key": "speech-es/0", "duration_s": 7.4}, {"key": "speech-es/1", "duration_s": 0.5}]}
     told = retell(
         doc,
         script["language"],
         [(scene["narration"], scene["title"]) for scene in script["script"]["scenes"]],
         [(track["key"], track["duration_s"]) for track in speech["speech"]],
     )
-    # A scene lasts its new narration plus 0.6 s (at least 2 s); the outro keeps its 3 s and follows.
-    assert timing(told) == [("scene-0", 0.0, 4.0), ("scene-1", 4.0, 6.0), ("outro", 6.0, 9.0)]
+    # A scene keeps its source length (5 s, 6.6 s) unless its new narration plus 0.6 s needs more
+    # (7.4 + 0.6 = 8 s); the outro keeps its 3 s and follows.
+    assert timing(told) == [("scene-0", 0.0, 8.0), ("scene-1", 8.0, 14.6), ("outro", 14.6, 17.6)]
     assert told.language == "es"
     assert [(s.narration, s.title) for s in told.scenes] == [("Lino fresco.", "Fresco"), ("Plano.", "Plano")]
     speech_tracks = [track for track in told.audio if track.kind == "speech"]
     assert [(t.source, t.start, t.layer_id) for t in speech_tracks] == [
         ("speech-es/0", 0.0, "scene-0"),
-        ("speech-es/1", 4.0, "scene-1"),
+        ("speech-es/1", 8.0, "scene-1"),
     ]
     music = next(track for track in told.audio if track.kind == "music")
-    assert music.duration == told.duration == 9.0
+    assert music.duration == told.duration == 17.6
     assert [layer.clip for layer in told.layers] == [layer.clip for layer in doc.layers]  # same pictures
     assert doc.language == "en" and doc.duration == 14.6  # input untouched
 
     # Then the new cues go on the re-timed scenes (the old, English ones go).
-    cues = {"scene-0": [TextItem(text="Lino", start=0, end=3.8)], "scene-1": [TextItem(text="Plano", start=0, end=5)]}
+    cues = {"scene-0": [TextItem(text="Lino", start=0, end=3.8)], "scene-1": [TextItem(text="Plano", start=0, end=9)]}
     subtitled = set_subtitles(told, cues)
     assert texts(subtitled) == [["Lino"], ["Plano"], []]
-    assert subtitled.layers[1].subtitles[0].end == 2.0  # clipped to the shorter scene
+    assert subtitled.layers[1].subtitles[0].end == 6.6  # clipped to the scene
+
+
+def test_translate_never_shortens_a_scene(doc: SessionDocument) -> None:
+    """Short new speech keeps every scene at its source length (no 13.0 -> 8.5 s shrink)."""
+    told = retell(doc, "es", [("Uno.", "Uno"), ("Dos.", "Dos")], [("a", 0.4), ("b", 0.3)])
+    assert timing(told) == timing(doc) and told.duration == doc.duration
+
+
+def _tone(path: Path, seconds: float, rate: int = 22050) -> SpeechResult:
+    t = np.arange(int(seconds * rate)) / rate
+    write_wav_mono16(path, (np.sin(2 * np.pi * 220 * t) * 8000).astype(np.int16), rate)
+    words = [WordTiming("uno", 0.0, seconds / 2), WordTiming("dos", seconds / 2, seconds)]
+    return SpeechResult(path=path, duration_s=seconds, words=words, sample_rate=rate)
+
+
+def test_translated_speech_is_fitted_by_tempo_within_limits(tmp_path: Path) -> None:
+    # 4 s of speech for a 3.8 s budget: 5 % faster, and then it fits.
+    fitted, factor = fit_speech(_tone(tmp_path / "a.wav", 4.0), tmp_path / "a.wav", 3.8)
+    assert factor == pytest.approx(4.0 / 3.8, abs=1e-3)
+    assert fitted.duration_s == pytest.approx(3.8, abs=0.03)
+    assert fitted.words[-1].end_s == pytest.approx(3.8, abs=0.01)
+    # 4 s for 2 s: never more than MAX_TEMPO faster; the scene grows by what is left.
+    fitted, factor = fit_speech(_tone(tmp_path / "b.wav", 4.0), tmp_path / "b.wav", 2.0)
+    assert factor == MAX_TEMPO
+    assert fitted.duration_s == pytest.approx(4.0 / MAX_TEMPO, abs=0.03)
+    # Speech that already fits is left as it is.
+    fitted, factor = fit_speech(_tone(tmp_path / "c.wav", 1.0), tmp_path / "c.wav", 2.0)
+    assert factor == 1.0 and fitted.duration_s == 1.0
 
 
 def test_update_outro_swaps_the_card_and_keeps_the_timeline(doc: SessionDocument) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.render.probe import probe_media
+from reelforge.render.probe import measure_loudness, probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
 
@@ -59,6 +59,13 @@ def narration(server: ReelforgeServer, request_id: str) -> str:
     with sqlite3.connect(server.data_dir / "reelforge.db") as db:
         (doc,) = db.execute("select document from session_versions where request_id=?", (request_id,)).fetchone()
     return str(json.loads(doc)["layers"][0]["narration"])
+
+
+def scene_lengths(server: ReelforgeServer, request_id: str) -> list[float]:
+    """Each layer's length in the session document the server rendered."""
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        (doc,) = db.execute("select document from session_versions where request_id=?", (request_id,)).fetchone()
+    return [layer["end"] - layer["start"] for layer in json.loads(doc)["layers"]]
 
 
 def run_op(server: ReelforgeServer, key: str, route: str, body: dict) -> dict:
@@ -130,8 +137,23 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
         "/v1/video/translate_video",
         {"videoSessionId": base["request_id"], "language": "es", "translate_footer": False},
     )
-    assert es["result_language"] == "es" and es["duration"] != base["duration"]
+    assert es["result_language"] == "es"
     video = download(es["result_url"], tmp_path / "es.mp4")
+    source = download(base["result_url"], tmp_path / "en.mp4")
+    # A translation never shortens the pictures: every scene keeps at least its source length.
+    assert all(new >= old - 1e-3 for new, old in zip(scene_lengths(server, es["request_id"]),
+                                                     scene_lengths(server, base["request_id"]), strict=True))
+    assert es["duration"] >= base["duration"] - 1 / 30
+    # The render stage's own quality report comes with every render's result, and says what an
+    # independent measurement of the file says.
+    for render, path in ((base, source), (es, video)):
+        quality = render["quality"]
+        assert quality["black_frames"] == [] and quality["frozen_scenes"] == [], quality
+        lufs, peak = measure_loudness(path)
+        assert quality["integrated_lufs"] == pytest.approx(lufs, abs=0.05), quality
+        assert quality["true_peak_dbtp"] == pytest.approx(peak, abs=0.05), quality
+        assert quality["outro_qr"] == CTA, quality
+    assert probe_media(video)["duration"] >= probe_media(source)["duration"] - 0.05
     assert decode_qr(frame_at(video, es["duration"] - 0.6, tmp_path / "eso.png")) == CTA
     english, spanish = narration(server, base["request_id"]), narration(server, es["request_id"])
     only_spanish = {w for w in re.findall(r"[a-záéíóúñ]{5,}", spanish.lower())} - set(english.lower().split())

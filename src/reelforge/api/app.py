@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from reelforge import __version__
-from reelforge.api import errors, files, input_guards, limits, openapi_errors
+from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
 from reelforge.api.routers import (
     accounts,
     credentials,
@@ -22,8 +22,11 @@ from reelforge.api.routers import (
     platform,
     publications,
     status,
+    v2,
+    v2_media,
     video,
     video_ops,
+    webhooks,
 )
 from reelforge.pipeline import engine
 from reelforge.runtime import init_runtime
@@ -71,16 +74,20 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts, platform):
+    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.include_router(embeddings.router)
     app.include_router(embeddings.v2)
+    app.include_router(v2.router)
+    app.include_router(v2.external_v1)
+    app.include_router(v2_media.router)
     app.include_router(external_users.router)
     app.include_router(credentials.router)
     app.include_router(payments.router)
     app.include_router(publications.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
+    studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

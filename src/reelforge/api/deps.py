@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from reelforge.api.sync_jobs import answer_if_done_soon, answer_when_done
 from reelforge.core import accounts, credentials, external_users, idempotency
-from reelforge.core.errors import BadRequest, NotFound, Unauthorized
+from reelforge.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from reelforge.core.principals import Principal
 from reelforge.db.database import Database
 from reelforge.db.models import Account
@@ -77,11 +77,19 @@ def authenticate(db: Database, authorization: str | None, external_key: str | No
     return principal
 
 
+# The headers a caller authenticates with (routes that authenticate by hand, e.g. the status fast path).
+AuthorizationHeader = Annotated[
+    str | None, Header(description="Bearer <API key or auth token>, or AppKey <key>")
+]
+ExternalKeyHeader = Annotated[str | None, Header(alias="x-external-user-api-key")]
+AppSecretHeader = Annotated[str | None, Header(alias="x-app-secret")]
+
+
 def current_principal(
     rt: RuntimeDep,
-    authorization: Annotated[str | None, Header(description="Bearer <API key or auth token>, or AppKey <key>")] = None,
-    external_key: Annotated[str | None, Header(alias="x-external-user-api-key")] = None,
-    app_secret: Annotated[str | None, Header(alias="x-app-secret")] = None,
+    authorization: AuthorizationHeader = None,
+    external_key: ExternalKeyHeader = None,
+    app_secret: AppSecretHeader = None,
 ) -> Principal:
     return authenticate(rt.db, authorization, external_key, app_secret)
 
@@ -95,6 +103,18 @@ def current_account(principal: PrincipalDep) -> Account:
 
 
 AccountDep = Annotated[Account, Depends(current_account)]
+
+
+def account_admin(principal: PrincipalDep) -> Account:
+    """The caller's account, for routes that manage the account itself (its API keys, webhook secrets and
+    deliveries): an external user's own credential may not."""
+    if principal.external_user is not None:
+        raise Forbidden("This credential belongs to an external user; the account's own API key is needed.",
+                        field="Authorization")
+    return principal.account
+
+
+AccountAdminDep = Annotated[Account, Depends(account_admin)]
 
 
 async def _external_user_data(request: Request) -> dict[str, Any] | None:
@@ -165,29 +185,44 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(self, kind: JobKind[Any, Any], body: RequestBody, *, enqueue: bool = True) -> Accepted:
-        media = StagedMedia(self.rt)
+    def _accept(
+        self,
+        kind: JobKind[Any, Any],
+        body: RequestBody,
+        *,
+        enqueue: bool = True,
+        pause_before: list[str] | None = None,
+    ) -> Accepted:
+        media = StagedMedia(self.rt, self.principal.account_id)
         user = self.principal.external_user
         if user is not None and isinstance(body, OwnedBody):
             # Templates of an external user are keyed by their identity (search/engine.owner_key).
             body.external_user = ExternalUserRef(provider=user.provider or None, external_user_id=user.external_user_id)
-        env = PrepareEnv(self.rt, self.principal.account_id, media, self.principal.external_user_id)
-        prepared = kind.prepare(body, env)
-        return submit(
-            self.rt,
-            self.principal,
-            kind,
-            prepared,
-            media.blobs,
-            webhook_url=body.webhook_url,
-            idempotency_key=self.key,
-            request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
-            enqueue=enqueue,
-        )
+        try:
+            env = PrepareEnv(self.rt, self.principal.account_id, media, self.principal.external_user_id)
+            prepared = kind.prepare(body, env)
+            if pause_before is not None:
+                prepared.pause_before = pause_before
+            return submit(
+                self.rt,
+                self.principal,
+                kind,
+                prepared,
+                media.submission_id,
+                webhook_url=body.webhook_url,
+                idempotency_key=self.key,
+                request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
+                enqueue=enqueue,
+            )
+        finally:
+            media.discard_unaccepted()
 
-    def submit(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
-        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers."""
-        accepted = self._accept(kind, body)
+    def submit(
+        self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
+    ) -> JSONResponse:
+        """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
+        ``pause_before``: a step request, held before those stages until ``process_next``."""
+        accepted = self._accept(kind, body, pause_before=pause_before)
         return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
 
     def submit_and_wait(
@@ -228,5 +263,5 @@ def external_job_call(rt: RuntimeDep, principal: ExternalDep, request: Request, 
 JobCallDep = Annotated[JobCall, Depends(job_call)]
 ExternalJobCallDep = Annotated[JobCall, Depends(external_job_call)]
 
-__all__ = ["AccountDep", "ActingDep", "ExternalDep", "ExternalJobCallDep", "IdempotencyKeyDep", "JobCallDep",
-           "PrincipalDep", "RequestRow", "RuntimeDep"]
+__all__ = ["AccountAdminDep", "AccountDep", "ActingDep", "ExternalDep", "ExternalJobCallDep", "IdempotencyKeyDep",
+           "JobCallDep", "PrincipalDep", "RequestRow", "RuntimeDep"]

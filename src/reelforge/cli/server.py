@@ -105,7 +105,7 @@ def worker(
     if executor_id:
         settings.executor_id = executor_id
     rt = init_runtime(settings)
-    engine.start(rt, sorted({*names, engine.JOBS_QUEUE}))
+    engine.start(rt, sorted({*names, engine.JOBS_QUEUE, engine.HELD_QUEUE}))
     janitor = engine.Janitor()
     janitor.start()
     stop = threading.Event()

@@ -12,7 +12,7 @@ from reelforge.core import ledger
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.core.ids import new_id
 from reelforge.db.database import Database
-from reelforge.db.models import Account, ApiKey
+from reelforge.db.models import Account, ApiKey, utcnow
 
 KEY_PREFIX = "rf_live_"
 
@@ -69,3 +69,22 @@ def authenticate(db: Database, authorization: str | None) -> Account:
     if account is None:
         raise Unauthorized("Invalid API key.", field="Authorization")
     return account
+
+
+def list_api_keys(db: Database, account_id: str) -> list[ApiKey]:
+    """The account's keys, oldest first, revoked ones included (their prefix and dates only)."""
+    with db.session() as s:
+        rows = s.execute(select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.created_at, ApiKey.id))
+        return list(rows.scalars())
+
+
+def revoke_api_key(db: Database, account_id: str, key_id: str) -> ApiKey:
+    """Revoke one of the account's keys (idempotent: a revoked key keeps its first revocation time).
+    Another account's key is a 404, as an unknown one: ids never leak across accounts."""
+    with db.session() as s:
+        key = s.get(ApiKey, key_id)
+        if key is None or key.account_id != account_id:
+            raise NotFound(f"No API key with id {key_id!r}.", field="key_id")
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+    return key

@@ -20,6 +20,7 @@ from reelforge.db.database import Database
 from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+PAUSED = "PAUSED"  # a stage held for the client's process_next (v2 step mode; pipeline/engine.py)
 # The columns status_payload reads.
 STATUS_COLUMNS = (
     "id", "account_id", "type", "case_type", "status", "provider", "session_id", "stages", "result", "error"
@@ -88,6 +89,18 @@ def live_stages(db: Database, req: Request) -> dict[str, str]:
 _STAGE_RUNS = (
     select(StageRun.stage, StageRun.status).where(StageRun.request_id == bindparam("request_id")).order_by(StageRun.id)
 )
+
+
+def stage_outputs(db: Database, request_id: str) -> dict[str, dict[str, Any]]:
+    """The output of each finished stage of a request (its latest completed or reused run), so a
+    client can be shown what a running request has produced so far."""
+    with db.session() as s:
+        rows = s.execute(
+            select(StageRun.stage, StageRun.output)
+            .where(StageRun.request_id == request_id, StageRun.status.in_(("COMPLETED", "REUSED")))
+            .order_by(StageRun.id)
+        ).all()
+    return {stage: dict(output) for stage, output in rows if output is not None}
 
 
 def _with_stage_runs(plan_stages: dict[str, Any], runs: Any) -> dict[str, str]:

@@ -80,6 +80,9 @@ class Request(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # NULL from the transaction that charges and records the request until its workflow is
+    # enqueued: the durable "intent to run" the submission recoverer (pipeline/recovery.py) acts on.
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
     __table_args__ = (Index("ix_requests_account_created", "account_id", "created_at"),)
 
@@ -108,6 +111,9 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)  # None while in flight
+    # Who holds an unanswered claim: a stale claim may be taken over, and the old holder's answer
+    # is then refused (its transaction rolls back) instead of charging a second time.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -314,3 +320,33 @@ class Publication(Base):
     video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StagedInput(Base):
+    """A request's input blob written before the transaction that accepts the request.
+
+    The accepting transaction deletes the rows of its submission; a refused request deletes its
+    blobs and rows at once; rows left behind by a process that died in between name orphaned
+    blobs, which the submission recoverer deletes once they are older than any submission."""
+
+    __tablename__ = "staged_inputs"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebhookSecret(Base):
+    """An account's webhook signing secret, encrypted at rest (core/webhook_secrets.py).
+
+    Deliveries are signed with every secret of the account that has not expired: a rotation
+    sets the old secret's ``expires_at``, so receivers have the overlap window to switch."""
+
+    __tablename__ = "webhook_secrets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    encrypted: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in metadata, never the secret itself
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)

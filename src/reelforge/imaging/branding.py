@@ -122,9 +122,68 @@ def _overlap(a: Box, b: Box) -> float:
     return ix * iy / max(1, smaller)
 
 
+# A stamped graphic's interior is flat to within compression noise (grey-level std over 5x5);
+# photographed surfaces, even smooth ones, carry grain above this.
+_FLAT_STD = 2.0
+# How far around a text line a logo's graphic part (disc, badge, icon) is looked for, and the
+# largest gap between them, in text heights.
+_MARK_REACH = 2.5
+_MARK_GAP = 0.8
+
+
+def _flat(gray: np.ndarray) -> np.ndarray:
+    g = gray.astype(np.float32)
+    mean = cv2.blur(g, (5, 5))
+    var = np.maximum(cv2.blur(g * g, (5, 5)) - mean * mean, 0)
+    return np.asarray(np.sqrt(var) < _FLAT_STD)
+
+
+def mark_graphics(rgb: np.ndarray, text_box: Box) -> list[Box]:
+    """The graphic parts of a logo around one of its text lines: flat-coloured or foreign-coloured
+    components (a disc, a badge, an icon) lying wholly inside a zone around the text and within a
+    fraction of a text height of it. Components reaching the zone's edge are the photo's own
+    surfaces (a plain wall, the sky), not part of the mark."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = text_box
+    line_h = max(8, y1 - y0)
+    reach = int(_MARK_REACH * line_h)
+    zx0, zy0, zx1, zy1 = max(0, x0 - reach), max(0, y0 - reach), min(w, x1 + reach), min(h, y1 + reach)
+    zone = rgb[zy0:zy1, zx0:zx1]
+    gray = cv2.cvtColor(zone, cv2.COLOR_RGB2GRAY)
+    anomaly = _local_anomaly(zone)
+    candidate: np.ndarray = (_flat(gray) & (anomaly > 15)).astype(np.uint8)
+    tx0, ty0, tx1, ty1 = x0 - zx0, y0 - zy0, x1 - zx0, y1 - zy0
+    candidate[max(0, ty0) : ty1, max(0, tx0) : tx1] = 0  # the text itself is already masked
+    # Eroding cuts a badge from whatever its thin outline touches (a cup's rim, a white wall);
+    # the box grows back over the outline below.
+    cut = max(5, int(0.12 * line_h) | 1)
+    candidate = cv2.erode(candidate, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (cut, cut)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
+    zh, zw = candidate.shape
+    gap = _MARK_GAP * line_h
+    found: list[Box] = []
+    for index in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[index])
+        if area < (0.25 * line_h) ** 2 or x == 0 or y == 0 or x + bw >= zw or y + bh >= zh:
+            continue
+        dx = max(tx0 - (x + bw), x - tx1, 0)
+        dy = max(ty0 - (y + bh), y - ty1, 0)
+        if max(dx, dy) > gap:
+            continue
+        # The box grows over the outline and anti-aliasing a flat fill leaves out.
+        ring = cut + max(4, int(0.2 * line_h))
+        found.append(_pad_box((x + zx0, y + zy0, x + bw + zx0, y + bh + zy0), ring, (w, h)))
+    return found
+
+
 def detect_branding(img: Image.Image, ocr: OcrEngine | None = None, use_ocr: bool = True) -> list[BrandingRegion]:
-    """Text (OCR) and logo regions, in full-resolution pixel boxes."""
+    """Text (OCR) and logo regions, in full-resolution pixel boxes: each text line with the
+    graphics that belong to it (wherever it sits), plus free-standing logos near the edges."""
     regions = detect_text_regions(img, ocr or default_ocr()) if use_ocr else []
+    rgb = np.asarray(img.convert("RGB"))
+    for text in list(regions):
+        regions += [BrandingRegion(box, "logo", text.text, text.score)
+                    for box in mark_graphics(rgb, text.box)]
     regions += detect_logo_regions(img)
     return regions
 
@@ -132,14 +191,44 @@ def detect_branding(img: Image.Image, ocr: OcrEngine | None = None, use_ocr: boo
 # --- masking --------------------------------------------------------------------------------
 
 
+# A text pixel differs from its surroundings by at least this much (Lab distance); strokes are
+# then widened by a share of the line height to take their outline, shadow and halo too.
+_STROKE_CONTRAST = 25.0
+_STROKE_GROW = 0.18
+
+
+def _stroke_mask(rgb: np.ndarray, box: Box) -> np.ndarray:
+    """A text line's strokes (with halo) inside its box, as a full-size uint8 mask; the box itself
+    when the strokes do not stand out (a faint watermark: better filled whole)."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    line_h = max(4, y1 - y0)
+    zx0, zy0, zx1, zy1 = max(0, x0 - line_h), max(0, y0 - line_h), min(w, x1 + line_h), min(h, y1 + line_h)
+    anomaly = _local_anomaly(rgb[zy0:zy1, zx0:zx1])
+    local = np.zeros(anomaly.shape, np.uint8)
+    inside = (slice(y0 - zy0, y1 - zy0), slice(x0 - zx0, x1 - zx0))
+    local[inside] = anomaly[inside] > _STROKE_CONTRAST
+    mask = np.zeros((h, w), np.uint8)
+    if local[inside].mean() < 0.04:
+        mask[y0:y1, x0:x1] = 255
+        return mask
+    k = max(3, int(_STROKE_GROW * line_h) | 1)
+    mask[zy0:zy1, zx0:zx1] = cv2.dilate(local, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) * 255
+    return mask
+
+
 def branding_mask(img: Image.Image, regions: list[BrandingRegion]) -> np.ndarray:
-    """The fill mask: every region's whole (padded) box. Stroke-tight masks leave the soft
-    shadow and anti-aliased halo of a watermark behind, and the patch fill would then copy
-    those remnants around; whole boxes give clean results and are filled structure-aware."""
+    """The fill mask. Text lines: their strokes widened over outline and halo, so the photo
+    between the letters stays as it was (less to invent, less smear). Logos and explicit boxes:
+    the whole box."""
+    rgb = np.asarray(img.convert("RGB"))
     mask = np.zeros((img.height, img.width), np.uint8)
     for region in regions:
         x0, y0, x1, y1 = region.box
-        mask[y0:y1, x0:x1] = 255
+        if region.kind == "text":
+            mask |= _stroke_mask(rgb, region.box)
+        else:
+            mask[y0:y1, x0:x1] = 255
     return mask
 
 
@@ -218,6 +307,17 @@ def _coarse_fill(rgb: np.ndarray, mask: np.ndarray, max_hole: int = 64) -> np.nd
     return filled
 
 
+# Mean colour difference (0-255 per channel) between the patch fill and the diffusion fill, both
+# blurred, above which the patches are judged to come from the wrong surface.
+_PATCH_DISAGREEMENT = 20.0
+
+
+def _disagrees(coarse: np.ndarray, fine: np.ndarray, component: np.ndarray) -> bool:
+    a = cv2.GaussianBlur(coarse, (0, 0), 4)
+    b = cv2.GaussianBlur(fine.astype(np.float32), (0, 0), 4)
+    return float(np.abs(a - b)[component].mean()) > _PATCH_DISAGREEMENT
+
+
 def inpaint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Fill ``mask`` (uint8, 255 = fill) in an RGB uint8 array; returns a new array.
 
@@ -239,6 +339,8 @@ def inpaint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if distance[component].max() <= 6:
             continue  # thin strokes: Telea alone is right
         coarse = _coarse_fill(rgb, component.astype(np.uint8) * 255).astype(np.float32)
+        if _disagrees(coarse, fine, component):
+            continue  # the patches came from another surface (a cup for a table): keep the diffusion
         weight = np.clip((distance - 2) / 6, 0, 1)[..., None] * component[..., None]
         if sigma > 0.5:
             coarse += rng.normal(0, sigma, size=(h, w, 1)).astype(np.float32)

@@ -1,18 +1,20 @@
-"""``add_image_set`` offline: distinct, good-looking variants of the input images.
+"""``add_image_set`` offline: new images made from the input images.
 
-Each variant is a (source image, framing, colour grade) combination: saliency-aware reframing
-to the requested aspect ratio at a few zoom levels and offsets, one of the photographic grades,
-and — when the prompt asks for a banner/header/poster — a text composition with the prompt's
-words. Combinations are enumerated so that no two outputs share both framing and grade, and
-every output is checked to differ visibly from the ones before it.
+Outputs are new compositions (:mod:`.compositions`): the product cut out onto a generated
+backdrop in its own colours, detail crops reframed around the subject, and collages of the set;
+only when those run out come variations (saliency-aware reframing plus a photographic grade).
+When the prompt asks for a banner/header/poster, the prompt's words are set on each. Every
+output is checked to be structurally new (SSIM below 0.9 against every input at its size) and
+to differ visibly from the outputs before it; each says what kind of image it is.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reelforge.text.fonts import resolve_font
 
+from .compositions import BACKDROPS, collage, cut_out, detail, on_backdrop, palette, similarity
 from .grades import GRADES, apply_grade
 from .saliency import AspectRatio, parse_aspect_ratio, reframe, saliency_map
 from .titles import smart_title_case
@@ -40,6 +43,9 @@ _PROMPT_FILLER = {
     "that", "and", "to", "use", "using", "thumbnail", "headline", "text",
 }
 _MIN_DIFFERENCE = 2.0  # mean absolute pixel difference (0..255) between two outputs
+# An output this similar (SSIM) to an input is the input again, not a new image.
+MAX_SIMILARITY = 0.9
+_COMPOSITION_ROUNDS = 6
 
 
 class ImageSetOptions(BaseModel):
@@ -81,6 +87,12 @@ class ImageSetOptions(BaseModel):
     def requested_images(self) -> int:
         """What is billed: ``num_images`` if given, else one per input URL."""
         return self.num_images if self.num_images is not None else len(self.image_urls)
+
+
+@dataclass(frozen=True)
+class SetImage:
+    image: Image.Image
+    kind: str  # "cutout", "detail", "collage" or "variation"
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,56 @@ def _distinct_enough(candidate: Image.Image, accepted: list[Image.Image]) -> boo
     return True
 
 
+def _canvas_size(source: Image.Image, aspect: AspectRatio, max_side: int) -> tuple[int, int]:
+    """The output size for a composition from ``source``: its largest ``aspect`` window's size."""
+    if source.width / source.height > aspect.value:
+        window = (max(1, round(source.height * aspect.value)), source.height)
+    else:
+        window = (source.width, max(1, round(source.width / aspect.value)))
+    return _output_size(window, aspect, max_side)
+
+
+def _compositions(
+    sources: list[Image.Image], saliencies: list[np.ndarray], aspect_ratio: str | None, max_side: int
+) -> Iterator[tuple[str, Callable[[], Image.Image]]]:
+    """(kind, maker) of new compositions, round-robin over sources and kinds; makers are lazy so
+    only what is needed is computed. Cut-outs are made once per source."""
+    cutouts: dict[int, Image.Image] = {}
+    colours = [palette(img) for img in sources]
+
+    def aspect_of(i: int) -> AspectRatio:
+        src = sources[i]
+        return parse_aspect_ratio(aspect_ratio) if aspect_ratio else AspectRatio(float(src.width), float(src.height))
+
+    def on_new_backdrop(i: int, round_: int) -> Image.Image:
+        if i not in cutouts:
+            cutouts[i] = cut_out(sources[i], saliencies[i])
+        style = BACKDROPS[(i + round_) % len(BACKDROPS)]
+        size = _canvas_size(sources[i], aspect_of(i), max_side)
+        return on_backdrop(cutouts[i], size, colours[i], style, offset=(0.0, -1.0, 1.0)[round_ % 3])
+
+    def new_detail(i: int, round_: int) -> Image.Image:
+        return detail(sources[i], _canvas_size(sources[i], aspect_of(i), max_side), saliencies[i], round_)
+
+    def new_collage(round_: int) -> Image.Image:
+        # One source: a collage of its details (the whole picture again would be the input).
+        tiles = sources if n >= 2 else [detail(sources[0], sources[0].size, saliencies[0], k) for k in (0, 1, 2)]
+        return collage(tiles, _canvas_size(sources[round_ % n], aspect_of(round_ % n), max_side), round_)
+
+    n = len(sources)
+    for round_ in range(_COMPOSITION_ROUNDS):
+        for i in range(n):
+            yield "cutout", partial(on_new_backdrop, i, round_)
+            yield "detail", partial(new_detail, i, round_)
+        if n >= 2 or round_ >= 1:
+            yield "collage", partial(new_collage, round_)
+
+
+def _is_new(candidate: Image.Image, sources: list[Image.Image], accepted: list[Image.Image]) -> bool:
+    return _distinct_enough(candidate, accepted) and all(
+        similarity(candidate, src) < MAX_SIMILARITY for src in sources)
+
+
 def make_image_set(
     images: list[Image.Image],
     num_images: int,
@@ -231,8 +293,8 @@ def make_image_set(
     aspect_ratio: str | None = None,
     *,
     max_side: int = DEFAULT_MAX_SIDE,
-) -> list[Image.Image]:
-    """``num_images`` distinct RGB variants of ``images``.
+) -> list[SetImage]:
+    """``num_images`` new RGB images made from ``images``, each with its kind.
 
     ``aspect_ratio`` ("16:9", "1:1", ...) reframes every variant to exactly that ratio (source
     aspect when omitted); outputs are at most ``max_side`` px on the long side and never
@@ -253,7 +315,18 @@ def make_image_set(
         if subtitle and text and subtitle.lower() in text.lower():
             subtitle = None
 
-    outputs: list[Image.Image] = []
+    outputs: list[SetImage] = []
+
+    def finish(img: Image.Image, layout: str) -> Image.Image:
+        return compose_banner(img, text, layout, subtitle) if banner and text else img
+
+    layouts = ("bottom_left", "center", "top_left")
+    for kind, make in _compositions(sources, saliencies, aspect_ratio, max_side):
+        if len(outputs) == num_images:
+            break
+        made = finish(make(), layouts[len(outputs) % 3])
+        if _is_new(made, sources, [o.image for o in outputs]):
+            outputs.append(SetImage(made, kind))
     for variant in _variants(len(sources), banner):
         if len(outputs) == num_images:
             break
@@ -266,14 +339,12 @@ def make_image_set(
         if variant.mirrored:
             crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         crop = crop.resize(_output_size(crop.size, aspect, max_side), Image.Resampling.LANCZOS)
-        result = apply_grade(crop, variant.grade)
-        if banner and text:
-            result = compose_banner(result, text, variant.layout, subtitle)
-        if _distinct_enough(result, outputs):
-            outputs.append(result)
+        result = finish(apply_grade(crop, variant.grade), variant.layout)
+        if _is_new(result, sources, [o.image for o in outputs]):
+            outputs.append(SetImage(result, "variation"))
     if len(outputs) < num_images:
         raise ValueError(f"could only make {len(outputs)} distinct variants, {num_images} requested")
     return outputs
 
 
-__all__ = ["GRADES", "ImageSetOptions", "banner_text", "compose_banner", "make_image_set", "wants_banner"]
+__all__ = ["GRADES", "ImageSetOptions", "SetImage", "banner_text", "compose_banner", "make_image_set", "wants_banner"]

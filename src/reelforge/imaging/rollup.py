@@ -5,14 +5,14 @@ The request models validate every field the spec lists (``columns`` 1-6, ``*_rat
 raise pydantic ``ValidationError`` (a ``ValueError``) whose message names the offending field,
 e.g. ``image_tiling_position.top_left.margin_ratio``.
 
-Rendering takes the already-fetched images as a ``{url: PIL.Image}`` mapping; the route layer
-downloads them. Layout numbers (``*_min``, paddings, heights) are in pixels of the reference
-2020 x 2526 tile and scale with the actual tile width, so previews look like the print.
+Rendering (imaging/rollup_render.py) decodes one image at a time at the size it is drawn and
+writes the banner in strips; the route layer fetched and stored the images. Layout numbers
+(``*_min``, paddings, heights) are in pixels of the reference 2020 x 2526 tile and scale with
+the actual tile width, so previews look like the print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -31,7 +31,6 @@ REFERENCE_TILE = (2020, 2526)  # the rollup minimum tile size; smaller inputs ge
 DEFAULT_COLUMNS = 4
 DEFAULT_MAX_TILES = 28
 MAX_TILES_LIMIT = 120
-THUMBNAIL_WIDTH = 600
 
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Pixels = Annotated[int, Field(ge=0, le=10_000)]
@@ -266,34 +265,26 @@ class RollupBannerRequest(_Layout):
 # --- enhancement hints ----------------------------------------------------------------------
 
 
-def needs_enhance(img: Image.Image) -> bool:
+def needs_enhance(size: tuple[int, int]) -> bool:
     """Tiles below the 2020 x 2526 rollup minimum get upscaled first (the enhance variant)."""
-    return img.width < REFERENCE_TILE[0] or img.height < REFERENCE_TILE[1]
+    return size[0] < REFERENCE_TILE[0] or size[1] < REFERENCE_TILE[1]
 
 
-def enhance_resolution_for(img: Image.Image) -> str | None:
+def enhance_resolution_for(size: tuple[int, int]) -> str | None:
     """The smallest enhance resolution (long edge 1024/2048/4096) whose output covers the
-    rollup minimum when cover-cropped; ``None`` when no enhancement is needed."""
-    if not needs_enhance(img):
+    rollup minimum when cover-cropped; ``None`` when no enhancement is needed. ``size``: the
+    tile's (width, height)."""
+    if not needs_enhance(size):
         return None
+    width, height = size
     for name, edge in (("1k", 1024), ("2k", 2048), ("4k", 4096)):
-        scale = edge / max(img.width, img.height)
-        if img.width * scale >= REFERENCE_TILE[0] and img.height * scale >= REFERENCE_TILE[1]:
+        scale = edge / max(width, height)
+        if width * scale >= REFERENCE_TILE[0] and height * scale >= REFERENCE_TILE[1]:
             return name
     return "4k"
 
 
 # --- rendering ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RollupBanner:
-    banner: Image.Image
-    thumbnail: Image.Image
-    tile_boxes: list[Box]  # pixel box of every tile in ``banner``, row-major
-    columns: int
-    rows: int
-    input_image_urls: list[str]  # distinct tile URLs used, before repetition
 
 
 @dataclass(frozen=True)
@@ -306,7 +297,7 @@ class _Fonts:
         return ImageFont.truetype(self.path, max(8, size), index=self.index)
 
 
-def _fonts_for(tiling: TilingPosition) -> _Fonts:
+def fonts_for(tiling: TilingPosition) -> _Fonts:
     language = _render_language(tiling.font_key)
     first = tiling.first_font
     family = None if first is None or first.lower() in _GENERIC_FAMILIES else first
@@ -394,7 +385,7 @@ def _draw_bottom(draw: ImageDraw.ImageDraw, text: str, layout: BottomLabelLayout
 def render_tile(image: Image.Image, item: RollupItem, size: tuple[int, int], tiling: TilingPosition,
                 fonts: _Fonts | None = None) -> Image.Image:
     """One tile: the image cover-cropped (saliency-aware) to ``size`` plus its overlays."""
-    fonts = fonts or _fonts_for(tiling)
+    fonts = fonts or fonts_for(tiling)
     w, h = size
     scale = w / REFERENCE_TILE[0]
     tile = cover(image, size).convert("RGBA")
@@ -408,74 +399,3 @@ def render_tile(image: Image.Image, item: RollupItem, size: tuple[int, int], til
     if footer:
         _draw_bottom(draw, footer, tiling.bottom, w, h, scale, fonts)
     return Image.alpha_composite(tile, layer).convert("RGB")
-
-
-def _lookup(images: Mapping[str, Image.Image], url: str, field: str) -> Image.Image:
-    image = images.get(url)
-    if image is None:
-        raise RollupInputError(field, f"image {url!r} was not fetched")
-    return image.convert("RGB")
-
-
-def render_rollup_banner(
-    request: RollupBannerRequest,
-    images: Mapping[str, Image.Image],
-    *,
-    tile_width: int = REFERENCE_TILE[0],
-    thumbnail_width: int = THUMBNAIL_WIDTH,
-    background: tuple[int, int, int] = (245, 243, 238),
-) -> RollupBanner:
-    """Render the banner: header image, ``max_tiles`` tiles in ``columns`` columns (the last,
-    partial row centred), footer image; plus a thumbnail ``thumbnail_width`` px wide.
-
-    ``images`` maps every URL of :meth:`RollupBannerRequest.image_urls_needed` to its image.
-    ``tile_width`` defaults to the print size (2020 px; tiles are 2020 x 2526); pass a smaller
-    width for previews. Raises :class:`RollupInputError` for a missing image.
-    """
-    tile_w = max(64, tile_width)
-    tile_h = round(tile_w * REFERENCE_TILE[1] / REFERENCE_TILE[0])
-    gutter = max(4, round(tile_w * 0.015))
-    columns = request.columns
-    items = request.expanded_items()
-    rows = -(-len(items) // columns)
-    width = columns * tile_w + (columns + 1) * gutter
-
-    header = _band(images, request.header_image_url, "header_image_url", width)
-    footer = _band(images, request.footer_image_url, "footer_image_url", width)
-    grid_top = header.height if header else 0
-    height = grid_top + rows * tile_h + (rows + 1) * gutter + (footer.height if footer else 0)
-    banner = Image.new("RGB", (width, height), background)
-    if header:
-        banner.paste(header, (0, 0))
-    if footer:
-        banner.paste(footer, (0, height - footer.height))
-
-    tiling = request.tiling
-    fonts = _fonts_for(tiling)
-    rendered: dict[int, Image.Image] = {}  # repeated items are rendered once
-    boxes: list[Box] = []
-    for index, item in enumerate(items):
-        row, col = divmod(index, columns)
-        in_row = min(columns, len(items) - row * columns)
-        x_offset = (columns - in_row) * (tile_w + gutter) // 2  # centre a partial last row
-        x = gutter + x_offset + col * (tile_w + gutter)
-        y = grid_top + gutter + row * (tile_h + gutter)
-        key = index % len(request.items)
-        if key not in rendered:
-            field = f"image_list[{key}]"
-            rendered[key] = render_tile(_lookup(images, item.source_url, field), item, (tile_w, tile_h), tiling, fonts)
-        banner.paste(rendered[key], (x, y))
-        boxes.append((x, y, x + tile_w, y + tile_h))
-
-    thumb_w = min(thumbnail_width, width)
-    thumbnail = banner.resize((thumb_w, max(1, round(height * thumb_w / width))), Image.Resampling.LANCZOS)
-    used = list(dict.fromkeys(item.source_url for item in request.items))
-    return RollupBanner(banner, thumbnail, boxes, columns, rows, used)
-
-
-def _band(images: Mapping[str, Image.Image], url: str | None, field: str, width: int) -> Image.Image | None:
-    """A header/footer image scaled to the banner width."""
-    if not url:
-        return None
-    image = _lookup(images, url, field)
-    return image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS)

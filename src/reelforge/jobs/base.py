@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from reelforge.core.pricing import PriceTable
@@ -70,12 +69,20 @@ def flatten(plan: Plan[InputT]) -> list[StageDef[InputT]]:
 
 @dataclass(frozen=True)
 class StoredImage:
-    key: str  # blob key the bytes are stored under once the request is accepted
-    image: Image.Image
+    key: str  # blob key the bytes are stored under (owned by the request once it is accepted)
+    size: tuple[int, int]  # width, height: what prepare may need of the pixels, which are not kept
+
+    @property
+    def width(self) -> int:
+        return self.size[0]
+
+    @property
+    def height(self) -> int:
+        return self.size[1]
 
 
 class MediaSource(Protocol):
-    """Fetches client media while a request is prepared; the bytes are stored only if it is accepted."""
+    """Fetches client media while a request is prepared and stores it; a refused request's media is deleted."""
 
     def image(self, url: str, field: str) -> StoredImage: ...
 
@@ -102,18 +109,25 @@ class Prepared(Generic[InputT]):
     job: InputT
     response_extra: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None  # set when the kind names outputs by the request id up front
+    # Stages the engine holds until the client says ``process_next`` (v2 step mode); None: the
+    # request is not a step request at all, [] a step request that runs straight through.
+    pause_before: list[str] | None = None
+
+
+# Keys the engine stores beside a kind's input on the request row (submit.py); not the kind's own.
+ENGINE_INPUT_KEYS = ("plan", "pause_before")
 
 
 class JobKind(ABC, Generic[BodyT, InputT]):
     case_type: ClassVar[str]
-    media_type: ClassVar[Literal["image", "video", "embedding"]]  # the request row's type
+    media_type: ClassVar[Literal["image", "video", "embedding", "audio"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
 
     def __init_subclass__(
         cls,
         case_type: str | None = None,
-        media_type: Literal["image", "video"] | None = None,
+        media_type: Literal["image", "video", "audio"] | None = None,
         id_prefix: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -151,7 +165,7 @@ class JobKind(ABC, Generic[BodyT, InputT]):
         raise KeyError(f"{self.case_type} has no stage {name!r}")
 
     def load_input(self, request: Request) -> InputT:
-        stored = {k: v for k, v in request.input.items() if k != "plan"}
+        stored = {k: v for k, v in request.input.items() if k not in ENGINE_INPUT_KEYS}
         return self.input_model.model_validate(stored)
 
 

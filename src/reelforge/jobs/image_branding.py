@@ -86,11 +86,11 @@ class RemoveBranding(ImageStageKind[RemoveBrandingRequest, BrandingJob], case_ty
     def prepare(self, body: RemoveBrandingRequest, env: PrepareEnv) -> Prepared[BrandingJob]:
         (url, field), replacement = body.sources()
         original = env.media.image(url, field)
-        img = original.image
         for index, box in enumerate(body.regions or []):
-            if box[0] >= img.width or box[1] >= img.height:
+            if box[0] >= original.width or box[1] >= original.height:
                 raise BadRequest(
-                    f"regions.{index} lies outside the {img.width}x{img.height} image.", field=f"regions.{index}"
+                    f"regions.{index} lies outside the {original.width}x{original.height} image.",
+                    field=f"regions.{index}",
                 )
         job = BrandingJob(input_key=original.key, image_url=echo_url(url), regions=body.regions or None)
         extra: dict[str, Any] = {"image_url": echo_url(url)}

@@ -53,7 +53,7 @@ class ImageEnhance(ImageStageKind[EnhanceRequest, EnhanceJob], case_type="image_
             response_extra={
                 "image_url": echoed,
                 "resolution": body.resolution.upper(),
-                "aspect_ratio": nearest_aspect_ratio(stored.image.width, stored.image.height),
+                "aspect_ratio": nearest_aspect_ratio(stored.width, stored.height),
             },
         )
 

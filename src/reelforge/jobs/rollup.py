@@ -167,7 +167,7 @@ class RollupBannerWithEnhance(RollupBanner, case_type="rollup_banner_enhance", i
         input_image_urls: list[str] = []
         for index, url in enumerate(fetched.tile_urls):
             stored = fetched.stored[url]
-            resolution = enhance_resolution_for(stored.image)
+            resolution = enhance_resolution_for(stored.size)
             if resolution is None:
                 input_image_urls.append(echo_url(url))
                 continue

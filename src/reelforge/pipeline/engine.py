@@ -24,10 +24,10 @@ import traceback
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tenacity import Retrying, retry_if_result, wait_exponential
 
-from reelforge.core import requests
+from reelforge.core import requests, webhook_secrets
 from reelforge.core.errors import ApiError
 from reelforge.core.hashing import content_hash
 from reelforge.db.database import use_wal
@@ -42,6 +42,7 @@ from reelforge.pipeline.dbos_private import (
     install_queue_wakeups,
 )
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
+from reelforge.pipeline.recovery import SubmissionRecoverer
 from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
@@ -52,10 +53,16 @@ from reelforge.storage import fetch
 log = logging.getLogger("reelforge.engine")
 
 JOBS_QUEUE = "jobs"
+# Requests that may be held for process_next: a held workflow stays PENDING and would take one of
+# the jobs queue's slots while it waits, so enough held requests would starve every other request.
+HELD_QUEUE = "held_jobs"
+HELD_CONCURRENCY = 1000
 WEBHOOK_QUEUE = "io"
 MAX_RECOVERY_ATTEMPTS = Settings().max_recovery_attempts
 ABANDONED_MESSAGE = "The job crashed its worker too many times and was abandoned."
 STAGE_RESULT = "stage_result"  # the workflow event a stage workflow publishes its outcome under
+PROCESS_NEXT = "process_next"  # the message topic (per paused stage) that resumes a paused request
+PAUSE_RECHECK_S = 30.0  # how often a paused request looks whether it was cancelled meanwhile
 UNFINISHED = {"PENDING", "ENQUEUED", "DELAYED"}
 
 
@@ -77,6 +84,23 @@ def load_plan(request_id: str) -> list[list[tuple[str, str]]]:
     req = _get_request(request_id)
     kind = catalog.kind(req.case_type)
     return [[(name, kind.stage(name).queue) for name in group] for group in req.input.get("plan", [])]
+
+
+@DBOS.step()
+def load_pauses(request_id: str) -> list[str]:
+    """The stages the request is held before until ``process_next`` (v2 step mode)."""
+    return list(_get_request(request_id).input.get("pause_before") or [])
+
+
+@DBOS.step()
+def mark_paused(request_id: str, stages: list[str]) -> None:
+    for name in stages:
+        _record_run(request_id=request_id, stage=name, status=requests.PAUSED)
+
+
+@DBOS.step()
+def still_pending(request_id: str) -> bool:
+    return _get_request(request_id).status == "PENDING"
 
 
 def _inject_faults(rt: Runtime, stage_name: str, ctx: StageContext[Any]) -> None:
@@ -216,22 +240,46 @@ def _await_stage(handle: Any) -> dict[str, Any]:
             return dict(handle.get_result())
 
 
+def _start_stage(request_id: str, name: str, queue: str, outputs: dict[str, dict[str, Any]]) -> Any:
+    with SetWorkflowID(f"{request_id}:{name}"):
+        handle = DBOS.retrieve_queue(queue).enqueue(stage_workflow, request_id, name, outputs)  # type: ignore[union-attr]
+    _wake(queue)  # not recorded: a replay's extra wake-up only costs one poll
+    return handle
+
+
+def process_next_topic(stage: str) -> str:
+    return f"{PROCESS_NEXT}:{stage}"
+
+
+def _await_process_next(request_id: str, stages: list[str]) -> bool:
+    """Hold the request until ``process_next`` (True) or until it is no longer PENDING (False).
+
+    A durable wait: ``DBOS.recv`` is recorded, so a request recovered after every process was
+    killed waits here again, and a message sent while it waited is kept for it. One topic per
+    paused stage, so a duplicate ``process_next`` cannot release a later pause."""
+    mark_paused(request_id, stages)
+    while DBOS.recv(process_next_topic(stages[0]), timeout_seconds=PAUSE_RECHECK_S) is None:
+        if not still_pending(request_id):
+            return False
+    return True
+
+
 @DBOS.workflow(max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
 def request_workflow(request_id: str) -> None:
     outputs: dict[str, dict[str, Any]] = {}
     try:
+        pause_before = set(load_pauses(request_id))
         for group in load_plan(request_id):
-            handles = []
-            for name, queue in group:
-                with SetWorkflowID(f"{request_id}:{name}"):
-                    handles.append(
-                        DBOS.retrieve_queue(queue).enqueue(  # type: ignore[union-attr]
-                            stage_workflow, request_id, name, outputs
-                        )
-                    )
-                _wake(queue)  # not recorded: a replay's extra wake-up only costs one poll
-            for (name, _queue), handle in zip(group, handles, strict=True):
-                outputs[name] = _await_stage(handle)
+            # The group's other stages run while the paused ones wait for process_next.
+            handles = {name: _start_stage(request_id, name, queue, outputs)
+                       for name, queue in group if name not in pause_before}
+            held = [(name, queue) for name, queue in group if name in pause_before]
+            if held:
+                if not _await_process_next(request_id, [name for name, _queue in held]):
+                    return  # cancelled while paused: the cancel refunded it and sent its webhook
+                handles.update({name: _start_stage(request_id, name, queue, outputs) for name, queue in held})
+            for name, _queue in group:
+                outputs[name] = _await_stage(handles[name])
         finish(request_id, outputs)
     except StageFailed as exc:
         fail(request_id, str(exc))
@@ -256,12 +304,11 @@ def deliver_once(request_id: str, event_id: str, url: str, body: str, attempt: i
     rt = runtime()
     status: int | None = None
     error: str | None = None
+    account_id = _get_request(request_id).account_id
+    signing = retry_transient(lambda: webhook_secrets.signing_secrets(rt.db, rt.settings, account_id))
     try:
         # Checked again now, connected to the checked address: the name may point elsewhere since acceptance.
-        status = fetch.post(
-            url, body.encode(), headers_for(rt.settings.resolved_webhook_secret, event_id, body.encode()),
-            rt.webhook_policy,
-        )
+        status = fetch.post(url, body.encode(), headers_for(signing, event_id, body.encode()), rt.webhook_policy)
     except ApiError as exc:
         error = exc.message
 
@@ -321,11 +368,37 @@ def notify(request_id: str) -> None:
     _wake(WEBHOOK_QUEUE)
 
 
-def enqueue(request_id: str) -> None:
-    """Start a request's workflow; the request id doubles as workflow id, so this is idempotent."""
+def process_next(request_id: str, stages: list[str]) -> None:
+    """Release a request held before ``stages`` (one group's held stages, in plan order);
+    idempotent: a repeated call sends nothing new."""
+    # Recorded first, so the stages show as waiting to run (not held) from now on.
+    for name in stages:
+        _record_run(request_id=request_id, stage=name, status="PENDING")
+    topic = process_next_topic(stages[0])
+    DBOS.send(request_id, {"stages": stages}, topic=topic, idempotency_key=f"{request_id}:{topic}")
+
+
+def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
+    """Start a request's workflow, then clear its intent-to-run marker (``enqueued_at``); the
+    request id doubles as workflow id, so this is idempotent (the recoverer relies on it).
+    ``may_pause``: it has stages to hold for process_next (its own queue, see HELD_QUEUE); when
+    not said (the recoverer), read from the request."""
+    if may_pause is None:
+        may_pause = bool(_get_request(request_id).input.get("pause_before"))
+    queue = HELD_QUEUE if may_pause else JOBS_QUEUE
     with SetWorkflowID(request_id):
-        DBOS.retrieve_queue(JOBS_QUEUE).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
-    _wake(JOBS_QUEUE)
+        DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+    _wake(queue)
+
+    def mark() -> None:
+        with runtime().db.session() as s:
+            s.execute(
+                update(Request).where(Request.id == request_id, Request.enqueued_at.is_(None)).values(
+                    enqueued_at=utcnow()
+                )
+            )
+
+    retry_transient(mark, what=f"mark {request_id} enqueued")
 
 
 def cancel(req: Request) -> None:
@@ -344,11 +417,15 @@ def _wake(queue: str) -> None:
         _wakeups.enqueued(queue)
 
 
+_recoverer: SubmissionRecoverer | None = None
+
+
 def start(rt: Runtime, queues: list[str] | None) -> None:
     """Launch DBOS in this process. ``queues``: which queues this process works (None = all, [] = none).
 
-    Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py)."""
-    global _monitor, _wakeups
+    Also starts this process's heartbeat and dead-executor recovery (pipeline/cluster.py), and
+    the submission recoverer (pipeline/recovery.py): any process that can enqueue does it."""
+    global _monitor, _wakeups, _recoverer
     catalog.load_all()
     s = rt.settings
     s.executor_id = default_executor_id(s, embedded=queues is None)
@@ -363,7 +440,7 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
             "notification_listener_polling_interval_sec": 0.2,
         }
     )
-    all_queues = {JOBS_QUEUE: 32, **s.queue_concurrency}
+    all_queues = {JOBS_QUEUE: 32, HELD_QUEUE: HELD_CONCURRENCY, **s.queue_concurrency}
     use_local_worker_concurrency(all_queues)
     if queues is not None:
         DBOS.listen_queues(queues)
@@ -383,10 +460,15 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     _monitor.start()
     _wakeups = QueueWakeups(rt.db, sorted(all_queues) if queues is None else list(queues))
     _wakeups.start()
+    _recoverer = SubmissionRecoverer(rt, enqueue)
+    _recoverer.start()
 
 
 def stop() -> None:
-    global _monitor, _wakeups
+    global _monitor, _wakeups, _recoverer
+    if _recoverer is not None:
+        _recoverer.stopped.set()
+        _recoverer = None
     if _monitor is not None:
         _monitor.stop()
         _monitor = None

@@ -12,14 +12,17 @@ model ran.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reelforge.providers.image import ImageProvider, LocalIllustrator, OpenAIImageProvider
 from reelforge.providers.offline_tts import OfflineTTS
 from reelforge.providers.openai_compat import OpenAICompatClient
+from reelforge.providers.piper_tts import piper_voice_for
 from reelforge.providers.script import ChatScriptWriter, ScriptWriter, TemplateScriptWriter
 from reelforge.providers.translate import ChatTranslator, PhrasebookTranslator, TextTranslator
-from reelforge.providers.tts import OpenAISpeechTTS, TTSProvider
+from reelforge.providers.tts import DEFAULT_ESPEAK_NARRATOR, ESPEAK_NARRATORS, OpenAISpeechTTS, TTSProvider
 from reelforge.settings import Settings
+from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 LOCAL = "LOCAL"
 OPENAI_PREFIX = "openai:"
@@ -148,6 +151,27 @@ def image_provider(settings: Settings, model: str) -> ImageProvider:
 def script_writer(settings: Settings) -> ScriptWriter:
     client = _client(settings)
     return ChatScriptWriter(client, settings.openai_chat_model) if client else TemplateScriptWriter()
+
+
+def tts_voices(settings: Settings) -> list[dict[str, Any]]:
+    """The voices :func:`tts` really speaks with, each with the languages it is used for: the
+    configured endpoint's voice, or offline the packaged Piper voices (their language) and
+    espeak-ng's narrators (every other supported language; OfflineTTS routes by language)."""
+    if _client(settings) is not None:
+        voice = settings.openai_speech_voice
+        return [{"voice_id": voice, "name": voice, "provider": describe_tts(settings), "languages": ["*"]}]
+    piper = {lang: pkg for lang in SUPPORTED_LANGUAGES if (pkg := piper_voice_for(lang)) is not None}
+    voices: list[dict[str, Any]] = [
+        {"voice_id": pkg.name, "name": pkg.name, "provider": "piper", "languages": [lang], "default": True}
+        for lang, pkg in piper.items()
+    ]
+    others = [lang for lang in SUPPORTED_LANGUAGES if lang not in piper]
+    voices += [
+        {"voice_id": name, "name": name, "provider": "espeak-ng", "languages": others,
+         "default": name == DEFAULT_ESPEAK_NARRATOR}
+        for name in ESPEAK_NARRATORS
+    ]
+    return voices
 
 
 def tts(settings: Settings) -> TTSProvider:

@@ -29,13 +29,15 @@ from pydantic import BaseModel, Field
 from reelforge.core.hashing import stable_int
 from reelforge.core.urls import url_host
 from reelforge.providers.openai_compat import ProviderError
+from reelforge.providers.script_grounding import PrintedText, ad_remainder, ad_subject, printed_text
 from reelforge.text.languages import BY_CODE, SUPPORTED_LANGUAGES, detect_language
 from reelforge.text.linebreak import clip_at_break
 
 log = logging.getLogger(__name__)
 
-CTA_INTENTS: tuple[str, ...] = ("shop", "book", "learn", "download", "signup")
-FACTS_VERSION = 1
+CTA_INTENTS: tuple[str, ...] = ("shop", "book", "order", "learn", "download", "signup")
+# 2: scenes grounded in what their image prints (``printed``), no filler roles.
+FACTS_VERSION = 2
 
 # Speaking rates used to size narration to a scene. Latin-script speech runs ~2.5 words/s; the
 # others are measured in the unit that carries one "beat" of speech in that script.
@@ -57,6 +59,8 @@ class ScriptRequest(BaseModel):
     prompt: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     image_titles: list[str | None] = Field(default_factory=list)
+    # Per image, the text printed on it (OCR lines, top to bottom): what each scene can say.
+    image_texts: list[list[str]] = Field(default_factory=list)
     n_scenes: int = Field(ge=1)
     language: str = "auto"
     duration_s: float = Field(gt=0)
@@ -194,15 +198,26 @@ _DESCRIPTION_KEYS = ("description", "summary", "about", "details")
 _INTENT_KEYS = ("cta", "intent", "cta_intent", "action", "goal")
 _IGNORED_KEYS = ("url", "link", "cta_url", "website", "id", "sku", "language", "currency", "image", "logo")
 
+# Matched at the start of a word (a trailing "$" also pins its end: "app" is not "apparel").
 _INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("download", ("download", "app", "apps.apple", "play.google", "descarga", "télécharg", "herunterlad")),
+    ("download", ("download", "app$", "apps$", "apps.apple", "play.google", "descarga", "télécharg", "herunterlad")),
     ("signup", ("signup", "sign-up", "sign_up", "register", "join", "subscribe", "newsletter", "waitlist",
                 "registr", "inscri", "anmeld")),
-    ("book", ("book", "reserv", "hotel", "stay", "tour", "ticket", "experience", "travel", "buchen",
-              "booking", "trip")),
+    # "travel" is left out: a travel shirt or mug is bought, not booked.
+    ("book", ("book$", "booking", "reserv", "hotel", "stay$", "tour$", "tours$", "ticket", "buchen", "trip$",
+              "appointment", "salon", "spa$", "class$", "classes$")),
+    # Before "shop": a ramen shop or a coffee shop takes orders.
+    ("order", ("order", "menu", "restaurant", "ramen", "sushi", "pizza", "burger", "noodle", "bakery", "café",
+               "cafe$", "coffee shop", "delivery", "takeaway", "take-away", "meal", "food$", "dish", "bistro",
+               "pedido", "commander", "bestell")),
     ("shop", ("shop", "store", "buy", "product", "cart", "checkout", "tienda", "comprar", "boutique",
-              "acheter", "kaufen", "loja", "order", "drop", "sale")),
+              "acheter", "kaufen", "loja", "drop", "sale", "launch")),
 )
+
+
+def _mentions(haystack: str, word: str) -> bool:
+    pattern = r"\b" + re.escape(word.rstrip("$")) + (r"\b" if word.endswith("$") else "")
+    return re.search(pattern, haystack) is not None
 
 _CLAUSE_SPLIT = re.compile(
     r"\s*(?:[,;:，、；：]|\s(?:with|featuring|and|con|y|avec|et|mit|und|com|met|och|med)\s)\s*",
@@ -302,7 +317,7 @@ def _detect_intent(cta_url: str | None, explicit: str | None, context: str, has_
     haystacks = [(cta_url or "").lower(), (explicit or "").lower(), context.lower()]
     for haystack in haystacks:
         for intent, words in _INTENT_WORDS:
-            if any(word in haystack for word in words):
+            if any(_mentions(haystack, word) for word in words):
                 return intent
     return "shop" if has_price else "learn"
 
@@ -349,7 +364,12 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
             others.extend(text for text in texts if len(text) <= 60 and not text.startswith("http"))
 
     prompt = (req.prompt or "").strip()
-    product = _first(values, _SUBJECT_KEYS)
+    # "A 20-second ad for Brewmate, …" asks for an ad: Brewmate is the product, the rest describes it.
+    asked_for = ad_subject(prompt)
+    if asked_for:
+        prompt = ad_remainder(prompt)
+    printed = [printed_text(lines) for lines in req.image_texts]
+    product = _first(values, _SUBJECT_KEYS) or asked_for
     brand = _first(values, _BRAND_KEYS)
     project = _first(values, _PROJECT_KEYS)
     features: list[str] = [text for key in _FEATURE_KEYS for text in values.get(key, [])]
@@ -370,9 +390,10 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
             # A one-line prompt still names several things worth a scene each.
             features.extend(_noun_phrases(subject)[1:])
     elif not subject:
-        subject = next((t.strip() for t in req.image_titles if t and t.strip()), None)
+        subject = next((t.strip() for t in req.image_titles if t and t.strip()), None) or next(
+            (p.headline for p in printed if p.headline), None)
 
-    price = _first(values, _PRICE_KEYS)
+    price = _first(values, _PRICE_KEYS) or next((p.price for p in printed if p.price), None)
     offer = _first(values, _OFFER_KEYS)
     offer = _humanise(offer) if offer and "_" in offer else offer
     excluded = {v.lower() for v in (subject, brand, offer, price) if v}
@@ -392,19 +413,7 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
     topic_mode = subject_kind == "topic"
     roles = _scene_roles(req.n_scenes, len(unique_features) + titled_scenes, topic_mode,
                          closes_with_cta=bool(host) or not topic_mode)
-    plan: list[dict[str, Any]] = []
-    feature_queue = list(unique_features)
-    for index, role in enumerate(roles):
-        image_title = titles[index] if index < len(titles) else None
-        entry: dict[str, Any] = {"index": index, "role": role, "image_title": image_title, "feature": None}
-        if role in ("feature", "benefit", "moment") and image_title:
-            entry["role"], entry["feature"] = "feature", image_title  # narrate what the image shows
-        elif role == "feature":
-            if feature_queue:
-                entry["feature"] = feature_queue.pop(0)
-            else:
-                entry["role"] = "moment" if topic_mode else "benefit"
-        plan.append(entry)
+    plan = _grounded_plan(roles, titles, printed, unique_features, subject, price)
 
     seed_material = json.dumps([subject, brand, unique_features, price, offer, prompt, titles], ensure_ascii=False)
     return {
@@ -425,6 +434,36 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
         "seed": stable_int(seed_material) % (2**31),
         "source_language": language,
     }
+
+
+def _grounded_plan(roles: list[str], titles: list[str | None], printed: list[PrintedText],
+                   features: list[str], subject: str | None, price: str | None) -> list[dict[str, Any]]:
+    """Per scene, what it says: the text its image prints, else the image's title, else the next
+    metadata or prompt fact; a scene with none of these says the price, offer or subject (the
+    composer's "fact" role) rather than a stock sentence."""
+    plan: list[dict[str, Any]] = []
+    queue = list(features)
+    said = {subject.lower()} if subject else set()
+    price_scene = next((i for i, p in enumerate(printed) if p.price and p.price == price), None)
+    for index, role in enumerate(roles):
+        image_title = titles[index] if index < len(titles) else None
+        shown = printed[index] if index < len(printed) else PrintedText()
+        headline = shown.headline if shown.headline and shown.headline.lower() not in said else None
+        entry: dict[str, Any] = {"index": index, "role": role, "image_title": image_title, "feature": None,
+                                 "printed": list(shown.words), "says_price": index == price_scene}
+        feature = headline or (image_title if image_title and image_title.lower() not in said else None)
+        if role in ("hook", "cta"):
+            entry["feature"] = feature  # said alongside the hook or before the call to action
+        elif feature:
+            entry["role"], entry["feature"] = "feature", feature  # narrate what the image shows
+        elif queue:
+            entry["role"], entry["feature"] = "feature", queue.pop(0)
+        else:
+            entry["role"] = "fact"
+        if entry["feature"]:
+            said.add(str(entry["feature"]).lower())
+        plan.append(entry)
+    return plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,6 +496,7 @@ class _SceneComposer:
         self.pack = load_templates()[language]
         self.seed = int(facts.get("seed", 0))
         self.used: set[str] = set()
+        self.titled: set[str] = set()
         subject = facts.get("subject") or self.pack["generic_subject"]
         self.values: dict[str, str | None] = {
             "subject": subject,
@@ -494,56 +534,52 @@ class _SceneComposer:
         return "cta", intent["title"] + ("" if self.language == "th" else "。" if self.language in ("ja", "zh")
                                         else "।" if self.language == "hi" else ".")
 
+    def _first_unused(self, pool: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        fresh = [c for c in pool if c[0] not in self.used]
+        return fresh[:1] or pool[:1]
+
     def compose(self, entry: dict[str, Any], budget_s: float) -> str:
+        """One scene's line, built only from facts: its role's sentence (hook, what the image shows,
+        the call to action), then — as the budget allows — the price where the image prints it (or
+        at the close), the offer; a scene with nothing of its own says the price, offer or subject."""
         role, index, feature = entry["role"], int(entry["index"]), entry.get("feature")
-        hook_pool = "hook_product" if self.facts.get("subject_kind") == "product" else "hook_topic"
-        hooks = self.candidates(hook_pool, index)
+        product = self.facts.get("subject_kind") == "product"
+        hooks = self.candidates("hook_product" if product else "hook_topic", index)
         if self.facts.get("tone") == "cinematic":
             hooks = self.candidates("hook_cinematic", index) + hooks
-        primary_pools: dict[str, list[tuple[str, str]]] = {
-            "hook": hooks,
-            "feature": self.candidates("feature", index, feature),
-            "benefit": self.candidates("benefit", index),
-            "proof": self.candidates("proof", index),
-            "moment": self.candidates("moment", index),
-        }
-        optional_order: dict[str, tuple[str, ...]] = {
-            "hook": ("offer", "extra", "moment" if self.facts.get("subject_kind") == "topic" else "benefit"),
-            "feature": ("extra", "benefit") if self.facts.get("subject_kind") == "product" else ("moment",),
-            "benefit": ("price", "extra", "benefit"),
-            "proof": ("proof", "extra"),
-            "moment": ("moment", "extra") if self.facts.get("subject_kind") == "topic" else ("extra",),
-            "cta": ("offer", "price", "extra"),
-        }
-        if role == "cta":
-            primary = [self.cta_sentence(index)]
-        else:
-            # Long videos can exhaust a role's sentences: borrow general ones before repeating.
-            fresh = [c for c in primary_pools[role] + self.candidates("extra", index) if c[0] not in self.used]
-            primary = fresh[:1] or primary_pools[role][:1]
-        chosen = list(primary)
+        features = self.candidates("feature", index, feature) if feature else []
+        if role == "hook":
+            primary = self._first_unused(hooks) + self._first_unused(features)
+        elif role == "cta" or features:
+            primary = self._first_unused(features)
+        else:  # "fact" (and the stock roles of older stored plans): a fact the script has not said yet
+            pools = [self.candidates(pool, index) for pool in ("price", "offer")] + [hooks]
+            primary = next((c[:1] for c in pools if c and c[0][0] not in self.used), self._first_unused(hooks))
+        chosen = list(primary[:1])
         for slot, _ in chosen:
             self.used.add(slot)
-        subject = str(self.values["subject"])
-        for pool in optional_order[role]:
-            for slot, sentence in self.candidates(pool, index, feature):
-                if slot in self.used:
-                    continue
-                if subject in sentence and any(subject in text for _, text in chosen):
-                    continue  # naming the product twice in one breath sounds robotic
-                trial = [*chosen, (slot, sentence)]
-                if len(chosen) >= _MAX_SENTENCES or (
-                    estimate_speech_seconds(self._join(trial, role), self.language) > budget_s
-                ):
-                    continue
-                chosen.append((slot, sentence))
-                self.used.add(slot)
+        extras = list(primary[1:])
+        if entry.get("says_price") or role == "cta":
+            extras += self.candidates("price", index)
+        if role in ("hook", "cta"):
+            extras += self.candidates("offer", index)
+        for slot, sentence in extras:
+            trial = [*chosen, (slot, sentence)]
+            if slot in self.used or len(chosen) >= _MAX_SENTENCES or (
+                estimate_speech_seconds(self._join(trial, role), self.language) > budget_s
+            ):
+                continue
+            chosen.append((slot, sentence))
+            self.used.add(slot)
+        if role == "cta":
+            chosen.append(self.cta_sentence(index))
+            # The CTA is the scene's point: drop extras, not the CTA, when the budget is short.
+            while len(chosen) > 1 and estimate_speech_seconds(self._join(chosen, role), self.language) > budget_s:
+                chosen.pop(-2)
         return self._join(chosen, role)
 
     def _join(self, chosen: list[tuple[str, str]], role: str) -> str:
         sentences = [sentence for _, sentence in chosen]
-        if role == "cta":  # the call to action is what the viewer should hear last
-            sentences = sentences[1:] + sentences[:1]
         return str(self.pack["joiner"]).join(sentences)
 
     def title(self, entry: dict[str, Any]) -> str:
@@ -554,6 +590,9 @@ class _SceneComposer:
             return _capitalise(_short_title(str(entry["feature"]), self.language))
         if role == "cta":
             return str(self.intent_pack()["title"])
+        if role == "fact" and self.values["price"] and self.values["price"] not in self.titled:
+            self.titled.add(str(self.values["price"]))
+            return str(self.values["price"])
         pool = {"benefit": "title_benefit", "proof": "title_proof"}.get(role, "title_moment")
         return _ranked(self.pack[pool], self.seed, self.language, pool, index)[0]
 
@@ -673,12 +712,14 @@ def build_chat_messages(req: ScriptRequest, language: str) -> list[dict[str, str
         "prompt": req.prompt,
         "metadata": req.metadata,
         "image_titles_in_scene_order": req.image_titles,
+        "text_printed_on_each_image": req.image_texts,
         "cta_url": req.cta_url,
         "write_cta_texts": req.want_cta_texts,
     }
     instructions = (
         f"Write exactly {req.n_scenes} scenes in {BY_CODE[language].name}, in order; scene i describes "
-        "image i when image titles are given. Open with a hook and end with a call to action. Keep each "
+        "image i when image titles are given, using the text printed on it. Open with a hook and end with "
+        "a call to action. Keep each "
         f"narration under {words} words (or the same speaking time). "
         + ("Also write cta_text_top (a short 'scan to ...' line) and cta_text_bottom (the link's domain)."
            if req.want_cta_texts else "Set cta_text_top and cta_text_bottom to empty strings.")

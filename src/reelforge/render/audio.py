@@ -29,12 +29,14 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf) LUFS
 class AudioMix:
     path: Path
     integrated_lufs: float  # -inf for silence
+    # What the limiter took off at the plain gain (peaky speech loses loudness to it); added back.
+    limiter_loss_db: float = 0.0
 
     @property
     def gain_db(self) -> float:
         if math.isinf(self.integrated_lufs):
             return 0.0
-        return TARGET_LUFS - self.integrated_lufs
+        return TARGET_LUFS - self.integrated_lufs + self.limiter_loss_db
 
 
 def _track_chain(index: int, track: AudioLayer, total_s: float) -> str:
@@ -112,7 +114,29 @@ def render_mix(
     if not match:
         raise RenderError(f"audio mix produced no loudness summary: {run.stderr[-1500:]}")
     value = match.group(1)
-    return AudioMix(path=out, integrated_lufs=float("-inf") if value == "-inf" else float(value))
+    mix = AudioMix(path=out, integrated_lufs=float("-inf") if value == "-inf" else float(value))
+    return _calibrated(mix, should_cancel)
+
+
+# At most this much gain is added back for what the limiter takes: beyond it the mix is peaky
+# enough that pushing harder would only flatten it.
+MAX_LIMITER_MAKEUP_DB = 4.0
+
+
+def _calibrated(mix: AudioMix, should_cancel: Callable[[], bool] | None) -> AudioMix:
+    """Measure the mastered mix (gain, then limiter) and add back what the limiter took, so the
+    output lands on the target loudness rather than under it (one short audio-only pass)."""
+    if math.isinf(mix.integrated_lufs):
+        return mix
+    run = run_ffmpeg(
+        ["-i", str(mix.path), "-af", f"{mastering_filter(mix)},ebur128=framelog=quiet", "-f", "null", "-"],
+        should_cancel=should_cancel, what="loudness check",
+    )
+    match = _INTEGRATED.search(run.stderr)
+    if not match or match.group(1) == "-inf":
+        return mix
+    loss = min(max(TARGET_LUFS - float(match.group(1)), 0.0), MAX_LIMITER_MAKEUP_DB)
+    return AudioMix(path=mix.path, integrated_lufs=mix.integrated_lufs, limiter_loss_db=loss)
 
 
 def mastering_filter(mix: AudioMix) -> str:
@@ -121,3 +145,10 @@ def mastering_filter(mix: AudioMix) -> str:
     return (f"volume={mix.gain_db:.3f}dB,"
             f"alimiter=limit={ceiling:.4f}:attack=2:release=60:level=0:latency=1,"
             f"aresample={SAMPLE_RATE}")
+
+
+def retempo(src: Path, dst: Path, factor: float) -> None:
+    """``src`` played ``factor`` times faster at the same pitch (ffmpeg's atempo, one stage: 0.5-2)."""
+    if not 0.5 <= factor <= 2.0:
+        raise ValueError(f"tempo factor {factor} outside atempo's single-stage range 0.5-2")
+    run_ffmpeg(["-i", str(src), "-af", f"atempo={factor:.5f}", "-c:a", "pcm_s16le", str(dst)], what="speech tempo")

@@ -121,9 +121,20 @@ def lane_chain(source: str, entries: Sequence[LaneEntry], plan: RenderPlan, canv
     if zoom != "1":
         filters.append(f"scale=w='trunc(iw*{zoom}/2)*2':h='trunc(ih*{zoom}/2)*2':eval=frame:flags=bilinear")
     room_x, room_y = canvas.headroom_width - canvas.width, canvas.headroom_height - canvas.height
-    # Still entries stay centred (zoomed frames are larger than the headroom still; crop keeps offsets even).
-    x = _piecewise(entries, "n", [_pan(e, "pan_right", "pan_left", room_x, "(iw-ow)*0.5") for e in entries])
-    y = _piecewise(entries, "n", [_pan(e, "pan_down", "pan_up", room_y, "(ih-oh)*0.5") for e in entries])
+
+    def centre(entry: LaneEntry, headroom: int, size: int) -> str:
+        """Centred crop offset, the zoomed size written out: crop's ``iw``/``ih`` keep the size of the
+        lane's first frame, so ``(iw-ow)/2`` would centre on whatever the first frame happened to
+        be (and a chunk starting elsewhere would crop differently). crop keeps offsets even."""
+        zoom = _zoom(entry)
+        if zoom == "1":
+            return f"{(headroom - size) / 2:g}"
+        return f"(trunc({headroom}*{zoom}/2)*2-{size})*0.5"
+
+    x = _piecewise(entries, "n", [_pan(e, "pan_right", "pan_left", room_x,
+                                       centre(e, canvas.headroom_width, canvas.width)) for e in entries])
+    y = _piecewise(entries, "n", [_pan(e, "pan_down", "pan_up", room_y,
+                                       centre(e, canvas.headroom_height, canvas.height)) for e in entries])
     # Even offsets (crop's default for yuv420p): whole-chroma-pixel moves keep x264's motion search
     # exact, which measurably beats odd luma steps with a half-pixel chroma shift.
     filters.append(f"crop=w={canvas.width}:h={canvas.height}:x='{x}':y='{y}'")

@@ -236,13 +236,14 @@ def retell(
     speech: Sequence[tuple[str, float]],
 ) -> SessionDocument:
     """New narration in ``language``: per scene its (narration, title) and (speech ref, seconds).
-    Scenes stretch or shrink to the new speech; the outro and the music bed follow."""
+    A scene keeps its source length as its minimum (a translation never shortens the pictures) and
+    grows when the new speech plus padding needs more; the outro and the music bed follow."""
     new = _copy(doc)
     new.language = language
     t = 0.0
     speech_by_layer = {a.layer_id: a for a in new.audio if a.kind == "speech"}
     for layer, (narration, title), (ref, seconds) in zip(new.scenes, scenes, speech, strict=False):
-        length = max(seconds + RETOLD_PADDING_S, MIN_RETOLD_SCENE_S)
+        length = max(seconds + RETOLD_PADDING_S, layer.end - layer.start, MIN_RETOLD_SCENE_S)
         layer.start, layer.end = round(t, 3), round(t + length, 3)
         layer.narration, layer.title = narration, title
         if layer.id in speech_by_layer:

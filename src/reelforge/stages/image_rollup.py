@@ -2,7 +2,9 @@
 minimum (the ``_with_enhance`` variant); ``rollup_render`` draws the banner and its thumbnail.
 
 The stored request names its images by blob key (the route fetched and stored every URL), so
-rendering never goes back to the network.
+rendering never goes back to the network. The banner is written to a file in strips and each
+image decoded only when its tile is drawn (imaging/rollup_render.py): memory stays bounded
+whatever the tile count.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
 from reelforge.imaging.enhance import enhance
-from reelforge.imaging.rollup import RollupBannerRequest, render_rollup_banner
+from reelforge.imaging.rollup import RollupBannerRequest
+from reelforge.imaging.rollup_render import FileSource, write_rollup_banner
 from reelforge.stages.context import StageEnv
 from reelforge.stages.image_output import open_input, publish_png
 from reelforge.stages.outputs import EnhancedTilesOutput, Published
@@ -35,20 +36,24 @@ def render_banner(
     enhanced: dict[str, str],
     extra_result: dict[str, Any],
 ) -> Published:
-    images: dict[str, Image.Image] = {
-        key: open_input(env, enhanced.get(key, key)) for key in request.image_urls_needed()
-    }
-    banner = render_rollup_banner(request, images, tile_width=tile_width)
-    # Print-size banners are large; a fast PNG compression level keeps the stage reasonable.
-    url = publish_png(env, f"rollups/{env.request_id}.png", banner.banner, compress_level=1)
+    source = FileSource(lambda key: env.rt.blobs.path(enhanced.get(key) or key))
+    key = f"rollups/{env.request_id}.png"
+    path = env.work_dir() / "banner.png"
+    try:
+        with path.open("wb") as out:
+            banner = write_rollup_banner(request, source, out, tile_width=tile_width)
+        env.rt.blobs.put_file(key, path)
+    finally:
+        env.clean_work_dir()
+    url = env.rt.blobs.url(key)
     thumb = publish_png(env, f"rollups/{env.request_id}-thumb.png", banner.thumbnail)
     return Published(
         result={
             "result_url": url,
             "result_urls": [url],
             "thumbnail_url": thumb,
-            "width": banner.banner.width,
-            "height": banner.banner.height,
+            "width": banner.width,
+            "height": banner.height,
             "columns": banner.columns,
             "rows": banner.rows,
             "tiles": len(banner.tile_boxes),

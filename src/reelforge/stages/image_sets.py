@@ -1,4 +1,5 @@
-"""Stage image_set: distinct variants of the input images (reframed, graded, bannered)."""
+"""Stage image_set: new images made from the input images (cut-outs on new backdrops, details,
+collages, variations), each with its kind."""
 
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ def image_set(
 ) -> Published:
     sources = [open_input(env, key) for key in input_keys]
     outputs = make_image_set(sources, num_images, prompt, metadata, aspect_ratio)
-    urls = [publish_png(env, f"images/{env.request_id}-{i + 1}.png", img) for i, img in enumerate(outputs)]
-    sizes = [[img.width, img.height] for img in outputs]
+    urls = [publish_png(env, f"images/{env.request_id}-{i + 1}.png", out.image) for i, out in enumerate(outputs)]
+    sizes = [[out.image.width, out.image.height] for out in outputs]
+    # What each output is (a cut-out on a new backdrop, a detail, a collage, a variation), in order.
+    kinds = [out.kind for out in outputs]
+    images = [{"url": url, "kind": kind, "width": w, "height": h} for url, kind, (w, h) in zip(urls, kinds, sizes,
+                                                                                            strict=True)]
     return Published(
-        result={"result_url": urls[0], "result_urls": urls, "num_images": len(urls), "sizes": sizes}
+        result={"result_url": urls[0], "result_urls": urls, "num_images": len(urls), "sizes": sizes,
+                "kinds": kinds, "images": images}
     )

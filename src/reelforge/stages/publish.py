@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from reelforge.db.models import SessionVersion
 from reelforge.render.encoders import choose
+from reelforge.render.quality import quality_report
 from reelforge.render.timeline import render_timeline
 from reelforge.sessions.document import SessionDocument
 from reelforge.sessions.store import save_version
@@ -24,7 +25,8 @@ CANCEL_POLL_S = 0.5
 def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[float], int]) -> Published:
     """Store ``doc`` as the session's next version and render it to MP4 in the blob store. The
     output's ``result`` is the result as status bodies show it, ``final_price`` is the price of the
-    rendered duration, and ``render`` says how many spans were encoded and how many re-used."""
+    rendered duration, and ``render`` says how many spans were encoded and how many re-used. The
+    result's ``quality`` is the render's own check (render/quality.py)."""
     version = save_version(env.rt, env.request, doc)
     last_check = [0.0]
 
@@ -39,6 +41,8 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
                                cache=BlobSpanCache(env.rt.blobs), encoder=choose(env.rt.settings.video_encoder))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
+    # Checked on the file just written, from a few sampled frames and one audio pass.
+    quality = quality_report(out, doc)
     with env.rt.db.session() as s:
         row = s.execute(select(SessionVersion).where(SessionVersion.request_id == env.request_id)).scalar_one()
         row.result_key = key
@@ -57,5 +61,6 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
         "langauge": doc.language,
         "has_subtitles": doc.has_subtitles,
         "session_version": version,
+        "quality": quality,
     }
     return Published(result=result, final_price=final_price(duration), render=render)

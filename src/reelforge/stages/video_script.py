@@ -5,9 +5,29 @@ from __future__ import annotations
 
 from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob
 from reelforge.providers import registry
+from reelforge.providers.ocr import OcrUnavailableError, ocr_for_language
 from reelforge.providers.script import ScriptRequest, cta_texts_from_facts, realise, write_cta_texts
 from reelforge.stages.context import StageEnv
+from reelforge.stages.image_output import open_input
 from reelforge.stages.outputs import ScriptOutput
+
+# OCR reads a photo's print reliably at this size; larger only costs time.
+_OCR_SIDE = 1280
+
+
+def printed_lines(env: StageEnv, job: VideoJob) -> list[list[str]]:
+    """Per input image, the text printed on it, top to bottom (empty when no OCR engine is installed:
+    the script then grounds itself in titles, metadata and the prompt alone)."""
+    out: list[list[str]] = []
+    for image in job.images:
+        img = open_input(env, image.key)
+        img.thumbnail((_OCR_SIDE, _OCR_SIDE))
+        try:
+            lines = ocr_for_language(None if job.language == "auto" else job.language).read(img)
+        except OcrUnavailableError:
+            return [[] for _ in job.images]
+        out.append([line.text for line in sorted(lines, key=lambda line: (line.box[1], line.box[0]))])
+    return out
 
 
 def write_script(env: StageEnv, job: VideoJob) -> ScriptOutput:
@@ -16,6 +36,7 @@ def write_script(env: StageEnv, job: VideoJob) -> ScriptOutput:
         prompt=job.prompt,
         metadata=job.metadata,
         image_titles=[img.title for img in job.images] or [None] * n_scenes,
+        image_texts=printed_lines(env, job),
         n_scenes=n_scenes,
         language=job.language,
         duration_s=job.duration or n_scenes * SCENE_SECONDS,

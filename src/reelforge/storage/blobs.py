@@ -25,6 +25,7 @@ class BlobStore(Protocol):
     def path(self, key: str) -> Path: ...
     def exists(self, key: str) -> bool: ...
     def url(self, key: str) -> str: ...
+    def delete(self, key: str) -> None: ...
 
 
 def content_key(prefix: str, data: bytes, suffix: str) -> str:
@@ -68,6 +69,10 @@ class LocalBlobStore:
 
     def url(self, key: str) -> str:
         return f"{self.public_base_url}/files/{key}"
+
+    def delete(self, key: str) -> None:
+        """Remove a blob; a missing one is not an error (deletes are retried by sweeps)."""
+        self.path(key).unlink(missing_ok=True)
 
 
 def open_blob_store(settings: Settings) -> BlobStore:

@@ -129,6 +129,11 @@ class S3BlobStore:
         self._cache_write(key, resp["ETag"], lambda p: shutil.copyfile(path, p))
         return key
 
+    def delete(self, key: str) -> None:
+        """Remove an object (S3 answers a missing key with success too); cached copies are
+        per version and age out with the cache."""
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+
     # -- reads ----------------------------------------------------------------------------
 
     def exists(self, key: str) -> bool:

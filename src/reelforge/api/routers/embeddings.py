@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
-from reelforge.api.deps import ActingDep, ExternalJobCallDep, JobCallDep, RuntimeDep
-from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES
+from reelforge.api.deps import ActingDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.principals import Principal
@@ -58,51 +58,79 @@ def _engine(rt: Runtime) -> EmbeddingEngine:
 # -- creation, update, search (jobs) -----------------------------------------------------------------------------
 
 
-@router.post("/chat/create_embedding", responses=SYNC_JOB_RESPONSES,
-             summary="A template from JSON records (or urls + levels): input tokens at $1/M")
-def create_embedding(body: CreateEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(CREATE_EMBEDDING, body, input_fields=_CREATE_FIELDS)
-
-
-@router.post("/chat/create_embedding_from_url", responses=SYNC_JOB_RESPONSES,
-             summary="Crawl urls (levels 1-3, ≤ 50 pages) into a template: per page + tokens × 2.5")
-def create_embedding_from_url(body: CreateEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(CREATE_FROM_URL, body, input_fields=_CREATE_FIELDS)
-
-
-@router.post("/chat/generate_embeddings_from_plain_text", responses=SYNC_JOB_RESPONSES,
-             summary="A template from cleaned plain text: tokens × 2.5")
-def generate_embeddings_from_plain_text(body: CreateEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(CREATE_FROM_PLAIN_TEXT, body, input_fields=_CREATE_FIELDS)
-
-
-@router.post("/external_users/generate_embeddings_from_plain_text", responses=SYNC_JOB_RESPONSES,
-             summary="Plain text into a template owned by one external user of the account: tokens × 2.5")
-def generate_external_embeddings_from_plain_text(body: ExternalCreateEmbeddingRequest,
-                                                 call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit_and_wait(CREATE_FROM_PLAIN_TEXT, body, input_fields=_CREATE_FIELDS)
-
-
-@router.post("/chat/update_embedding", responses=SYNC_JOB_RESPONSES,
-             summary="Add or replace records (by id) in a template: input tokens at $1/M")
-def update_embedding(body: UpdateEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(UPDATE_EMBEDDING, body, input_fields=("records",))
-
-
-@router.post("/chat/search_against_embedding", summary="Search a template: query tokens at $1/M")
-@router.post("/chat/search_against_embeddings", summary="Alias of /v1/chat/search_against_embedding")
-def search_against_embedding(body: SearchEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.run_now(SEARCH_EMBEDDING, body)
-
-
-@router.post("/chat/similar_to_embedding", summary="Records like search_json (or a term): query tokens at $1/M")
-def similar_to_embedding(body: SearchEmbeddingRequest, call: JobCallDep) -> JSONResponse:
-    return call.run_now(SIMILAR_EMBEDDING, body)
-
-
-@v2.post("/external/embeddings", summary="OpenAI-style raw embedding vectors: input tokens at $1/M")
-def external_embeddings(body: ExternalEmbeddingsRequest, call: JobCallDep) -> JSONResponse:
-    return call.run_now(RAW_EMBEDDINGS, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/chat/create_embedding",
+            CREATE_EMBEDDING,
+            CreateEmbeddingRequest,
+            "A template from JSON records (or urls + levels): input tokens at $1/M",
+            answer="when_done",
+            input_fields=_CREATE_FIELDS,
+        ),
+        JobRoute(
+            "/chat/create_embedding_from_url",
+            CREATE_FROM_URL,
+            CreateEmbeddingRequest,
+            "Crawl urls (levels 1-3, ≤ 50 pages) into a template: per page + tokens × 2.5",
+            answer="when_done",
+            input_fields=_CREATE_FIELDS,
+        ),
+        JobRoute(
+            "/chat/generate_embeddings_from_plain_text",
+            CREATE_FROM_PLAIN_TEXT,
+            CreateEmbeddingRequest,
+            "A template from cleaned plain text: tokens × 2.5",
+            answer="when_done",
+            input_fields=_CREATE_FIELDS,
+        ),
+        JobRoute(
+            "/external_users/generate_embeddings_from_plain_text",
+            CREATE_FROM_PLAIN_TEXT,
+            ExternalCreateEmbeddingRequest,
+            "Plain text into a template owned by one external user of the account: tokens × 2.5",
+            answer="when_done",
+            input_fields=_CREATE_FIELDS,
+            external=True,
+        ),
+        JobRoute(
+            "/chat/update_embedding",
+            UPDATE_EMBEDDING,
+            UpdateEmbeddingRequest,
+            "Add or replace records (by id) in a template: input tokens at $1/M",
+            answer="when_done",
+            input_fields=("records",),
+        ),
+        JobRoute(
+            "/chat/search_against_embedding",
+            SEARCH_EMBEDDING,
+            SearchEmbeddingRequest,
+            "Search a template: query tokens at $1/M",
+            answer="now",
+            aliases=("/chat/search_against_embeddings",),
+        ),
+        JobRoute(
+            "/chat/similar_to_embedding",
+            SIMILAR_EMBEDDING,
+            SearchEmbeddingRequest,
+            "Records like search_json (or a term): query tokens at $1/M",
+            answer="now",
+        ),
+    ],
+)
+add_job_routes(
+    v2,
+    [
+        JobRoute(
+            "/external/embeddings",
+            RAW_EMBEDDINGS,
+            ExternalEmbeddingsRequest,
+            "OpenAI-style raw embedding vectors: input tokens at $1/M",
+            answer="now",
+        )
+    ],
+)
 
 
 # -- free: delete, status, listing -------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from reelforge.api.deps import ExternalDep, ExternalJobCallDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import ExternalDep, PrincipalDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.core.principals import Principal
@@ -186,26 +187,18 @@ def status(rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = Non
 # -- video jobs, charged to the external user ------------------------------------------------------------------------
 
 
-@router.post("/text_to_video", summary="/v1/video/text_to_video for an external user (their credits)")
-def text_to_video(body: TextToVideoRequest, call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit(TEXT_TO_VIDEO, body)
-
-
-@router.post("/image_list_to_video", summary="/v1/video/image_list_to_video for an external user (their credits)")
-def image_list_to_video(body: ImageListToVideoRequest, call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_LIST_TO_VIDEO, body)
-
-
-@router.post("/update_outro_image", summary="/v1/video/update_outro_image on an external user's session")
-def update_outro_image(body: OutroUpdate, call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit(UPDATE_OUTRO_IMAGE, body)
-
-
-@router.post("/add_outro_image", summary="/v1/video/add_outro_image on an external user's session")
-def add_outro_image(body: AddOutro, call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit(ADD_OUTRO_IMAGE, body)
-
-
-@router.post("/update_footer_image", summary="/v1/video/update_footer_image on an external user's session")
-def update_footer_image(body: FooterUpdate, call: ExternalJobCallDep) -> JSONResponse:
-    return call.submit(UPDATE_FOOTER_IMAGE, body)
+add_job_routes(
+    router,
+    [
+        JobRoute("/text_to_video", TEXT_TO_VIDEO, TextToVideoRequest,
+                 "/v1/video/text_to_video for an external user (their credits)", external=True),
+        JobRoute("/image_list_to_video", IMAGE_LIST_TO_VIDEO, ImageListToVideoRequest,
+                 "/v1/video/image_list_to_video for an external user (their credits)", external=True),
+        JobRoute("/update_outro_image", UPDATE_OUTRO_IMAGE, OutroUpdate,
+                 "/v1/video/update_outro_image on an external user's session", external=True),
+        JobRoute("/add_outro_image", ADD_OUTRO_IMAGE, AddOutro,
+                 "/v1/video/add_outro_image on an external user's session", external=True),
+        JobRoute("/update_footer_image", UPDATE_FOOTER_IMAGE, FooterUpdate,
+                 "/v1/video/update_footer_image on an external user's session", external=True),
+    ],
+)

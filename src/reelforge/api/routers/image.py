@@ -6,18 +6,23 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import PrincipalDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
 router = APIRouter(prefix="/v1/image", tags=["image"])
 
 
-@router.post("/enhance", summary="Upscale and denoise an image (45/75/90 credits for 1k/2k/4k)")
-def enhance_image(body: EnhanceRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_ENHANCE, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/enhance", IMAGE_ENHANCE, EnhanceRequest, "Upscale and denoise an image (45/75/90 credits for 1k/2k/4k)"
+        )
+    ],
+)
 
 
 @router.get("/status", summary="Status of one image request")

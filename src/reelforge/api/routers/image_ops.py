@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
+from reelforge.api.job_routes import SYNC_JOB_RESPONSES, JobRoute, add_job_routes
 from reelforge.core import receipt_templates
 from reelforge.core.errors import BadRequest, PayloadTooLarge
 from reelforge.imaging.errors import validation_issues
@@ -34,28 +35,56 @@ from reelforge.runtime import Runtime
 
 router = APIRouter(prefix="/v1/image", tags=["image"])
 
-# Synchronous answers: 202 with the request id when no worker finished in time, 500 when the job
-# failed for a reason that is not the caller's input (its charge is refunded).
-SYNC_JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"description": "Accepted but not finished in time: poll GET /v1/status with request_id"},
-    500: {"description": "Processing failed (refunded)"},
-}
 
-
-@router.post("/remove_branding", summary="Remove (or, with image_urls, replace) watermarks and logos (75 credits)")
-def remove_branding(body: RemoveBrandingRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(REMOVE_BRANDING, body)
-
-
-@router.post("/add_image_set", summary="Distinct variants of a set of images (75 credits per requested image)")
-def add_image_set(body: ImageSetRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_SET, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/remove_branding",
+            REMOVE_BRANDING,
+            RemoveBrandingRequest,
+            "Remove (or, with image_urls, replace) watermarks and logos (75 credits)",
+        ),
+        JobRoute(
+            "/add_image_set", IMAGE_SET, ImageSetRequest, "Distinct variants of a set of images (75 credits per image)"
+        ),
+        JobRoute(
+            "/receipt_templates/create",
+            CREATE_RECEIPT_TEMPLATE,
+            ReceiptTemplateCreateRequest,
+            "Build and save a receipt template from one sample (free)",
+            answer="when_done",
+        ),
+        JobRoute(
+            "/receipt_templates/query",
+            QUERY_RECEIPT_TEMPLATE,
+            ReceiptQueryRequest,
+            "Extract and validate a receipt against a template (50 credits)",
+            answer="when_done",
+        ),
+        JobRoute(
+            "/create_rollup_banner",
+            ROLLUP_BANNER,
+            RollupRequest,
+            "A tiled roll-up banner with overlays (30 credits)",
+            answer="if_done_soon",
+        ),
+        JobRoute(
+            "/create_rollup_banner_with_enhance",
+            ROLLUP_BANNER_WITH_ENHANCE,
+            RollupRequest,
+            "Upscale tiles below 2020x2526, then build the roll-up banner (enhance credits + 30)",
+            answer="if_done_soon",
+            aliases=("/enhance_and_generate_rollup_banner",),  # samsar-js enhanceAndGenerateRollupBanner
+        ),
+    ],
+)
 
 
 # --- assign_title ------------------------------------------------------------------------------
 
 
-async def _title_body(request: Request, rt: Runtime) -> AssignTitleRequest:
+async def title_body(request: Request, rt: Runtime) -> AssignTitleRequest:
     """The body of a JSON request or a multipart upload (``image`` file part plus ``fileName``,
     ``mimeType`` and ``metadata`` JSON text, as samsar-js sends binaries)."""
     content_type = request.headers.get("content-type", "")
@@ -113,20 +142,11 @@ _TITLE_FORM_SCHEMA: dict[str, Any] = {
     },
 )
 async def assign_image_title(request: Request, call: JobCallDep) -> JSONResponse:
-    body = await _title_body(request, call.rt)
+    body = await title_body(request, call.rt)
     return await call.submit_and_wait_async(ASSIGN_TITLE, body)
 
 
 # --- receipt templates -------------------------------------------------------------------------
-
-
-@router.post(
-    "/receipt_templates/create",
-    summary="Build and save a receipt template from one sample (free)",
-    responses=SYNC_JOB_RESPONSES,
-)
-def create_receipt_template(body: ReceiptTemplateCreateRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(CREATE_RECEIPT_TEMPLATE, body)
 
 
 @router.get("/template_json", summary="A saved receipt template's structured JSON (free)")
@@ -135,29 +155,3 @@ def receipt_template_json(
     rt: RuntimeDep, principal: PrincipalDep, template_id: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
     return receipt_templates.payload(receipt_templates.get_owned(rt.db, principal.owner, template_id))
-
-
-@router.post(
-    "/receipt_templates/query",
-    summary="Extract and validate a receipt against a template (50 credits)",
-    responses=SYNC_JOB_RESPONSES,
-)
-def query_receipt_template(body: ReceiptQueryRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_wait(QUERY_RECEIPT_TEMPLATE, body)
-
-
-# --- roll-up banners ---------------------------------------------------------------------------
-
-
-@router.post("/create_rollup_banner", summary="A tiled roll-up banner with overlays (30 credits)")
-def create_rollup_banner(body: RollupRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_answer_if_done_soon(ROLLUP_BANNER, body)
-
-
-@router.post(
-    "/create_rollup_banner_with_enhance",
-    summary="Upscale tiles below 2020x2526, then build the roll-up banner (enhance credits + 30)",
-)
-@router.post("/enhance_and_generate_rollup_banner", summary="Alias used by samsar-js enhanceAndGenerateRollupBanner")
-def create_rollup_banner_with_enhance(body: RollupRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_answer_if_done_soon(ROLLUP_BANNER_WITH_ENHANCE, body)

@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import text
 
 from reelforge import __version__
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.video import SAMPLES
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.jobs.image_generate import TEXT_TO_IMAGE, TextToImageRequest
@@ -96,11 +97,19 @@ def health_dependencies(rt: RuntimeDep) -> dict[str, Any]:
 # --- text to image -----------------------------------------------------------------------------
 
 
-@router.post("/v1/image/text_to_image", summary="Images from a prompt (the image model's basePrice per image)")
-@router.post("/v1/image/generate", summary="Alias of /v1/image/text_to_image")
-@router.post("/v1/image/generations", summary="Alias of /v1/image/text_to_image")
-def text_to_image(body: TextToImageRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit_and_answer_if_done_soon(TEXT_TO_IMAGE, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/v1/image/text_to_image",
+            TEXT_TO_IMAGE,
+            TextToImageRequest,
+            "Images from a prompt (the image model's basePrice per image)",
+            answer="if_done_soon",
+            aliases=("/v1/image/generate", "/v1/image/generations"),
+        )
+    ],
+)
 
 
 # --- voices and fonts --------------------------------------------------------------------------
@@ -121,7 +130,12 @@ def tts_voices(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
     return {"provider": provider, "languages": list(SUPPORTED_LANGUAGES), "voices": voices}
 
 
-@router.get("/v1/tts/preview", summary="A short spoken sample of a voice (audio/wav, offline voices)")
+@router.get(
+    "/v1/tts/preview",
+    summary="A short spoken sample of a voice (audio/wav, offline voices)",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The sample, as WAV"}},
+)
 def tts_preview(account: AccountDep, voice: str = DEFAULT_ESPEAK_NARRATOR, language: str = "en") -> Response:
     if voice not in ESPEAK_NARRATORS:
         raise NotFound(f"No voice {voice!r}; see GET /v1/tts/voices.", field="voice")
@@ -136,7 +150,12 @@ def tts_preview(account: AccountDep, voice: str = DEFAULT_ESPEAK_NARRATOR, langu
         shutil.rmtree(work, ignore_errors=True)
 
 
-@router.get("/v1/supported_fonts/preview", summary="A PNG sample of a font for a language, light or dark (no auth)")
+@router.get(
+    "/v1/supported_fonts/preview",
+    summary="A PNG sample of a font for a language, light or dark (no auth)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The sample, as PNG"}},
+)
 def font_preview(font_key: str, language: str = "en", theme: str = "light") -> Response:
     try:
         choice = fonts.resolve_font(font_key, language)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.api.deps import authenticate
+from reelforge.api.deps import AppSecretHeader, AuthorizationHeader, ExternalKeyHeader, authenticate
 from reelforge.core import credentials, requests
 from reelforge.core.errors import BadRequest
 from reelforge.db.database import Database
@@ -18,21 +18,25 @@ router = APIRouter(prefix="/v1", tags=["status"])
 @router.get("/status", summary="Status of any request (video or image)")
 async def get_status(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key or auth token>")] = None,
-    external_key: Annotated[str | None, Header(alias="x-external-user-api-key")] = None,
-    app_secret: Annotated[str | None, Header(alias="x-app-secret")] = None,
+    authorization: AuthorizationHeader = None,
+    external_key: ExternalKeyHeader = None,
+    app_secret: AppSecretHeader = None,
     request_id: str | None = None,
     session_id: str | None = None,
 ) -> dict[str, Any]:
+    return await status_of(request.app.state.rt.db, authorization, external_key, app_secret, request_id or session_id)
+
+
+async def status_of(db: Database, authorization: str | None, external_key: str | None, app_secret: str | None,
+                    request_id: str | None) -> dict[str, Any]:
+    """The status body of a request the caller may see (/v1/status, /v2/status)."""
     # The most-polled route: an account API key's check, ownership and stages in one worker-thread hop
     # and one database session (PrincipalDep would cost a hop and a session of its own). Other
     # credentials (auth tokens, app keys, external-user keys) take the general path.
-    db = request.app.state.rt.db
-    rid = request_id or session_id
     if external_key is None and not _other_credential(authorization):
-        body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, rid)
+        body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, request_id)
         return body
-    return await run_in_threadpool(principal_status, db, authorization, external_key, app_secret, rid)
+    return await run_in_threadpool(principal_status, db, authorization, external_key, app_secret, request_id)
 
 
 def _other_credential(authorization: str | None) -> bool:

@@ -7,37 +7,44 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import AccountDep, PrincipalDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest, Forbidden, NotFound
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
 from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
 from reelforge.pipeline import engine
 from reelforge.providers import registry
+from reelforge.runtime import Runtime
 from reelforge.text import fonts
 
 router = APIRouter(prefix="/v1", tags=["video"])
 pages = APIRouter(include_in_schema=False)
 
 
-@router.post("/video/text_to_video", summary="Generate a video from a prompt")
-def text_to_video(body: TextToVideoRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(TEXT_TO_VIDEO, body)
-
-
-@router.post(
-    "/video/create",
-    status_code=201,
-    summary="Legacy: generate a video from a prompt (prompt ≤ 500 chars, ≤ 120 s; 10 credits/s)",
+add_job_routes(
+    router,
+    [
+        JobRoute("/video/text_to_video", TEXT_TO_VIDEO, TextToVideoRequest, "Generate a video from a prompt"),
+        # legacy-video-api-v0.md: "201 Session created".
+        JobRoute(
+            "/video/create",
+            TEXT_TO_VIDEO,
+            LegacyCreateRequest,
+            "Legacy: generate a video from a prompt (prompt ≤ 500 chars, ≤ 120 s; 10 credits/s)",
+            status_code=201,
+        ),
+        JobRoute(
+            "/video/image_list_to_video",
+            IMAGE_LIST_TO_VIDEO,
+            ImageListToVideoRequest,
+            "Generate a video from an ordered list of images",
+        ),
+    ],
 )
-def legacy_create(body: LegacyCreateRequest, call: JobCallDep) -> JSONResponse:
-    answer = call.submit(TEXT_TO_VIDEO, body)
-    # legacy-video-api-v0.md: "201 Session created".
-    if answer.status_code == 200:
-        answer.status_code = 201
-    return answer
 
 
 @router.get("/video/status", summary="Legacy: status of a session in legacy-video-api-v0.md's shape")
@@ -58,11 +65,6 @@ def legacy_status(
     else:
         legacy["message"] = body.get("message", "")
     return JSONResponse(legacy)
-
-
-@router.post("/video/image_list_to_video", summary="Generate a video from an ordered list of images")
-def image_list_to_video(body: ImageListToVideoRequest, call: JobCallDep) -> JSONResponse:
-    return call.submit(IMAGE_LIST_TO_VIDEO, body)
 
 
 @router.get("/video/supported_models", summary="Image and video model keys usable in this deployment")
@@ -135,7 +137,12 @@ def fetch_latest_version(
 
 @router.post("/video/cancel_render", summary="Cancel an in-progress render (refunds its charge)")
 def cancel_render(body: SessionRef, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, principal.owner, body.session_id, field="videoSessionId")
+    return cancel_session(rt, principal.owner, body.session_id)
+
+
+def cancel_session(rt: Runtime, owner: Owner, session_id: str) -> dict[str, Any]:
+    """Cancel a PENDING request (refunded; a paused step request too); a cancelled one again is harmless."""
+    req = requests.get_owned(rt.db, owner, session_id, field="videoSessionId")
     if req.status == "PENDING":
         requests.cancel(rt.db, req.id)
         engine.cancel(req)

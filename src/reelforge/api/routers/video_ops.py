@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import PrincipalDep, RuntimeDep
+from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.session_ops.copies import ADD_SUBTITLES, CLONE, REMOVE_SUBTITLES
@@ -20,44 +20,38 @@ from reelforge.jobs.session_ops.translate import TRANSLATE, Translate
 router = APIRouter(prefix="/v1/video", tags=["video sessions"])
 
 
-@router.post("/add_outro_image", summary="Clone a session and add or replace its outro image (50 credits)")
-def add_outro_image(body: AddOutro, call: JobCallDep) -> JSONResponse:
-    return call.submit(ADD_OUTRO_IMAGE, body)
-
-
-@router.post("/update_outro_image", summary="Clone a session with a new outro image or a generated QR outro")
-def update_outro_image(body: OutroUpdate, call: JobCallDep) -> JSONResponse:
-    return call.submit(UPDATE_OUTRO_IMAGE, body)
-
-
-@router.post("/update_footer_image", summary="Clone a session with a new footer CTA, or without footers")
-def update_footer_image(body: FooterUpdate, call: JobCallDep) -> JSONResponse:
-    return call.submit(UPDATE_FOOTER_IMAGE, body)
-
-
-@router.post("/translate_video", summary="A new session narrated and subtitled in another language (2/s)")
-def translate_video(body: Translate, call: JobCallDep) -> JSONResponse:
-    return call.submit(TRANSLATE, body)
-
-
-@router.post("/clone", summary="Deep copy of a completed session with a fresh render (free)")
-def clone(body: SessionRef, call: JobCallDep) -> JSONResponse:
-    return call.submit(CLONE, body)
-
-
-@router.post("/remove_subtitles", summary="Clone a session without subtitles (free)")
-def remove_subtitles(body: SessionRef, call: JobCallDep) -> JSONResponse:
-    return call.submit(REMOVE_SUBTITLES, body)
-
-
-@router.post("/add_subtitles", summary="Clone a session with subtitles timed to its narration")
-def add_subtitles(body: SessionRef, call: JobCallDep) -> JSONResponse:
-    return call.submit(ADD_SUBTITLES, body)
-
-
-@router.post("/join_videos", summary="Join completed sessions in order (2 credits/sec of the joined duration)")
-def join_videos(body: Join, call: JobCallDep) -> JSONResponse:
-    return call.submit(JOIN_VIDEOS, body)
+add_job_routes(
+    router,
+    [
+        JobRoute(
+            "/add_outro_image",
+            ADD_OUTRO_IMAGE,
+            AddOutro,
+            "Clone a session and add or replace its outro image (50 credits)",
+        ),
+        JobRoute(
+            "/update_outro_image",
+            UPDATE_OUTRO_IMAGE,
+            OutroUpdate,
+            "Clone a session with a new outro image or a generated QR outro",
+        ),
+        JobRoute(
+            "/update_footer_image",
+            UPDATE_FOOTER_IMAGE,
+            FooterUpdate,
+            "Clone a session with a new footer CTA, or without footers",
+        ),
+        JobRoute(
+            "/translate_video", TRANSLATE, Translate, "A new session narrated and subtitled in another language (2/s)"
+        ),
+        JobRoute("/clone", CLONE, SessionRef, "Deep copy of a completed session with a fresh render (free)"),
+        JobRoute("/remove_subtitles", REMOVE_SUBTITLES, SessionRef, "Clone a session without subtitles (free)"),
+        JobRoute("/add_subtitles", ADD_SUBTITLES, SessionRef, "Clone a session with subtitles timed to its narration"),
+        JobRoute(
+            "/join_videos", JOIN_VIDEOS, Join, "Join completed sessions in order (2 credits/sec of the joined duration)"
+        ),
+    ],
+)
 
 
 @router.get("/list_completed_video_sessions", summary="The account's completed video sessions")

@@ -67,12 +67,19 @@ def _script(ctx: StageContext[TranslateJob]) -> StageOutput:
     return translate_script(ctx.env.earlier_output(ctx.job.origin_request_id, ScriptOutput), ctx.job.language)
 
 
+def _speech_budgets(ctx: StageContext[TranslateJob]) -> list[float]:
+    """Per scene, the seconds the new speech may take without lengthening the source's scene."""
+    doc = source_document(ctx.env.rt, ctx.job.source_session_ids[0])
+    return [round(layer.end - layer.start - transforms.RETOLD_PADDING_S, 3) for layer in doc.scenes]
+
+
 def _speech(ctx: StageContext[TranslateJob]) -> StageOutput:
-    return narrate(ctx.env, ctx.output(ScriptOutput), single_narrator=False)
+    return narrate(ctx.env, ctx.output(ScriptOutput), single_narrator=False, fit_s=_speech_budgets(ctx))
 
 
 def _speech_key(ctx: StageContext[TranslateJob]) -> Any:
-    return speech_cache_key(ctx.env.rt, ctx.output(ScriptOutput), single_narrator=False)
+    key = speech_cache_key(ctx.env.rt, ctx.output(ScriptOutput), single_narrator=False)
+    return {**key, "fit": _speech_budgets(ctx)}
 
 
 def _cues(ctx: StageContext[TranslateJob]) -> StageOutput:

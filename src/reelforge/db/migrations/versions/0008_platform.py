@@ -1,8 +1,8 @@
 """platforms: external users, credentials, payments, auto-recharge, publications; requests and ledger
 entries per external user
 
-Revision ID: 0006_platform
-Revises: 0005
+Revision ID: 0008
+Revises: 0006
 Create Date: 2026-11-28 08:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_platform"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,39 @@
+"""The samsar-js readme's /v2 examples (tests/v2/v2_readme.mjs) through the published SDK, each method answering
+2xx and its request reaching COMPLETED."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from compat.test_compat_samsar_js import node_or_skip
+from support import ReelforgeServer
+from support.media import product_photo
+
+HERE = Path(__file__).parent
+EXPECTED = {
+    "uploadV2ImageData", "createV2Session", "createV2VideoFromImageList", "assignV2ImageTitle",
+    "createV2StepVideoFromText", "createV2StepVideoFromText(two_step)", "createV2StepVideoFromImage",
+    "getV2StepVideoStatus", "getV2StepVideoStatusDetailed", "processNextV2StepVideo", "translateV2Video",
+    "cloneV2Video", "getV2Status", "getV2StatusDetailed", "joinV2Videos", "createV2VideoFromText", "cancelV2Render",
+}
+
+
+def test_readme_v2_examples(server: ReelforgeServer) -> None:
+    node = node_or_skip()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")},
+        "REELFORGE_BASE_URL": server.base_url + "/v1",
+        "REELFORGE_API_KEY": server.new_key(credits=200_000, name="samsar-js-v2"),
+        "COMPAT_IMAGES": json.dumps([product_photo(0, (480, 360)), product_photo(1, (480, 360))]),
+        "COMPAT_DURATION": "8",
+    }
+    run = subprocess.run([node, str(HERE / "v2_readme.mjs")], env=env, cwd=HERE, capture_output=True, text=True,
+                         timeout=1500)
+    lines = run.stdout.strip().splitlines()
+    assert lines, f"no summary:\n{run.stderr}"
+    summary = json.loads(lines[-1])
+    assert not summary["failures"], json.dumps(summary["failures"], indent=2)[:4000]
+    assert set(summary["served"]) == EXPECTED, summary["served"]
