@@ -27,7 +27,7 @@ OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
     "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats", "staged_inputs",
     "embedding_templates", "webhook_secrets",
-    "external_users", "credentials", "payments", "auto_recharges", "publications",
+    "external_users", "credentials", "payments", "auto_recharges", "publications", "gallery_views",
 }  # fmt: skip
 
 

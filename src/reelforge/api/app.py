@@ -16,6 +16,7 @@ from reelforge.api.routers import (
     credentials,
     embeddings,
     external_users,
+    gallery,
     image,
     image_ops,
     payments,
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(credentials.router)
     app.include_router(payments.router)
     app.include_router(publications.router)
+    app.include_router(gallery.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

@@ -318,8 +318,29 @@ class Publication(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # creator_handle, aspect_ratio, language, …
     video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    poster_url: Mapped[str | None] = mapped_column(String(2048), default=None)  # the session's first still
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the gallery index last took this publication (core/gallery.py); older than updated_at: stale.
+    indexed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GalleryView(Base):
+    """One viewer's views of one publication (``/v2/gallery/events/view``): a view is counted again only after
+    ``core.gallery.VIEW_WINDOW``, so reloads and progress events don't inflate the count."""
+
+    __tablename__ = "gallery_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    publication_id: Mapped[str] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    viewer_key: Mapped[str] = mapped_column(String(400), index=True)
+    views: Mapped[int] = mapped_column(Integer, default=1)
+    watch_time_ms: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[bool] = mapped_column(default=False)
+    first_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("publication_id", "viewer_key", name="uq_gallery_view"),)
 
 
 class StagedInput(Base):

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field
 
 from reelforge.api.deps import ActingDep, ExternalDep, RuntimeDep
-from reelforge.core import ledger, publications
+from reelforge.core import gallery, ledger, publications
 from reelforge.core.principals import Principal
 from reelforge.db.models import Publication
 from reelforge.jobs.body import RequestBody, aliases
@@ -36,7 +36,9 @@ class PublicationBody(RequestBody):
 
 
 def _answer(rt: Runtime, principal: Principal, row: Publication) -> JSONResponse:
-    """Free, and says so: ``x-credits-charged: 0`` and the caller's balance, as every billed route's answer."""
+    """Free, and says so: ``x-credits-charged: 0`` and the caller's balance, as every billed route's answer.
+    The gallery takes the publication as it is now before the answer goes out."""
+    gallery.index_now(rt, row.id)
     body = publications.payload(row)
     remaining = ledger.balance(rt.db, principal.account_id, principal.external_user_id)
     return JSONResponse({"publication": body, **body}, headers=credit_headers(0, remaining))
@@ -59,7 +61,7 @@ def edit(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> JSONRes
 
 @router.post("/v1/publications/revoke", summary="Take a session off the public feed (free)")
 def revoke(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
-    publications.revoke(rt.db, principal.owner, body.session_id)
+    gallery.remove(rt, publications.revoke(rt.db, principal.owner, body.session_id))
     return {"session_id": body.session_id, "revoked": True}
 
 

@@ -1,4 +1,4 @@
-"""platforms: external users, credentials, payments, auto-recharge, publications; requests and ledger
+"""platforms: external users, credentials, payments, auto-recharge, publications and gallery views; requests and ledger
 entries per external user
 
 Revision ID: 0008
@@ -105,14 +105,33 @@ def upgrade() -> None:
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("video_url", sa.String(length=2048), nullable=True),
+        sa.Column("poster_url", sa.String(length=2048), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("indexed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_id"),
     )
     op.create_index("ix_publications_account_id", "publications", ["account_id"])
     op.create_index("ix_publications_created_at", "publications", ["created_at"])
+    op.create_table(
+        "gallery_views",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("publication_id", sa.String(length=40), nullable=False),
+        sa.Column("viewer_key", sa.String(length=400), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("watch_time_ms", sa.Integer(), nullable=False),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("first_viewed_at", sa.DateTime(), nullable=False),
+        sa.Column("last_viewed_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["publication_id"], ["publications.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("publication_id", "viewer_key", name="uq_gallery_view"),
+    )
+    op.create_index("ix_gallery_views_publication_id", "gallery_views", ["publication_id"])
+    op.create_index("ix_gallery_views_viewer_key", "gallery_views", ["viewer_key"])
+    op.create_index("ix_gallery_views_last_viewed_at", "gallery_views", ["last_viewed_at"])
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("external_user_id", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -134,6 +153,7 @@ def downgrade() -> None:
         batch.drop_index("ix_requests_external_user_id")
         batch.drop_column("archived")
         batch.drop_column("external_user_id")
+    op.drop_table("gallery_views")
     op.drop_table("publications")
     op.drop_table("auto_recharges")
     op.drop_table("payments")
