@@ -43,7 +43,48 @@ export function platformScenarios({ client, expect, expectError, once, completed
     expect(r.status === 200, `${name}: ${r.status}`);
     return ['2xx', await expectError(client[name]({ session_id: 'vid_nope' }), 404, 'unknown session')];
   };
+  // Publishing is idempotent (and undoes an earlier scenario's revoke): every gallery scenario starts from it.
+  const published = async () => {
+    const r = await client.publishPublication({ session_id: await completedSession(), title: 'Compat gallery' });
+    return r.data.publication.id;
+  };
+  const gallery = (name, payload, check) => async () => {
+    const id = await published();
+    const r = await client[name](typeof payload === 'function' ? payload(id) : payload);
+    expect(r.status === 200, `${name}: ${r.status}`);
+    return [`2xx, ${check(r.data, id)}`];
+  };
   return {
+    searchGallery: gallery('searchGallery', { query: 'Compat gallery', limit: 5 }, (d, id) => {
+      expect(d.items.some((i) => i.id === id), 'published session not found');
+      return `found the publication among ${d.total}`;
+    }),
+    getGalleryRecommendations: gallery('getGalleryRecommendations', (id) => ({ publication_id: id }),
+      (d) => `reason=${d.reason}`),
+    recordGalleryView: gallery('recordGalleryView', (id) => ({ publication_id: id, viewer_id: 'compat' }),
+      (d) => { expect(d.recorded === true, 'not recorded'); return `countedView=${d.countedView}`; }),
+    syncGalleryEmbeddings: gallery('syncGalleryEmbeddings', {}, (d) => `status=${d.status}, indexed=${d.indexed}`),
+    updateGalleryPublicationEmbeddings: gallery('updateGalleryPublicationEmbeddings', {},
+      (d) => `status=${d.status}, refreshed=${d.refreshed}`),
+    async getGalleryEmbeddingStatus() {
+      await published();
+      const r = await client.getGalleryEmbeddingStatus();
+      expect(r.data.indexedPublications >= 1, 'nothing indexed');
+      return [`2xx, indexedPublications=${r.data.indexedPublications}`];
+    },
+    async listInteractivePublications() {
+      const id = await published();
+      const r = await client.listInteractivePublications({ limit: 200 });
+      expect(r.data.items.some((i) => i.id === id), 'publication not listed');
+      return ['2xx, lists the publication'];
+    },
+    async getInteractivePublication() {
+      const id = await published();
+      const r = await client.getInteractivePublication(id);
+      expect(r.data.publication.manifest.outputs.paths.length === 1, 'not one path');
+      return ['2xx, one-path manifest', await expectError(client.getInteractivePublication('pub_nope'), 404,
+        'unknown publication')];
+    },
     async createExternalUserSession() {
       const r = await funded();
       expect(typeof r.data.external_api_key === 'string', 'no external_api_key');
