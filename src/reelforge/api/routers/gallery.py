@@ -1,15 +1,15 @@
-"""The gallery over published sessions (``/v2/gallery/*``: search, recommendations, view events, index sync and
-status; core/gallery.py) and the public interactive-publication reads (``/v1/interactive_publications``)."""
+"""The gallery over published sessions (``/v2/gallery/*``): search, recommendations, view events, index sync and
+status (core/gallery.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import Field
 
 from reelforge.api.deps import PrincipalDep, RuntimeDep
-from reelforge.core import gallery, publications
+from reelforge.core import gallery
 from reelforge.core.principals import Principal
 from reelforge.jobs.body import RequestBody, aliases
 
@@ -93,16 +93,3 @@ def update_embeddings(body: GallerySync, rt: RuntimeDep, principal: PrincipalDep
 @router.get("/v2/gallery/status", summary="The gallery index: model, publications indexed, last sync")
 def status(rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
     return gallery.status(rt)
-
-
-@router.get("/v1/interactive_publications", summary="Published videos as interactive publications (no auth)")
-def list_interactive(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
-                     cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
-    rows, next_cursor = publications.feed(rt.db, limit, cursor)
-    return {"items": [publications.interactive_payload(r) for r in rows], "nextCursor": next_cursor,
-            "hasMore": next_cursor is not None}
-
-
-@router.get("/v1/interactive_publications/{publication_id}", summary="One interactive publication (no auth)")
-def get_interactive(publication_id: str, rt: RuntimeDep) -> dict[str, Any]:
-    return {"publication": publications.interactive_payload(publications.get(rt.db, publication_id))}

@@ -1,8 +1,10 @@
 """``/v1/publications/*`` (samsar-js ``publishPublication``, ``editPublication``, ``revokePublication``), the
-external-user variant ``/v1/external_users/publish``, and the public feed ``GET /v1/publications/feed``."""
+external-user variant ``/v1/external_users/publish``, the public feed ``GET /v1/publications/feed`` and the same
+feed as interactive publications (``/v1/interactive_publications``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -65,9 +67,26 @@ def revoke(body: PublicationBody, rt: RuntimeDep, principal: ActingDep) -> dict[
     return {"session_id": body.session_id, "revoked": True}
 
 
-@router.get("/v1/publications/feed", summary="The public feed, newest first (no auth; cursor pagination)")
-def feed(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-         cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+def _page(rt: Runtime, limit: int, cursor: str | None, key: str,
+          shape: Callable[[Publication], dict[str, Any]]) -> dict[str, Any]:
     rows, next_cursor = publications.feed(rt.db, limit, cursor)
-    return {"publications": [publications.payload(r) for r in rows], "nextCursor": next_cursor,
-            "hasMore": next_cursor is not None}
+    return {key: [shape(r) for r in rows], "nextCursor": next_cursor, "hasMore": next_cursor is not None}
+
+
+@router.get("/v1/publications/feed", summary="The public feed, newest first (no auth; cursor pagination)")
+def feed(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Cursor = None) -> dict[str, Any]:
+    return _page(rt, limit, cursor, "publications", publications.payload)
+
+
+@router.get("/v1/interactive_publications", summary="The feed as interactive publications (no auth)")
+def list_interactive(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+                     cursor: Cursor = None) -> dict[str, Any]:
+    return _page(rt, limit, cursor, "items", publications.interactive_payload)
+
+
+@router.get("/v1/interactive_publications/{publication_id}", summary="One interactive publication (no auth)")
+def get_interactive(publication_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    return {"publication": publications.interactive_payload(publications.get(rt.db, publication_id))}
