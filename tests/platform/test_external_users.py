@@ -167,3 +167,22 @@ def test_usage_logs_and_request_lists_are_per_wallet(platform_server: ReelforgeS
         bob = {"x-external-user-api-key": story["bob_key"]}
         assert [i["source"] for i in c.get("/v2/user/usage/logs", headers=bob).json()["items"]] == ["grant"]
         assert c.get("/v2/requests", headers=bob).json()["requests"] == []
+
+
+def test_v2_routes_act_for_the_external_user(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    """main's /v2 routes go through the same JobCall: an external user's credential charges their wallet and
+    gets an extreq_ id; another external user cannot cancel it; /v2/session says who is calling."""
+    with platform_server.client(story["alice_key"]) as c:
+        me = c.post("/v2/session").json()
+        assert me["account_type"] == "external" and me["externalUser"]["external_user_id"] == "alice"
+        r = c.post("/v2/text_to_video", json={"prompt": "A quiet lake at dawn", "duration": 5})
+        assert r.status_code == 200, r.text
+        rid = r.json()["request_id"]
+        assert rid.startswith("extreq_") and int(r.headers["x-credits-remaining"]) == me["remainingCredits"] - int(
+            r.headers["x-credits-charged"])
+    with platform_server.client(story["bob_key"]) as c:
+        assert c.post("/v2/cancel_render", json={"session_id": rid}).status_code == 404
+        assert c.get("/v2/status_detailed", params={"request_id": rid}).status_code == 404
+    with platform_server.client(story["alice_key"]) as c:  # the owner may (unless it raced to completion)
+        cancel = c.post("/v2/cancel_render", json={"session_id": rid})
+        assert cancel.status_code == 200 or "already COMPLETED" in cancel.text, cancel.text
