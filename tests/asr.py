@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from functools import cache
 from importlib.resources import files
@@ -37,24 +36,17 @@ def whisper_base_dir(cache_dir: Path) -> Path:
 def _model(model_dir: str) -> Any:
     from faster_whisper import WhisperModel
 
-    return WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
+    # One thread: reelforge's OCR module sets OMP_THREAD_LIMIT=1 for Tesseract, and CTranslate2 asked
+    # for more threads than that limit silently decodes nothing (no segments, no error).
+    return WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=1)
 
 
-def _transcribe_here(audio: Path, cache_dir: Path, language: str) -> list[tuple[str, float, float]]:
+def transcribe(audio: Path, cache_dir: Path, language: str = "en") -> list[tuple[str, float, float]]:
+    """(word, start, end) for every recognised word."""
     segments, _ = _model(str(whisper_base_dir(cache_dir))).transcribe(
         str(audio), language=language, beam_size=1, word_timestamps=True
     )
     return [(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
-
-
-def transcribe(audio: Path, cache_dir: Path, language: str = "en") -> list[tuple[str, float, float]]:
-    """(word, start, end) for every recognised word. Runs in a child process: inside a pytest
-    process the recogniser returned no segments for audio it reads correctly on its own."""
-    run = subprocess.run(
-        [sys.executable, __file__, str(audio), str(cache_dir), language],
-        capture_output=True, text=True, timeout=300, check=True,
-    )
-    return [(str(w), float(a), float(b)) for w, a, b in json.loads(run.stdout)]
 
 
 def normalised_words(text: str) -> list[str]:
@@ -74,4 +66,4 @@ def recovered_share(reference: str, heard: str) -> float:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_transcribe_here(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])))
+    print(json.dumps(transcribe(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])))

@@ -154,6 +154,16 @@ class Settings(BaseSettings):
     # endpoint above). Unlisted keys use the offline provider; status bodies name which served.
     model_providers: dict[str, str] = Field(default_factory=dict)
 
+    # The language model (providers/llm.py): an OpenAI-compatible chat endpoint, else the packaged offline model.
+    llm_base_url: str | None = Field(None, description="Chat endpoint for the language model; unset = openai_base_url.")
+    llm_api_key: str | None = None
+    llm_model: str | None = Field(None, description="Model name at llm_base_url; unset = openai_chat_model.")
+    llm_offline_only: bool = Field(False, description="Always answer with the packaged offline model.")
+    llm_timeout_s: float = Field(60.0, gt=0)
+    # 1 by default: llama.cpp threads spin at barriers, and on a busy 2-core host two of them ran 5x
+    # slower than one (measured; see README). Raise it on hosts with idle cores.
+    llm_threads: int = Field(1, ge=1, description="CPU threads of the offline model.")
+
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 
     # Payments (core/payments.py): "offline" records recharges as pending until an operator confirms them

@@ -58,7 +58,9 @@ def test_render_worker_killed_mid_render_another_worker_finishes(cluster: Cluste
         balance = c.get("/v1/credits").json()["remainingCredits"]
 
     runs = cluster.sql("select stage, status, executor_id from stage_runs where request_id = %s order by id", rid)
-    render_runs = [(status, executor) for stage, status, executor in runs if stage == "video_generation"]
+    # PENDING: the engine's record that it started the render's group (pause_render comes too late after it).
+    render_runs = [(status, executor) for stage, status, executor in runs
+                   if stage == "video_generation" and status != "PENDING"]
     assert render_runs == [("IN_PROGRESS", render_a_id), ("COMPLETED", render_b_id)], runs
     others = [(stage, status) for stage, status, _ in runs if stage != "video_generation"]
     assert len(others) == len({stage for stage, _ in others}) >= 4, runs  # each earlier stage ran once

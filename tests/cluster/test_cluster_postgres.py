@@ -26,7 +26,7 @@ from support.media import data_url, png_bytes
 OUR_TABLES = {
     "accounts", "api_keys", "ledger_entries", "requests", "stage_runs", "idempotency_records",
     "webhook_attempts", "session_versions", "receipt_templates", "executor_heartbeats", "staged_inputs",
-    "embedding_templates", "webhook_secrets",
+    "embedding_templates", "webhook_secrets", "request_events", "assistant_prompts",
     "external_users", "credentials", "payments", "auto_recharges", "publications", "gallery_views",
 }  # fmt: skip
 

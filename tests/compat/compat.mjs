@@ -377,6 +377,96 @@ const SCENARIOS = {
     await cancelQuietly(r.data.request_id);
     return ['2xx', await expectError(client.enhanceAndGenerateRollupBanner({ images: [{ image_url: IMAGE }], columns: 9 }), 400, 'columns 9')];
   },
+  // ---- language model (README: enhance and assistant examples, verbatim where they are runnable)
+  async enhanceMessage() {
+    const r = await client.enhanceMessage({ message: 'Please improve this caption.', maxwords: 450 });
+    expect(typeof r.data.content === 'string' && r.data.content.trim(), 'enhanceMessage: empty content');
+    expect(typeof r.creditsCharged === 'number' && r.creditsCharged > 0, 'enhanceMessage: creditsCharged header missing');
+    const short = await client.enhanceMessage({ message: 'new shirt out now buy it today please', maxWords: 5 });
+    expect(short.data.content.split(/\s+/).filter(Boolean).length <= 5, `maxWords not honoured: ${short.data.content}`);
+    return [`2xx, data.content, creditsCharged=${r.creditsCharged}`, await expectError(client.enhanceMessage({ message: '' }), 400, 'empty message')];
+  },
+  async setAssistantSystemPrompt() {
+    const r = await client.setAssistantSystemPrompt({
+      system_prompt: 'You are the brand assistant for Acme. Keep answers concise and commercially practical.',
+    });
+    expect(r.data.system_prompt?.startsWith('You are the brand assistant'), 'system_prompt not echoed');
+    return ['2xx, data.system_prompt', await expectError(badKeyClient.setAssistantSystemPrompt({ system_prompt: 'x' }), 401, 'invalid key')];
+  },
+  async createAssistantCompletion() {
+    const sessionId = await completedSession();
+    const assistant = await client.createAssistantCompletion({
+      session_id: sessionId,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Write a launch caption for this session.' }] }],
+      max_output_tokens: 60,
+    });
+    expect(typeof assistant.data.output_text === 'string' && assistant.data.output_text.trim(), 'no output_text');
+    expect(typeof assistant.creditsCharged === 'number' && assistant.creditsCharged > 0, 'creditsCharged header missing');
+    const assistantImage = await client.createAssistantCompletion({
+      session_id: sessionId,
+      input: 'Create a clean launch poster image for this session.',
+      tools: [{ type: 'image_generation', size: '1024x1024', quality: 'high' }],
+      tool_choice: { type: 'image_generation' },
+      max_output_tokens: 16,
+    });
+    const generatedImage = assistantImage.data.output?.find(
+      (item) => item.type === 'image_generation_call' && typeof item.result === 'string',
+    );
+    expect(Buffer.from(generatedImage?.result ?? '', 'base64').subarray(1, 4).toString() === 'PNG', 'no PNG in image_generation_call');
+    return [
+      `2xx, data.output_text, image_generation_call PNG, creditsCharged=${assistant.creditsCharged}`,
+      await expectError(client.createAssistantCompletion({ session_id: 'vid_does_not_exist', input: 'hi' }), 404, 'unknown session'),
+    ];
+  },
+  ...Object.fromEntries(['createExternalChatCompletion', 'createV2ExternalChatCompletion'].map((name) => [name, async () => {
+    const r = await client[name]({ messages: [{ role: 'user', content: 'Name three colours.' }], max_tokens: 24 });
+    expect(r.data.object === 'chat.completion' && r.data.choices?.[0]?.message?.content, `${name}: no choices[0].message.content`);
+    expect(typeof r.data.usage?.total_tokens === 'number', `${name}: no usage`);
+    return [`2xx, choices[0].message.content, usage, creditsCharged=${r.creditsCharged}`,
+      await expectError(client[name]({ messages: [] }), 400, 'no messages')];
+  }])),
+  ...Object.fromEntries(['createV2ExternalChatCompletionAsync', 'createV2ExternalAssistantCompletionAsync'].map((name) => [name, async () => {
+    const r = await client[name]({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 });
+    expectAccepted(r, name);
+    return [`2xx, data.request_id, data.status=${r.data.status}`, await expectError(client[name]({ messages: [] }), 400, 'no messages')];
+  }])),
+  ...Object.fromEntries(['getV2ExternalChatCompletionStatus', 'getV2ExternalAssistantCompletionStatus'].map((name) => [name, async () => {
+    const queued = await client.createV2ExternalChatCompletionAsync({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 });
+    const r = await client[name](queued.data.request_id);
+    expect(['PROCESSING', 'COMPLETED'].includes(r.data.status), `${name}: status ${r.data.status}`);
+    return [`2xx, data.status=${r.data.status}`, await expectError(client[name]('chat_does_not_exist'), 404, 'unknown id')];
+  }])),
+  ...Object.fromEntries(['pollV2ExternalChatCompletion', 'pollV2ExternalAssistantCompletion'].map((name) => [name, async () => {
+    const queued = await client.createV2ExternalChatCompletionAsync({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 });
+    const r = await client[name](queued.data.request_id, { pollIntervalMs: 250 });
+    expect(r.data.status === 'COMPLETED' && r.data.response?.choices?.[0]?.message, `${name}: not completed with a response`);
+    return ['2xx, COMPLETED, data.response', await expectError(client[name]('chat_does_not_exist'), 404, 'unknown id')];
+  }])),
+  ...Object.fromEntries(['createV2ExternalChatCompletionAndPoll', 'createV2ExternalAssistantCompletionAndPoll'].map((name) => [name, async () => {
+    const r = await client[name]({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 }, { pollIntervalMs: 250 });
+    expect(r.data.status === 'COMPLETED' && r.data.response?.choices?.[0]?.message, `${name}: not completed with a response`);
+    return ['2xx, COMPLETED, data.response', await expectError(client[name]({ messages: [] }), 400, 'no messages')];
+  }])),
+  // Moderation is documented as unavailable (501): no packaged classifier (README, "Language model").
+  ...Object.fromEntries(['createExternalModeration', 'createV2ExternalModeration'].map((name) => [name, async () => [
+    await expectError(client[name]({ input: 'hello' }), 501, 'moderation unavailable'),
+    await expectError(badKeyClient[name]({ input: 'hello' }), 401, 'invalid key'),
+  ]])),
+  ...Object.fromEntries(['getExternalProviderCapabilities', 'getV2ExternalProviderCapabilities'].map((name) => [name, async () => {
+    const r = await client[name]();
+    expect(typeof r.data.providers === 'object' && Object.keys(r.data.providers).length, `${name}: no providers`);
+    return ['2xx, data.providers', await expectError(badKeyClient[name](), 401, 'invalid key')];
+  }])),
+  ...Object.fromEntries(['validateDeploymentProviders', 'validateV2ExternalDeploymentProviders'].map((name) => [name, async () => {
+    const r = await client[name]({ samsarApiKey: KEY });
+    expect(r.data.providers?.samsar?.ok === true && Array.isArray(r.data.available?.providers), `${name}: key not validated`);
+    return ['2xx, data.providers.samsar.ok, data.available', await expectError(badKeyClient[name]({}), 401, 'invalid key')];
+  }])),
+  ...Object.fromEntries(['validateSamsarApiKey', 'validateProcessorApiKey', 'validateV2ExternalSamsarApiKey'].map((name) => [name, async () => {
+    const r = await client[name]();
+    expect(r.data.valid === true && typeof r.data.remainingCredits === 'number', `${name}: not valid`);
+    return ['2xx, data.valid, data.remainingCredits', await expectError(client[name]('rf_live_not_a_real_key'), 401, 'invalid key')];
+  }])),
 };
 
 // ------------------------------------------------------------------ 2b. the processor's other routes

@@ -61,6 +61,10 @@ EXTRA_ROUTES_SERVED = {
     "GET /v1/supported_fonts/preview",
     "GET /v1/tts/voices",
     "GET /v1/tts/preview",
+    "POST /v1/video/pause_render",
+    "POST /v1/video/resume_render",
+    "POST /v1/video/retranslate_video",
+    "POST /v1/video/reroll-layers",
 }
 
 

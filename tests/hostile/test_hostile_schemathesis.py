@@ -29,6 +29,9 @@ CHECKS = (
 MAX_EXAMPLES = 8
 SEED = 1
 TIME_LIMIT_S = 240
+# Operations whose documented answer is a 5xx by design, left out of the fuzzing and covered elsewhere:
+# moderation answers 501 (no packaged moderation classifier; README "Language model", tests/api).
+EXCLUDED_PATHS = ("/v2/external/moderation",)
 
 
 def schemathesis_command(base_url: str, api_key: str) -> list[str]:
@@ -55,6 +58,7 @@ def schemathesis_command(base_url: str, api_key: str) -> list[str]:
         "--generation-database",
         "none",
         "--no-color",
+        *(arg for path in EXCLUDED_PATHS for arg in ("--exclude-path", path)),
     ]
 
 
@@ -72,7 +76,7 @@ def test_every_operation_answers_without_5xx_and_as_documented(hostile_server: R
     assert run.returncode == 0, output[-20_000:]
     # Every operation was exercised, and every generated case passed.
     paths = httpx.get(hostile_server.base_url + "/openapi.json").json()["paths"]
-    operations = sum(len(methods) for methods in paths.values())
+    operations = sum(len(methods) for path, methods in paths.items() if path not in EXCLUDED_PATHS)
     assert f"Tested: {operations}" in summary, summary
     assert "generated," in summary, summary
     assert "failure" not in summary.lower() and "error" not in summary.lower(), summary

@@ -82,7 +82,8 @@ def _probe_body(rid: str, user: dict[str, str]) -> dict[str, Any]:
     return {"external_user": user, "source_id": "1", "request_id": rid, "session_id": rid, "videoSessionId": rid,
             "template_id": rid, "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop",
             "cta_url": "https://example.com", "outro_image_url": png, "image_url": png,
-            "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x"}
+            "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x", "layer_indexes": [1],
+            "input": "x"}
 
 
 def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:

@@ -42,20 +42,12 @@ def test_other_languages_fall_back_to_espeak(tmp_path: Path) -> None:
     assert result.provider == "espeak-ng"
 
 
-# Known issue: run from the test suite, faster-whisper returns no segments for the same WAV it
-# transcribes correctly when run by hand (`python tests/asr.py narration.wav cache en`, checked on
-# this narration: 30/31 words). Until that is understood these two checks may not hold here.
-ASR_IN_SUITE = pytest.mark.xfail(reason="faster-whisper returns no segments inside the test run", strict=False)
-
-
-@ASR_IN_SUITE
 def test_transcribed_back_recovers_the_words(heard: Heard) -> None:
     text = " ".join(word for word, _, _ in heard)
     share = recovered_share(NARRATION, text)
     assert share >= 0.9, f"recovered {share:.0%}: {text!r}"
 
 
-@ASR_IN_SUITE
 def test_word_timings_follow_the_audio(spoken: Spoken, heard: Heard) -> None:
     """Piper's per-phoneme durations give word starts within 0.25 s of the recogniser's (median)."""
     words = spoken[1].words

@@ -101,7 +101,8 @@ def test_espeak_narrators_sound_different(tmp_path: Path) -> None:
 
 def test_espeak_is_safe_to_call_from_many_threads(tmp_path: Path) -> None:
     # espeak-ng keeps waveform state between calls, so repeated runs differ by a few samples:
-    # compare what interleaving would break (duration, words, loudness), not bytes.
+    # compare what interleaving would break (duration, words, loudness), not bytes. Repeated runs
+    # were seen 22 ms apart on a loaded host; a broken interleaving mixes sentences (seconds).
     tts = EspeakTTS()
     jobs = [("en", "m3"), ("es", "f3"), ("th", "m1"), ("ja", "f2")] * 2
     expected = {
@@ -120,7 +121,7 @@ def test_espeak_is_safe_to_call_from_many_threads(tmp_path: Path) -> None:
         thread.join()
     for index, job in enumerate(jobs):
         got, want = results[index], expected[job]
-        assert got.duration_s == pytest.approx(want.duration_s, abs=0.02)
+        assert got.duration_s == pytest.approx(want.duration_s, abs=0.05)
         assert [w.text for w in got.words] == [w.text for w in want.words]
         assert rms(read_wav(got.path)[0]) == pytest.approx(rms(read_wav(want.path)[0]), rel=0.05)
 

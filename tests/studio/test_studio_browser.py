@@ -1,6 +1,7 @@
 """The Studio in real headless Chromium (Debian's ``chromium``, driven by Playwright's Python
 package; no browser is downloaded): sign in, create a video from two uploaded images with a QR
-outro, follow it to 100 %, play it, translate it to Spanish and see the new version.
+outro (its price quoted before submitting, charged as quoted), follow it to 100 % on the progress
+event stream (frames encoded, stage previews), play it, translate it to Spanish and see the new version.
 
 Screenshots at desktop and phone widths are written to the test's tmp directory (and, when
 ``REELFORGE_STUDIO_SCREENSHOTS`` names a directory, copied there: that is how docs/ gets its
@@ -8,8 +9,10 @@ pictures)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +103,56 @@ def video_duration(locator: object) -> float:
     return float(handle.evaluate("v => v.duration"))
 
 
+def server_quote(server: ReelforgeServer, key: str, images: list[str]) -> int:
+    """What the API quotes for the form's request (the images as the Studio sends them: data: URLs)."""
+    urls = ["data:image/png;base64," + base64.b64encode(Path(p).read_bytes()).decode() for p in images]
+    body = {"image_urls": urls, "prompt": "A short look at two colourful products.", "aspect_ratio": "16:9",
+            "language": "en", "enable_subtitles": True, "cta_url": "https://shop.example.com/studio",
+            "generate_outro_image": True, "quote_only": True}
+    with server.client(key) as c:
+        answer = c.post("/v1/video/image_list_to_video", json=body)
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["credits"])
+
+
+def watch_progress(page: object) -> list[str]:
+    """Record what the progress panel shows at every change (percent, stage line, previews) and
+    the event streams the page opens; :func:`assert_live_progress` reads both afterwards."""
+    streams: list[str] = []
+
+    def seen(response: object) -> None:
+        if response.url.endswith("/events"):  # type: ignore[attr-defined]
+            streams.append(f"{response.status} {response.headers.get('content-type', '')}")  # type: ignore[attr-defined]
+
+    page.on("response", seen)  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => {
+          window.__progress = [];
+          new MutationObserver(() => {
+            const panel = document.querySelector('.progress-area .progress-panel');
+            if (!panel) return;
+            window.__progress.push({
+              percent: parseInt(panel.querySelector('[data-testid=percent]').textContent, 10),
+              stage: panel.querySelector('.stage').textContent,
+              previews: panel.querySelectorAll('.previews > *').length,
+            });
+          }).observe(document.body, { subtree: true, childList: true, characterData: true });
+        }"""
+    )
+    return streams
+
+
+def assert_live_progress(page: object, streams: list[str]) -> None:
+    """The panel was driven by the SSE stream (GET /v1/requests/{id}/events): the render's frames
+    as they were encoded, stage previews as stages finished, and a percent that never went back."""
+    assert any(s.startswith("200 text/event-stream") for s in streams), streams
+    seen = page.evaluate("() => window.__progress")  # type: ignore[attr-defined]
+    percents = [s["percent"] for s in seen]
+    assert percents == sorted(percents), percents
+    assert any("encoding frames" in s["stage"] for s in seen), [s["stage"] for s in seen]
+    assert max(s["previews"] for s in seen) >= 1, seen[-5:]
+
+
 @pytest.mark.timeout(1200)
 def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: object, tmp_path: Path) -> None:
     key = server.new_key(credits=100_000, name="studio")
@@ -128,13 +181,20 @@ def test_sign_in_create_play_and_translate(server: ReelforgeServer, browser: obj
     page.get_by_label("Language", exact=True).select_option("en")
     page.get_by_label("CTA URL", exact=True).fill("https://shop.example.com/studio")
     sync_api.expect(page.get_by_label("End with a QR-code outro of the CTA URL", exact=True)).to_be_checked()
+    # The price before submitting: the quote of exactly this form (the CTA typed last), then charged as quoted.
+    quote = page.locator("#quote")
+    quoted = server_quote(server, key, images)
+    sync_api.expect(quote).to_have_text(re.compile(rf"^Costs {quoted} credits"), timeout=30_000)
     assert_accessible(page, "new video form")
+    streams = watch_progress(page)
     page.get_by_role("button", name="Create video").click()
+    sync_api.expect(quote).to_have_text(f"Charged {quoted} credits.")
 
     sync_api.expect(page.get_by_test_id("header-credits")).not_to_have_text("100,000 credits")  # charged
     percent = page.get_by_test_id("percent")
     sync_api.expect(percent).to_be_visible()
     sync_api.expect(percent).to_have_text("100 %", timeout=RENDER_TIMEOUT_MS)
+    assert_live_progress(page, streams)
     player = page.locator(".progress-panel video")
     duration = video_duration(player)
     assert duration > 3, duration  # two scenes and the outro

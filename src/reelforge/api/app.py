@@ -13,6 +13,7 @@ from reelforge import __version__
 from reelforge.api import errors, files, input_guards, limits, openapi_errors, studio
 from reelforge.api.routers import (
     accounts,
+    chat,
     credentials,
     embeddings,
     external_users,
@@ -21,6 +22,8 @@ from reelforge.api.routers import (
     image_ops,
     payments,
     platform,
+    pricing,
+    progress,
     publications,
     status,
     v2,
@@ -75,7 +78,7 @@ def create_app(
     input_guards.install(app)  # middleware added last runs first: the limits below come before it
     limits.install(app, rt.settings)
     openapi_errors.install(app)
-    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks):
+    for module in (status, image, image_ops, video, video_ops, accounts, platform, webhooks, chat):
         app.include_router(module.router)
     app.include_router(video.pages)
     app.include_router(embeddings.router)
@@ -88,6 +91,9 @@ def create_app(
     app.include_router(payments.router)
     app.include_router(publications.router)
     app.include_router(gallery.router)
+    app.include_router(progress.router)
+    app.include_router(progress.v2)
+    app.include_router(pricing.router)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

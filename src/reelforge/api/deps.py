@@ -5,8 +5,9 @@ kind."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,7 +26,7 @@ from reelforge.jobs.embeddings import ExternalUser as ExternalUserRef
 from reelforge.jobs.embeddings import OwnedBody
 from reelforge.jobs.media import StagedMedia
 from reelforge.pipeline.inline import run_inline
-from reelforge.pipeline.submit import Accepted, submit
+from reelforge.pipeline.submit import Accepted, quote, submit
 from reelforge.runtime import Runtime
 
 
@@ -176,6 +177,9 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
+R = TypeVar("R")  # what a route makes of an accepted job (JSON, a stream, ...)
+
+
 @dataclass
 class JobCall:
     """One job request: who asks, on which route, under which idempotency key."""
@@ -185,25 +189,34 @@ class JobCall:
     request: Request
     key: str | None
 
-    def _accept(
+    def prepare_env(self, media: StagedMedia) -> PrepareEnv:
+        """What a kind's ``prepare`` sees of this caller: its account and, acting for one, its external user."""
+        return PrepareEnv(self.rt, self.principal.account_id, media, self.principal.external_user_id)
+
+    def answer(
         self,
         kind: JobKind[Any, Any],
         body: RequestBody,
+        then: Callable[[Accepted], R],
         *,
         enqueue: bool = True,
         pause_before: list[str] | None = None,
-    ) -> Accepted:
+    ) -> R | JSONResponse:
+        """Prepare the body; a ``quote_only`` body is answered with its price there (nothing charged,
+        kept or enqueued); otherwise submit it and answer with ``then``. The envelope (quote, webhook
+        filter, metadata) is read here once for every job route, never by a kind."""
         media = StagedMedia(self.rt, self.principal.account_id)
         user = self.principal.external_user
         if user is not None and isinstance(body, OwnedBody):
             # Templates of an external user are keyed by their identity (search/engine.owner_key).
             body.external_user = ExternalUserRef(provider=user.provider or None, external_user_id=user.external_user_id)
         try:
-            env = PrepareEnv(self.rt, self.principal.account_id, media, self.principal.external_user_id)
-            prepared = kind.prepare(body, env)
+            prepared = kind.prepare(body, self.prepare_env(media))
+            if body.quote_only:
+                return JSONResponse(quote(self.rt, self.principal, kind, prepared.job))
             if pause_before is not None:
                 prepared.pause_before = pause_before
-            return submit(
+            accepted = submit(
                 self.rt,
                 self.principal,
                 kind,
@@ -213,17 +226,24 @@ class JobCall:
                 idempotency_key=self.key,
                 request_fingerprint=idempotency.fingerprint(self.request.url.path, body.fingerprint_payload()),
                 enqueue=enqueue,
+                webhook_events=list(body.webhook_events_filter) if body.webhook_events_filter is not None else None,
+                metadata=body.metadata or None,  # none given: nothing to echo
             )
         finally:
-            media.discard_unaccepted()
+            media.discard_unaccepted()  # a quote's media too: it was never accepted
+        return then(accepted)
 
     def submit(
         self, kind: JobKind[Any, Any], body: RequestBody, *, pause_before: list[str] | None = None
     ) -> JSONResponse:
         """Prepare, charge, record and enqueue; answer with the accepted body and credit headers.
         ``pause_before``: a step request, held before those stages until ``process_next``."""
-        accepted = self._accept(kind, body, pause_before=pause_before)
-        return JSONResponse(accepted.body, status_code=accepted.status_code, headers=accepted.headers)
+        return self.answer(
+            kind,
+            body,
+            lambda a: JSONResponse(a.body, status_code=a.status_code, headers=a.headers),
+            pause_before=pause_before,
+        )
 
     def submit_and_wait(
         self,
@@ -233,20 +253,25 @@ class JobCall:
         input_fields: tuple[str, ...] = ("image_url",),
     ) -> JSONResponse:
         """Like :meth:`submit`, then wait for the job and answer with its result (see ``api.sync_jobs``)."""
-        return answer_when_done(self.rt, self._accept(kind, body), input_fields=input_fields)
+        return self.answer(kind, body, lambda a: answer_when_done(self.rt, a, input_fields=input_fields))
 
     def run_now(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit_and_wait`, but the stages run in this process (``pipeline.inline``): for kinds
         whose work takes milliseconds, where a queue hop would be most of the answer's time."""
-        accepted = self._accept(kind, body, enqueue=False)
-        if accepted.request_id and "idempotent-replayed" not in accepted.headers:
-            run_inline(self.rt, kind, accepted.request_id)
-        return answer_when_done(self.rt, accepted, input_fields=())
+
+        def run(accepted: Accepted) -> JSONResponse:
+            if accepted.request_id and "idempotent-replayed" not in accepted.headers:
+                run_inline(self.rt, kind, accepted.request_id)
+            return answer_when_done(self.rt, accepted, input_fields=())
+
+        return self.answer(kind, body, run, enqueue=False)
 
     def submit_and_answer_if_done_soon(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         """Like :meth:`submit`; a job that finishes within ``inline_result_wait_s`` answers with
         its result (see ``api.sync_jobs.answer_if_done_soon``)."""
-        return answer_if_done_soon(self.rt, self._accept(kind, body), self.rt.settings.inline_result_wait_s)
+        return self.answer(
+            kind, body, lambda a: answer_if_done_soon(self.rt, a, self.rt.settings.inline_result_wait_s)
+        )
 
     async def submit_and_wait_async(self, kind: JobKind[Any, Any], body: RequestBody) -> JSONResponse:
         return await run_in_threadpool(self.submit_and_wait, kind, body)

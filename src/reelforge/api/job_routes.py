@@ -54,6 +54,8 @@ class JobRoute:
             answer = call.run_now(self.kind, body)
         else:
             answer = call.submit(self.kind, body)
+        if body.quote_only:  # a price (JobCall answered it): no job was created, nothing to reshape
+            return answer
         if self.status_code != 200 and answer.status_code == 200:
             answer.status_code = self.status_code
         return self.reshape(answer) if self.reshape else answer

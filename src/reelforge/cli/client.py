@@ -30,6 +30,7 @@ from rich.text import Text
 
 from reelforge.cli._output import err_console, exit_with_error, out_console
 from reelforge.client import APIResult, Client, JobFailedError, ReelforgeError, RequestStatus, to_data_url
+from reelforge.client.events import ProgressEvent
 from reelforge.client.models import ApiModel
 from reelforge.extras import ServerNotInstalledError
 
@@ -176,6 +177,9 @@ class StageDisplay:
         self.state = "PENDING"
         self.started = time.monotonic()
         self.live: Live | None = None
+        self.percent: float | None = None
+        self.eta_s: float | None = None
+        self.current: str | None = None  # the stage the last event was about, with its percent
 
     def __enter__(self) -> StageDisplay:
         if self.console.is_terminal:
@@ -203,12 +207,42 @@ class StageDisplay:
         if status.is_terminal:
             self.console.print(f"{self.title}: {status.status}", highlight=False)
 
+    def event(self, event: ProgressEvent) -> None:
+        """Follow the server's event stream: stage, percent, ETA and queue position."""
+        self.percent, self.eta_s = event.percent, event.eta_s if event.eta_s is not None else self.eta_s
+        if event.type == "accepted":
+            self.stages = {name: "PENDING" for group in event.data.get("stages", []) for name in group}
+        elif event.stage and event.type in ("stage_started", "progress"):
+            self.stages[event.stage] = "IN_PROGRESS"
+            self.current = event.stage + (f" {event.stage_percent:.0f}%" if event.stage_percent is not None else "")
+        elif event.stage and event.type == "stage_finished":
+            self.stages[event.stage] = "COMPLETED"
+        elif event.type == "queued":
+            self.current = f"queued ({event.queue_position} ahead)"
+        if event.is_terminal:
+            self.state = event.type.upper()
+            if event.type == "completed":
+                self.stages = {k: "COMPLETED" for k in self.stages}
+        if self.live is not None:
+            self.live.update(self.render())
+        elif event.type in ("queued", "stage_started", "stage_finished") or event.is_terminal:
+            self.console.print(f"{self.title}: {self._line(event)}", highlight=False)
+
+    def _line(self, event: ProgressEvent) -> str:
+        what = event.type.replace("_", " ") + (f" {event.stage}" if event.stage else "")
+        if event.queue_position is not None:
+            what += f" (position {event.queue_position})"
+        return f"{what} · {event.percent:.0f}%" + (f" · ETA {event.eta_s:.0f}s" if event.eta_s is not None else "")
+
     def render(self) -> RenderableType:
         done = sum(1 for s in self.stages.values() if s == "COMPLETED")
         elapsed = time.monotonic() - self.started
+        progress = f" · {self.percent:.0f}%" if self.percent is not None else ""
+        eta = f" · ETA {self.eta_s:.0f}s" if self.eta_s is not None and self.state == "PENDING" else ""
+        current = f" · {self.current}" if self.current and self.state == "PENDING" else ""
         header = Text.assemble(
             (f"{self.title} ", "bold"),
-            (f"{done}/{len(self.stages) or '?'} stages · {elapsed:.0f}s · {self.state}", "dim"),
+            (f"{done}/{len(self.stages) or '?'} stages · {elapsed:.0f}s{progress}{eta}{current} · {self.state}", "dim"),
         )
         grid = Table.grid(padding=(0, 1))
         for stage, state in self.stages.items():
@@ -248,7 +282,7 @@ def finish_job(session: Session, accepted: APIResult[Any], title: str, output: P
         )
         with StageDisplay(err_console, title) as display:
             status = session.client.wait(
-                request_id, timeout=session.timeout, poll_interval=0.5, on_progress=display.update
+                request_id, timeout=session.timeout, poll_interval=0.5, on_event=display.event
             )
         final = status.to_dict()
     out: dict[str, Any] = {**final, "credits_charged": accepted.credits_charged}

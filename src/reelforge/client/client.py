@@ -14,7 +14,7 @@ import asyncio
 import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Self
 
@@ -23,6 +23,8 @@ import httpx
 from reelforge.client import helpers
 from reelforge.client._config import ClientConfig
 from reelforge.client._transport import AsyncCore, SyncCore, connection_error, retry_delay, status_error
+from reelforge.client.errors import ReelforgeError
+from reelforge.client.events import ProgressEvent, StreamUnavailable, astream_events, stream_events
 from reelforge.client.helpers import ProgressCallback, WaitState
 from reelforge.client.models import RequestStatus
 from reelforge.client.resources import CreditsResource, FlatMethods, ImageResource, ReceiptsResource, VideoResource
@@ -86,13 +88,25 @@ class Client(SyncCore, _ClientBase):
         poll_interval: float = 1.0,
         on_progress: ProgressCallback | None = None,
         raise_on_failure: bool = True,
+        on_event: Callable[[ProgressEvent], object] | None = None,
     ) -> RequestStatus:
-        """Poll ``GET /v1/status`` until the request is final; returns the COMPLETED status.
+        """Follow the request's event stream (polling ``GET /v1/status`` where the server has none)
+        until it is final; returns the COMPLETED status.
 
-        ``on_progress(status)`` runs whenever the status or a stage in ``status.stages``
-        (``expressGenerationStatus``) changes. A FAILED/CANCELLED end raises ``JobFailedError``
-        unless ``raise_on_failure=False``; running out of ``timeout`` raises ``WaitTimeoutError``."""
+        ``on_event(event)`` gets each progress event (stage, percent, ETA). ``on_progress(status)``
+        runs whenever the status or a stage in ``status.stages`` (``expressGenerationStatus``)
+        changes. A FAILED/CANCELLED end raises ``JobFailedError`` unless ``raise_on_failure=False``;
+        running out of ``timeout`` raises ``WaitTimeoutError``."""
         state = WaitState(request_id, timeout, poll_interval)
+        if on_progress is None:
+            try:
+                for event in self.stream(request_id):
+                    if on_event is not None:
+                        on_event(event)
+                    if event.is_terminal or state.expired():
+                        break
+            except (StreamUnavailable, ReelforgeError):
+                pass  # the polling below finishes the wait
         while True:
             status = self.get_status(request_id).data
             if on_progress is not None and state.changed(status):
@@ -100,6 +114,13 @@ class Client(SyncCore, _ClientBase):
             if status.is_terminal:
                 return helpers.finish(status, raise_on_failure)
             time.sleep(state.next_sleep(status))
+
+    def stream(self, request_id: str, *, last_event_id: int = 0) -> Iterator[ProgressEvent]:
+        """The request's progress events until it ends (``GET /v1/requests/{id}/events``), resuming
+        after a dropped connection with ``Last-Event-ID``."""
+        return stream_events(self._http, self._config, request_id, last_event_id)
+
+    events = stream
 
     def download(self, url: str, path: str | os.PathLike[str]) -> Path:
         """Save a result URL (absolute, or relative to the server) to ``path``; returns the path.
@@ -169,9 +190,21 @@ class AsyncClient(AsyncCore, _ClientBase):
         poll_interval: float = 1.0,
         on_progress: ProgressCallback | None = None,
         raise_on_failure: bool = True,
+        on_event: Callable[[ProgressEvent], object] | None = None,
     ) -> RequestStatus:
         """As ``Client.wait``; ``on_progress`` may be a plain function or a coroutine function."""
         state = WaitState(request_id, timeout, poll_interval)
+        if on_progress is None:
+            try:
+                async for event in self.events(request_id):
+                    if on_event is not None:
+                        outcome = on_event(event)
+                        if inspect.isawaitable(outcome):
+                            await outcome
+                    if event.is_terminal or state.expired():
+                        break
+            except (StreamUnavailable, ReelforgeError):
+                pass  # the polling below finishes the wait
         while True:
             status = (await self.get_status(request_id)).data
             if on_progress is not None and state.changed(status):
@@ -181,6 +214,12 @@ class AsyncClient(AsyncCore, _ClientBase):
             if status.is_terminal:
                 return helpers.finish(status, raise_on_failure)
             await asyncio.sleep(state.next_sleep(status))
+
+    def events(self, request_id: str, *, last_event_id: int = 0) -> AsyncIterator[ProgressEvent]:
+        """As ``Client.stream``: ``async for event in client.events(request_id)``."""
+        return astream_events(self._http, self._config, request_id, last_event_id)
+
+    stream = events
 
     async def download(self, url: str, path: str | os.PathLike[str]) -> Path:
         """As ``Client.download``."""

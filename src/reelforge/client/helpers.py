@@ -38,6 +38,9 @@ class WaitState:
         self.last_seen = seen
         return True
 
+    def expired(self) -> bool:
+        return time.monotonic() - self.started >= self.timeout
+
     def next_sleep(self, status: RequestStatus) -> float:
         """Seconds until the next poll; raises when the deadline has passed."""
         remaining = self.timeout - (time.monotonic() - self.started)

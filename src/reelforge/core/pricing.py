@@ -84,3 +84,11 @@ class PriceTable:
 
     def image_model_multiplier(self, model: str) -> float:
         return float(self.table["image_model_multipliers"].get(model, 1.0))
+
+    def llm_credits(self, provider: str, input_tokens: int, output_tokens: int, route: str) -> int:
+        """Credits for measured (or estimated) tokens of a language-model route (prices.json ``llm``)."""
+        table = self.table["llm"]
+        rates = table["providers"][provider]
+        usd = (input_tokens * rates["input_usd_per_million"] + output_tokens * rates["output_usd_per_million"]) / 1e6
+        # Rounded once, up, so the smallest request costs a credit and a price never depends on splitting.
+        return math.ceil(usd * table["credits_per_usd"] * table["multipliers"][route] - 1e-9)

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import Engine, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from reelforge.core import accounts, ledger
+from reelforge.core import accounts, events, ledger
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.core.principals import Owner
 from reelforge.db.database import Database
 from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+_TERMINAL_EVENT: dict[str, events.EventType] = {"COMPLETED": "completed", "FAILED": "failed", "CANCELLED": "cancelled"}
 PAUSED = "PAUSED"  # a stage held for the client's process_next (v2 step mode; pipeline/engine.py)
 # The columns status_payload reads.
 STATUS_COLUMNS = (
@@ -155,12 +156,24 @@ def owned_status(db: Database, authorization: str | None, request_id: str | None
 
 
 def _transition(s: Session, request_id: str, status: str, **values: Any) -> Request | None:
+    """The guarded PENDING -> ``status`` update, with its terminal event appended in the same
+    transaction (the update holds the row, so the event log sees it exactly once)."""
     changed = s.execute(  # type: ignore[attr-defined]
         update(Request)
         .where(Request.id == request_id, Request.status == "PENDING")
         .values(status=status, updated_at=utcnow(), **values)
     ).rowcount
-    return s.get(Request, request_id) if changed else None
+    if not changed:
+        return None
+    req = s.get(Request, request_id)
+    data: dict[str, Any] = {"status": status}
+    if values.get("error"):
+        data["error"] = values["error"]
+    url = (values.get("result") or {}).get("result_url")
+    if url:
+        data["result_url"] = url
+    events.append_in(s, request_id, _TERMINAL_EVENT[status], data)
+    return req
 
 
 def complete(db: Database, request_id: str, result: dict[str, Any], final_price: int | None = None) -> bool:
@@ -206,6 +219,72 @@ def cancel(db: Database, request_id: str) -> bool:
     return _end_with_refund(db, request_id, "CANCELLED", None)
 
 
+# --- holds: a stage the engine waits before until process_next -----------------------------------
+#
+# A hold is the stage's latest execution record being PAUSED. The engine decides, when it reaches a
+# group with stages that may be held (``begin_group``), and a client asks, before the engine gets
+# there (``hold_before``): both first lock the request's row, so whichever comes second sees the
+# other's record and a pause answered as taken is always honoured.
+
+
+def _lock(s: Session, request_id: str) -> bool:
+    """Lock the request's row for this transaction (PostgreSQL: the row lock; SQLite: the write
+    lock); False when the request is no longer PENDING."""
+    return bool(
+        s.execute(  # type: ignore[attr-defined]
+            update(Request)
+            .where(Request.id == request_id, Request.status == "PENDING")
+            .values(updated_at=utcnow())
+        ).rowcount
+    )
+
+
+def _latest_runs(s: Session, request_id: str, names: list[str]) -> dict[str, str]:
+    rows = s.execute(
+        select(StageRun.stage, StageRun.status)
+        .where(StageRun.request_id == request_id, StageRun.stage.in_(names))
+        .order_by(StageRun.id)
+    ).all()
+    return {stage: status for stage, status in rows}
+
+
+def begin_group(db: Database, request_id: str, names: list[str], executor_id: str) -> list[str]:
+    """The engine reaches a group of stages that may be held: the ones to hold (a client's hold
+    taken earlier, or a step request's ``pause_before`` now reached, recorded PAUSED here) in
+    plan order. The others are recorded PENDING, so a later ``hold_before`` finds them started."""
+    with db.session() as s:
+        if not _lock(s, request_id):
+            return []
+        req = s.get(Request, request_id)
+        step_holds = set((req.input.get("pause_before") if req else None) or [])
+        latest = _latest_runs(s, request_id, names)
+        held = []
+        for name in names:
+            if latest.get(name) == PAUSED:
+                held.append(name)
+            elif name not in latest:
+                status = PAUSED if name in step_holds else "PENDING"
+                s.add(StageRun(request_id=request_id, stage=name, status=status, executor_id=executor_id))
+                if status == PAUSED:
+                    held.append(name)
+        return held
+
+
+def hold_before(db: Database, request_id: str, stage: str, executor_id: str) -> str | None:
+    """A client asks to hold the request before ``stage`` (pause_render). None: held (now or
+    already); otherwise why not: the request has ended, or the stage was started or released."""
+    with db.session() as s:
+        if not _lock(s, request_id):
+            return "ended"
+        latest = _latest_runs(s, request_id, [stage]).get(stage)
+        if latest == PAUSED:
+            return None
+        if latest is not None:
+            return "started"
+        s.add(StageRun(request_id=request_id, stage=stage, status=PAUSED, executor_id=executor_id))
+        return None
+
+
 def status_payload(req: Request) -> dict[str, Any]:
     """The body ``GET /status`` returns (and webhooks deliver), in the spec's shapes."""
     body: dict[str, Any] = {
@@ -218,6 +297,8 @@ def status_payload(req: Request) -> dict[str, Any]:
     }
     if req.status == "PENDING":
         body["expressGenerationStatus"] = dict(req.stages)
+        # As the Samsar processor's status: true while a stage is held (pause_render, v2 step mode).
+        body["expressGenerationPaused"] = PAUSED in req.stages.values()
     elif req.status == "COMPLETED":
         body.update(req.result)
         if not isinstance(body["provider"], str):

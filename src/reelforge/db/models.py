@@ -78,6 +78,10 @@ class Request(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     credits_charged: Mapped[int] = mapped_column(Integer, default=0)
     webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Which events are delivered to the webhook (None: the terminal one only), and the caller's
+    # metadata echoed in every delivery.
+    webhook_events: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    client_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # NULL from the transaction that charges and records the request until its workflow is
@@ -190,6 +194,16 @@ class ExecutorHeartbeat(Base):
     last_seen: Mapped[float] = mapped_column(Float, index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     claim_expires: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class AssistantPrompt(Base):
+    """An account's assistant system prompt (``/v1/assistant/set_system_prompt``)."""
+
+    __tablename__ = "assistant_prompts"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    system_prompt: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class EmbeddingTemplate(Base):
@@ -341,6 +355,24 @@ class GalleryView(Base):
     last_viewed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("publication_id", "viewer_key", name="uq_gallery_view"),)
+
+
+class RequestEvent(Base):
+    """One entry of a request's progress log (accepted, queued, stage started / progress / finished,
+    completed / failed / cancelled), streamed to clients as server-sent events.
+
+    ``seq`` counts from 1 per request and is the SSE event id. Appends lock the request row first
+    (core/events.py), so a request's events commit in ``seq`` order with no gaps: a reader that
+    resumes after ``seq`` n can never later find an n-1 it missed."""
+
+    __tablename__ = "request_events"
+
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(32))
+    percent: Mapped[float] = mapped_column(Float, default=0.0)  # the whole request's, never decreasing
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StagedInput(Base):

@@ -123,6 +123,8 @@ class JobKind(ABC, Generic[BodyT, InputT]):
     media_type: ClassVar[Literal["image", "video", "embedding", "audio"]]  # the request row's type
     id_prefix: ClassVar[str]
     input_model: type[InputT]
+    # The stage pause_render may hold a queued or running request before (None: not pausable).
+    hold_stage: ClassVar[str | None] = None
 
     def __init_subclass__(
         cls,
@@ -149,6 +151,10 @@ class JobKind(ABC, Generic[BodyT, InputT]):
 
     @abstractmethod
     def price(self, job: InputT, prices: PriceTable) -> int: ...
+
+    def price_breakdown(self, job: InputT, prices: PriceTable) -> list[dict[str, Any]]:
+        """What a quote (``quote_only``) itemises; its credits add up to :meth:`price`."""
+        return [{"item": self.case_type, "credits": self.price(job, prices)}]
 
     def provider(self, job: InputT) -> str:
         return "LOCAL"

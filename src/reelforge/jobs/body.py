@@ -6,7 +6,7 @@ Every body may come flat or wrapped as ``{"input": {...}, "webhookUrl": "..."}``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -22,6 +22,14 @@ def aliases(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 WEBHOOK_FIELD = "webhookUrl"
+# Replicate's webhook_events_filter values (pipeline/engine.py WEBHOOK_FILTERS maps them to our events).
+WebhookEvent = Literal["start", "output", "logs", "completed"]
+METADATA_MAX_KEYS = 50
+# The envelope's own fields: how to deliver and whether to run at all, never part of a job's input.
+ENVELOPE_FIELDS = frozenset({"webhook_url", "webhook_events_filter", "quote_only"})
+# Envelope fields that may sit beside a wrapped ``input`` (``{"input": {...}, "webhookUrl": ...}``).
+_ENVELOPE = ("webhookUrl", "webhook_url", "webhook_events_filter", "webhookEventsFilter", "metadata",
+             "quote_only", "quoteOnly", "dry_run", "dryRun")
 
 
 def webhook_url_error(url: str) -> str | None:
@@ -49,6 +57,25 @@ class RequestBody(BaseModel):
         max_length=MAX_URL_CHARS,
         description="Receives the final status: a public http(s) URL (internal addresses are refused).",
     )
+    webhook_events_filter: list[WebhookEvent] | None = Field(
+        None,
+        validation_alias=aliases("webhook_events_filter", "webhookEventsFilter"),
+        description='Which events the webhook receives (Replicate\'s names): "start" (the first stage starts), '
+        '"output" (a stage finished with a preview), "logs" (queue positions and progress), "completed" '
+        "(the final status). Default: the final status only.",
+    )
+    # An empty object by default, as the video bodies' own ``metadata`` (the same field: those
+    # kinds read it too): a body inheriting both gets the same default whichever wins.
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Your own JSON object, stored with the request and echoed in every webhook delivery.",
+    )
+    quote_only: bool = Field(
+        False,
+        validation_alias=aliases("quote_only", "quoteOnly", "dry_run", "dryRun"),
+        description="Answer the credits this request would cost and their breakdown; nothing is charged, "
+        "stored or started.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -62,7 +89,7 @@ class RequestBody(BaseModel):
             )
         if isinstance(data, dict) and isinstance(data.get("input"), dict):
             merged = dict(data["input"])
-            for key in ("webhookUrl", "webhook_url"):
+            for key in _ENVELOPE:
                 if key in data and key not in merged:
                     merged[key] = data[key]
             return merged
@@ -75,6 +102,18 @@ class RequestBody(BaseModel):
         if problem:
             raise PydanticCustomError("webhook_url", problem, {"field": WEBHOOK_FIELD})
         return value or None
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _null_metadata(cls, value: Any) -> Any:
+        return {} if value is None else value  # SDKs send ``metadata: null`` for "none"
+
+    @field_validator("metadata")
+    @classmethod
+    def _small_metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > METADATA_MAX_KEYS:
+            raise PydanticCustomError("metadata", f"at most {METADATA_MAX_KEYS} keys", {"field": "metadata"})
+        return value
 
     def fingerprint_payload(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=False)

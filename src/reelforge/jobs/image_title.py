@@ -35,14 +35,14 @@ def metadata_object(value: Any) -> Any:
 class AssignTitleRequest(RequestBody):
     image_url: str | None = Field(None, validation_alias=AliasChoices("image_url", "imageUrl"))
     image_data: str | None = Field(None, validation_alias=AliasChoices("image_data", "imageData"))
-    metadata: dict[str, Any] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
     # A multipart upload's bytes, read by the route (samsar-js sends binaries that way).
     upload: SkipJsonSchema[bytes | None] = Field(None, exclude=True)
 
     @field_validator("metadata", mode="before")
     @classmethod
     def _metadata(cls, value: Any) -> Any:
-        return metadata_object(value)
+        return metadata_object(value) or {}
 
     @field_validator("image_data")
     @classmethod

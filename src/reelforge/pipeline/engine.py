@@ -15,6 +15,7 @@ Polling remains only the fallback for a lost wake-up.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -27,11 +28,11 @@ from dbos import DBOS, SetWorkflowID
 from sqlalchemy import select, update
 from tenacity import Retrying, retry_if_result, wait_exponential
 
-from reelforge.core import requests, webhook_secrets
+from reelforge.core import eta, events, requests, webhook_secrets
 from reelforge.core.errors import ApiError
 from reelforge.core.hashing import content_hash
 from reelforge.db.database import use_wal
-from reelforge.db.models import Request, StageRun, WebhookAttempt, utcnow
+from reelforge.db.models import Request, RequestEvent, StageRun, WebhookAttempt, utcnow
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
 from reelforge.jobs.base import JobKind, StageContext, StageDef
@@ -47,14 +48,16 @@ from reelforge.pipeline.wakeups import QueueWakeups
 from reelforge.runtime import Runtime, runtime
 from reelforge.settings import Settings
 from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import StageOutput
 from reelforge.standard_webhooks import headers_for
 from reelforge.storage import fetch
 
 log = logging.getLogger("reelforge.engine")
 
 JOBS_QUEUE = "jobs"
-# Requests that may be held for process_next: a held workflow stays PENDING and would take one of
-# the jobs queue's slots while it waits, so enough held requests would starve every other request.
+# Requests that may be held for process_next (v2 step mode, or a kind with a ``hold_stage`` that
+# pause_render may hold): a held workflow stays PENDING and would take one of the jobs queue's
+# slots while it waits, so enough held requests would starve every other request.
 HELD_QUEUE = "held_jobs"
 HELD_CONCURRENCY = 1000
 WEBHOOK_QUEUE = "io"
@@ -86,16 +89,26 @@ def load_plan(request_id: str) -> list[list[tuple[str, str]]]:
     return [[(name, kind.stage(name).queue) for name in group] for group in req.input.get("plan", [])]
 
 
+def holdable_stages(req: Request) -> list[str]:
+    """The stages the request may be held before: a step request's ``pause_before``, and the
+    stage its kind lets pause_render hold (``JobKind.hold_stage``)."""
+    hold_stage = catalog.kind(req.case_type).hold_stage
+    return [*(req.input.get("pause_before") or []), *([hold_stage] if hold_stage else [])]
+
+
 @DBOS.step()
 def load_pauses(request_id: str) -> list[str]:
-    """The stages the request is held before until ``process_next`` (v2 step mode)."""
-    return list(_get_request(request_id).input.get("pause_before") or [])
+    return holdable_stages(_get_request(request_id))
 
 
 @DBOS.step()
-def mark_paused(request_id: str, stages: list[str]) -> None:
-    for name in stages:
-        _record_run(request_id=request_id, stage=name, status=requests.PAUSED)
+def begin_group(request_id: str, stages: list[str]) -> list[str]:
+    """Which of a group's holdable stages to hold now (core/requests.py decides it under the
+    request's row lock, so a pause_render racing the engine is honoured or refused, never lost)."""
+    rt = runtime()
+    return retry_transient(
+        lambda: requests.begin_group(rt.db, request_id, stages, rt.settings.executor_id), what="begin group"
+    )
 
 
 @DBOS.step()
@@ -155,6 +168,20 @@ def _finish_run(run_id: int, **values: Any) -> None:
     retry_transient(update, what="finish stage run")
 
 
+def _publish(req: Request, type_: events.EventType, data: dict[str, Any]) -> None:
+    """Append to the request's event log and hand the event to its webhook filter."""
+    event = retry_transient(
+        lambda: events.append(runtime().db, req.id, type_, data, total_stages=events.stage_count(req)),
+        what=f"{type_} event of {req.id}",
+    )
+    if event is not None:
+        notify_event(req, event)
+
+
+def _previews(rt: Runtime, output: StageOutput) -> list[str]:
+    return output.previews(rt.blobs.url)
+
+
 @DBOS.step()
 def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     rt = runtime()
@@ -163,7 +190,8 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
         return {"skipped": True}
     kind: JobKind[Any, Any] = catalog.kind(req.case_type)
     stage = kind.stage(stage_name)
-    ctx = StageContext(StageEnv(rt, req), kind.load_input(req), outputs)
+    env = StageEnv(rt, req, stage=stage_name, done_stages=frozenset(outputs), on_event=lambda e: notify_event(req, e))
+    ctx = StageContext(env, kind.load_input(req), outputs)
     input_hash = _input_hash(ctx, stage)
     if input_hash is not None:
         key = input_hash
@@ -171,21 +199,30 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
         if cached is not None:
             _record_run(request_id=request_id, stage=stage_name, status="REUSED", input_hash=input_hash,
                         output=cached, finished_at=utcnow())
+            _publish(req, "stage_finished", {"stage": stage_name, "reused": True, "eta_s": env.eta_s(1.0)})
             return cached
     run_id = _record_run(request_id=request_id, stage=stage_name, status="IN_PROGRESS", input_hash=input_hash)
+    env.medians = retry_transient(lambda: eta.stage_medians(rt.db, [n for g in env.plan() for n in g]))
+    _publish(req, "stage_started", {"stage": stage_name, "queue": stage.queue, "eta_s": env.eta_s()})
+    report_queue_positions(stage.queue)  # everyone waiting behind this stage moved up
     try:
         _inject_faults(rt, stage_name, ctx)
         # A stage is safe to run again (crash recovery does exactly that), so one cut short by a
         # database outage runs again once the database is back instead of failing the job.
-        output = retry_transient(
-            lambda: stage.fn(ctx).model_dump(mode="json", exclude_none=True), what=f"stage {stage_name}"
-        )
+        result = retry_transient(lambda: stage.fn(ctx), what=f"stage {stage_name}")
+        output = result.model_dump(mode="json", exclude_none=True)
     except Exception as exc:
         message = str(exc) or exc.__class__.__name__
         log.error("stage %s of %s failed: %s", stage_name, request_id, traceback.format_exc())
         _finish_run(run_id, status="FAILED", error=message, finished_at=utcnow())
         raise StageFailed(message) from None
     _finish_run(run_id, status="COMPLETED", finished_at=utcnow(), output=output)
+    finished: dict[str, Any] = {"stage": stage_name, "eta_s": env.eta_s(1.0)}
+    previews = _previews(rt, result)
+    if previews:
+        finished["preview_url"] = previews[0]
+        finished["preview_urls"] = previews
+    _publish(req, "stage_finished", finished)
     return output
 
 
@@ -257,7 +294,6 @@ def _await_process_next(request_id: str, stages: list[str]) -> bool:
     A durable wait: ``DBOS.recv`` is recorded, so a request recovered after every process was
     killed waits here again, and a message sent while it waited is kept for it. One topic per
     paused stage, so a duplicate ``process_next`` cannot release a later pause."""
-    mark_paused(request_id, stages)
     while DBOS.recv(process_next_topic(stages[0]), timeout_seconds=PAUSE_RECHECK_S) is None:
         if not still_pending(request_id):
             return False
@@ -268,16 +304,20 @@ def _await_process_next(request_id: str, stages: list[str]) -> bool:
 def request_workflow(request_id: str) -> None:
     outputs: dict[str, dict[str, Any]] = {}
     try:
-        pause_before = set(load_pauses(request_id))
+        holdable = set(load_pauses(request_id))
         for group in load_plan(request_id):
+            maybe_held = [name for name, _queue in group if name in holdable]
+            pause_before = set(begin_group(request_id, maybe_held)) if maybe_held else set()
             # The group's other stages run while the paused ones wait for process_next.
             handles = {name: _start_stage(request_id, name, queue, outputs)
                        for name, queue in group if name not in pause_before}
+            report_queued(sorted({queue for name, queue in group if name in handles}))
             held = [(name, queue) for name, queue in group if name in pause_before]
             if held:
                 if not _await_process_next(request_id, [name for name, _queue in held]):
                     return  # cancelled while paused: the cancel refunded it and sent its webhook
                 handles.update({name: _start_stage(request_id, name, queue, outputs) for name, queue in held})
+                report_queued(sorted({queue for _name, queue in held}))
             for name, _queue in group:
                 outputs[name] = _await_stage(handles[name])
         finish(request_id, outputs)
@@ -293,9 +333,17 @@ def request_workflow(request_id: str) -> None:
 
 
 @DBOS.step()
-def webhook_body(request_id: str) -> tuple[str | None, str, str]:
+def webhook_body(request_id: str, seq: int | None = None) -> tuple[str | None, str, str]:
+    """What a delivery posts: the status body, the request's ``metadata``, and for an event
+    delivery (``seq``) the event itself."""
     req = _get_request(request_id)
     body = retry_transient(lambda: requests.status_body(runtime().db, req))
+    if req.client_metadata is not None:
+        body["metadata"] = req.client_metadata
+    if seq is not None:
+        found = retry_transient(lambda: events.after(runtime().db, request_id, seq - 1, limit=1))
+        if found and found[0].seq == seq:
+            body["event"] = events.wire(found[0])
     return req.webhook_url, req.status, json.dumps(body, separators=(",", ":"))
 
 
@@ -341,8 +389,8 @@ def _redelivery(settings: Settings) -> Retrying:
 
 
 @DBOS.workflow()
-def webhook_workflow(request_id: str, event_id: str) -> bool:
-    url, _status, body = webhook_body(request_id)
+def webhook_workflow(request_id: str, event_id: str, seq: int | None = None) -> bool:
+    url, _status, body = webhook_body(request_id, seq)
     if not url:
         return False
     delivered = False
@@ -358,14 +406,93 @@ def webhook_workflow(request_id: str, event_id: str) -> bool:
 
 
 def notify(request_id: str) -> None:
-    """Queue the webhook for a request's terminal state (idempotent per state)."""
+    """Queue the webhook for a request's terminal state (idempotent per state), unless its
+    ``webhook_events_filter`` leaves "completed" out."""
     req = _get_request(request_id)
     if not req.webhook_url or req.status not in requests.TERMINAL:
+        return
+    if req.webhook_events is not None and "completed" not in req.webhook_events:
         return
     event_id = f"evt_{req.id}_{req.status.lower()}"
     with SetWorkflowID(event_id):
         DBOS.retrieve_queue(WEBHOOK_QUEUE).enqueue(webhook_workflow, req.id, event_id)  # type: ignore[union-attr]
     _wake(WEBHOOK_QUEUE)
+
+
+# Replicate's webhook_events_filter names -> the events each delivers ("completed" is ``notify``).
+WEBHOOK_FILTERS: dict[str, tuple[str, ...]] = {
+    "start": ("stage_started",),  # the request's first stage starting
+    "output": ("stage_finished",),  # a stage finished with something to look at
+    "logs": ("queued", "progress"),
+}
+
+
+def _wanted(req: Request, event: RequestEvent) -> bool:
+    chosen = req.webhook_events or []
+    if not any(event.type in WEBHOOK_FILTERS.get(name, ()) for name in chosen):
+        return False
+    if event.type == "stage_started":
+        return retry_transient(lambda: events.first_seq(runtime().db, req.id, "stage_started")) == event.seq
+    if event.type == "stage_finished":
+        return bool(event.data.get("preview_url"))
+    return True
+
+
+def notify_event(req: Request, event: RequestEvent) -> None:
+    """Queue a webhook delivery of a non-terminal event the request's filter asks for."""
+    if not req.webhook_url or req.webhook_events is None or not _wanted(req, event):
+        return
+    event_id = f"evt_{req.id}_{event.seq}"
+
+    def enqueue_delivery() -> None:
+        with SetWorkflowID(event_id):
+            DBOS.retrieve_queue(WEBHOOK_QUEUE).enqueue(  # type: ignore[union-attr]
+                webhook_workflow, req.id, event_id, event.seq
+            )
+
+    # Stages report events from inside a DBOS step, where DBOS refuses to start workflows; a
+    # delivery is a workflow of its own (not the stage's child), so it is started from a thread
+    # outside the step's context.
+    starter = threading.Thread(target=enqueue_delivery, name="reelforge-event-webhook")
+    starter.start()
+    starter.join()
+    _wake(WEBHOOK_QUEUE)
+
+
+def _waiting(queue: str) -> list[str]:
+    """Ids of the workflows waiting on ``queue``, first to start first."""
+    waiting = DBOS.list_queued_workflows(queue_name=queue, status="ENQUEUED", load_input=False, load_output=False,
+                                         limit=QUEUE_REPORT_LIMIT)
+    return [wf.workflow_id for wf in waiting]
+
+
+QUEUE_REPORT_LIMIT = 200  # positions beyond this are reported once they come within it
+
+
+def report_queue_positions(queue: str) -> None:
+    """Record a ``queued`` event with ``queue_position`` (workflows waiting ahead: 0 = next to start)
+    for every request whose position on ``queue`` changed. Called whenever something starts on or
+    is added to the queue, which are the only moments positions change (besides cancellations,
+    which the next start catches up with)."""
+    db = runtime().db
+    try:
+        waiting = _waiting(queue)
+    except Exception:  # positions are informative: a failed look never holds up a stage
+        log.warning("could not list queue %s", queue, exc_info=True)
+        return
+    for position, workflow_id in enumerate(waiting):
+        request_id, _, stage = workflow_id.partition(":")
+        try:
+            retry_transient(functools.partial(events.record_queue_position, db, request_id, stage or None, queue,
+                                              position))
+        except Exception:
+            log.warning("could not record the queue position of %s", workflow_id, exc_info=True)
+
+
+@DBOS.step()
+def report_queued(queues: list[str]) -> None:
+    for queue in queues:
+        report_queue_positions(queue)
 
 
 def process_next(request_id: str, stages: list[str]) -> None:
@@ -384,7 +511,7 @@ def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
     ``may_pause``: it has stages to hold for process_next (its own queue, see HELD_QUEUE); when
     not said (the recoverer), read from the request."""
     if may_pause is None:
-        may_pause = bool(_get_request(request_id).input.get("pause_before"))
+        may_pause = bool(holdable_stages(_get_request(request_id)))
     queue = HELD_QUEUE if may_pause else JOBS_QUEUE
     with SetWorkflowID(request_id):
         DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
@@ -399,6 +526,7 @@ def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
             )
 
     retry_transient(mark, what=f"mark {request_id} enqueued")
+    report_queue_positions(queue)
 
 
 def cancel(req: Request) -> None:

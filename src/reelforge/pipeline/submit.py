@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from reelforge.core import idempotency, ledger, quotas, staged_inputs
+from reelforge.core import events, idempotency, ledger, quotas, staged_inputs
 from reelforge.core.ids import new_id
 from reelforge.core.principals import Principal
 from reelforge.db.models import Request
@@ -44,6 +44,24 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
     return {"x-credits-charged": str(charged), "x-credits-remaining": str(remaining)}
 
 
+def quote(rt: Runtime, principal: Principal, kind: JobKind[Any, InputT], job: InputT) -> dict[str, Any]:
+    """What :func:`submit` would charge for ``job`` (``quote_only``) to the principal's wallet, and nothing
+    else done."""
+    price = kind.price(job, rt.prices)
+    balance = ledger.balance(rt.db, principal.account_id, principal.external_user_id)
+    return {
+        "status": "quote",
+        "quote_only": True,
+        "case_type": kind.case_type,
+        "credits": price,
+        "breakdown": kind.price_breakdown(job, rt.prices),
+        "stages": [[stage.name for stage in group] for group in kind.plan(job)],
+        "creditsCharged": 0,
+        "remainingCredits": balance,
+        "sufficient": balance >= price,
+    }
+
+
 def submit(
     rt: Runtime,
     principal: Principal,
@@ -55,6 +73,8 @@ def submit(
     idempotency_key: str | None,
     request_fingerprint: str,
     enqueue: bool = True,
+    webhook_events: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Accepted:
     """Charge ``kind.price`` of the prepared input, record the request with its plan (adopting the
     media staged under ``submission_id``) and enqueue it (``enqueue=False``: the caller runs it at
@@ -107,10 +127,15 @@ def submit(
                     stages={name: "PENDING" for group in plan for name in group},
                     credits_charged=price,
                     webhook_url=webhook_url,
+                    webhook_events=webhook_events,
+                    client_metadata=metadata,
                     enqueued_at=None,
                 )
             )
             staged_inputs.accept_in(s, submission_id)
+            s.flush()
+            events.append_in(s, request_id, "accepted", {"status": "queued", "case_type": kind.case_type,
+                                                          "stages": plan, "credits": price})
             body = {
                 "status": "queued",
                 "request_id": request_id,
@@ -133,7 +158,7 @@ def submit(
         os._exit(137)
     try:
         if enqueue:
-            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")))
+            engine.enqueue(request_id, may_pause=bool(engine_input.get("pause_before")) or kind.hold_stage is not None)
     except Exception:
         # Accepted all the same: the request is committed with its intent to run, and the
         # recoverer enqueues it on its next pass (or a replay of its Idempotency-Key does).

@@ -63,6 +63,16 @@ class OpenAICompatClient:
         self._sdk = _sdk_client(f"{root}/v1", api_key or None, timeout, max_retries)
         self._extra_headers = {} if api_key else _NO_AUTH
 
+    @property
+    def sdk(self) -> openai.OpenAI:
+        """The shared SDK client, for protocols this class does not wrap (streamed chat in providers/llm.py)."""
+        return self._sdk
+
+    @property
+    def extra_headers(self) -> dict[str, Any]:
+        """Headers every call must send (drops Authorization for keyless endpoints)."""
+        return self._extra_headers
+
     # -- protocols -------------------------------------------------------------------------
 
     def chat(
@@ -75,7 +85,7 @@ class OpenAICompatClient:
         """Return the assistant message content of one chat completion."""
         # Plain dicts keep the callers free of the SDK's TypedDicts; the wire shape is the same.
         params = cast(Iterable[ChatCompletionMessageParam], messages)
-        with _provider_errors():
+        with provider_errors():
             completion = self._sdk.chat.completions.create(
                 model=model,
                 messages=params,
@@ -103,7 +113,7 @@ class OpenAICompatClient:
 
     def generate_image(self, prompt: str, model: str, size: str) -> bytes:
         """Generate one image; returns the encoded image bytes (PNG/JPEG/WebP)."""
-        with _provider_errors():
+        with provider_errors():
             response = self._sdk.images.generate(
                 model=model, prompt=prompt, size=size, n=1, extra_headers=self._extra_headers
             )
@@ -121,7 +131,7 @@ class OpenAICompatClient:
 
     def speech(self, text: str, model: str, voice: str, fmt: SpeechFormat = "wav") -> bytes:
         """Synthesize ``text``; returns the audio file bytes in ``fmt``."""
-        with _provider_errors():
+        with provider_errors():
             response = self._sdk.audio.speech.create(
                 model=model, input=text, voice=voice, response_format=fmt, extra_headers=self._extra_headers
             )
@@ -142,7 +152,7 @@ class OpenAICompatClient:
 
 
 @contextlib.contextmanager
-def _provider_errors() -> Iterator[None]:
+def provider_errors() -> Iterator[None]:
     """Turn the SDK's exceptions (raised after its retries) into :class:`ProviderError`."""
     try:
         yield

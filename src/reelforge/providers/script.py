@@ -275,6 +275,15 @@ def _lower_leading_article(text: str) -> str:
     return text
 
 
+def _identity(text: str) -> str:
+    """What a phrase names, for "was this said already": case, a leading article and punctuation
+    aside, so a printed "LINEN TRAVEL SHIRT" is the prompt's "the Linen Travel Shirt"."""
+    words = re.sub(r"[^\w\s]", " ", text.casefold()).split()
+    if len(words) > 1 and words[0] in _LEADING_ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
 def _prompt_clauses(prompt: str) -> list[str]:
     clauses: list[str] = []
     for sentence in _SENTENCE_SPLIT.split(prompt.strip()):
@@ -368,6 +377,7 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
     asked_for = ad_subject(prompt)
     if asked_for:
         prompt = ad_remainder(prompt)
+    described = _prompt_clauses(prompt) if asked_for and prompt else []  # what the ad is asked to say
     printed = [printed_text(lines) for lines in req.image_texts]
     product = _first(values, _SUBJECT_KEYS) or asked_for
     brand = _first(values, _BRAND_KEYS)
@@ -377,6 +387,7 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
         for text in values.get(key, []):
             features.extend(_prompt_clauses(text))
     features.extend(others)
+    features.extend(described)
 
     subject_kind = "product"
     subject = product or brand or (project and _humanise(project))
@@ -396,11 +407,11 @@ def extract_facts(req: ScriptRequest, language: str | None = None) -> dict[str, 
     price = _first(values, _PRICE_KEYS) or next((p.price for p in printed if p.price), None)
     offer = _first(values, _OFFER_KEYS)
     offer = _humanise(offer) if offer and "_" in offer else offer
-    excluded = {v.lower() for v in (subject, brand, offer, price) if v}
+    excluded = {_identity(v) for v in (subject, brand, offer, price) if v}
     unique_features: list[str] = []
     for feature in features:
         clean = _clip_words(feature.strip().rstrip(".。"))
-        if clean and clean.lower() not in excluded and clean.lower() not in {f.lower() for f in unique_features}:
+        if clean and _identity(clean) not in excluded and _identity(clean) not in map(_identity, unique_features):
             unique_features.append(clean)
 
     host = cta_host(req.cta_url)
@@ -443,15 +454,15 @@ def _grounded_plan(roles: list[str], titles: list[str | None], printed: list[Pri
     composer's "fact" role) rather than a stock sentence."""
     plan: list[dict[str, Any]] = []
     queue = list(features)
-    said = {subject.lower()} if subject else set()
+    said = {_identity(subject)} if subject else set()
     price_scene = next((i for i, p in enumerate(printed) if p.price and p.price == price), None)
     for index, role in enumerate(roles):
         image_title = titles[index] if index < len(titles) else None
         shown = printed[index] if index < len(printed) else PrintedText()
-        headline = shown.headline if shown.headline and shown.headline.lower() not in said else None
+        headline = shown.headline if shown.headline and _identity(shown.headline) not in said else None
         entry: dict[str, Any] = {"index": index, "role": role, "image_title": image_title, "feature": None,
                                  "printed": list(shown.words), "says_price": index == price_scene}
-        feature = headline or (image_title if image_title and image_title.lower() not in said else None)
+        feature = headline or (image_title if image_title and _identity(image_title) not in said else None)
         if role in ("hook", "cta"):
             entry["feature"] = feature  # said alongside the hook or before the call to action
         elif feature:
@@ -461,7 +472,7 @@ def _grounded_plan(roles: list[str], titles: list[str | None], printed: list[Pri
         else:
             entry["role"] = "fact"
         if entry["feature"]:
-            said.add(str(entry["feature"]).lower())
+            said.add(_identity(str(entry["feature"])))
         plan.append(entry)
     return plan
 

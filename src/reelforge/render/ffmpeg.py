@@ -17,6 +17,7 @@ import imageio_ffmpeg
 
 CANCEL_POLL_S = 0.3
 _STDERR_TAIL_CHARS = 4000
+_PROGRESS_TAIL_BYTES = 4096  # a -progress block is ~300 bytes
 
 
 class RenderError(RuntimeError):
@@ -30,6 +31,14 @@ class RenderCancelled(RuntimeError):
 @cache
 def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _last_progress(text: str) -> dict[str, str]:
+    """The last complete block of ``-progress`` output (``key=value`` lines ending ``progress=...``)."""
+    blocks = text.split("progress=")
+    if len(blocks) < 2:
+        return {}
+    return dict(line.split("=", 1) for line in blocks[-2].splitlines() if "=" in line)
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,33 @@ def run_ffmpeg(
     should_cancel: Callable[[], bool] | None = None,
     partial_outputs: Sequence[Path] = (),
     what: str = "ffmpeg",
+    on_progress: Callable[[dict[str, str]], None] | None = None,
 ) -> FfmpegRun:
     """Run ``ffmpeg <args>`` to completion, polling ``should_cancel`` every 0.3 s.
 
     stderr goes to a temporary file (not a pipe) so a chatty ffmpeg can never block on a full pipe
-    and memory stays flat however long the run is.
+    and memory stays flat however long the run is. ``on_progress`` gets ffmpeg's latest ``-progress``
+    block (``frame``, ``out_time_us``, ...) at each poll, read from a file for the same reason.
     """
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
+    with tempfile.TemporaryDirectory(prefix="reelforge-ffmpeg-") as tmp:
+        progress_file = Path(tmp) / "progress.txt"
+        reporting = ["-progress", str(progress_file), "-stats_period", str(CANCEL_POLL_S)] if on_progress else []
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *reporting, *args]
+
+        def report() -> None:
+            if on_progress is None or not progress_file.exists():
+                return
+            with progress_file.open("rb") as f:  # the tail only: the file grows all run long
+                f.seek(max(0, progress_file.stat().st_size - _PROGRESS_TAIL_BYTES))
+                block = _last_progress(f.read().decode("utf-8", errors="replace"))
+            if block:
+                on_progress(block)
+
+        return _run(cmd, should_cancel, partial_outputs, what, report)
+
+
+def _run(cmd: list[str], should_cancel: Callable[[], bool] | None, partial_outputs: Sequence[Path], what: str,
+         report: Callable[[], None]) -> FfmpegRun:
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
@@ -68,6 +97,7 @@ def run_ffmpeg(
                     proc.wait(timeout=CANCEL_POLL_S)
                     break
                 except subprocess.TimeoutExpired:
+                    report()
                     if should_cancel is not None and should_cancel():
                         _kill_group(proc)
                         for path in partial_outputs:

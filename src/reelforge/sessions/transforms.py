@@ -256,3 +256,14 @@ def retell(
         if track.kind == "music":
             track.duration = new.duration
     return _validated(new)
+
+
+def replace_clips(doc: SessionDocument, clips: Mapping[str, str]) -> SessionDocument:
+    """Show new pictures on the scene layers named by id (``{layer_id: media ref}``); timing,
+    camera motion, narration and captions stay, so the render re-encodes only those layers."""
+    new = _copy(doc)
+    for layer in new.scenes:
+        if layer.id in clips:
+            layer.clip = clips[layer.id]
+            layer.clip_type = "image"
+    return _validated(new)

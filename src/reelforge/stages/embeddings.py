@@ -107,6 +107,8 @@ def crawl_site(env: StageEnv, *, template_id: str, owner: str, name: str, field_
 
     def progress(_page: Page, fetched: int) -> None:
         eng.update_state(template_id, pages_fetched=fetched)
+        # Of the most pages it may fetch: a smaller site ends early and the stage jumps to done.
+        env.progress(fetched / max(max_pages, 1), f"{fetched} pages fetched", pages_fetched=fetched)
 
     try:
         found = crawl(urls, env.rt.fetch_policy, levels=levels, max_pages=max_pages, on_page=progress)

@@ -4,6 +4,7 @@ stage asks for an earlier one's output by type (:meth:`jobs.base.StageContext.ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +17,11 @@ class StageOutput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     STAGE: ClassVar[str] = ""
 
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        """URLs of what this stage made that a client can look at while the rest runs (its
+        ``stage_finished`` event carries them); ``url`` turns a blob key into its URL."""
+        return []
+
 
 class Published(StageOutput):
     """A stage that finishes a request: ``result`` is merged into the request's result and a
@@ -24,6 +30,9 @@ class Published(StageOutput):
     result: dict[str, Any]
     final_price: int | None = None
     render: dict[str, Any] | None = None  # spans encoded / re-used (the execution record keeps it)
+
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        return [str(u) for u in self.result.get("result_urls") or [self.result.get("result_url")] if u]
 
 
 class ScriptOutput(StageOutput):
@@ -46,6 +55,9 @@ class SpeechOutput(StageOutput):
     STAGE = "speech_generation"
     speech: list[SpeechTrack]
 
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        return [url(track.key) for track in self.speech]
+
 
 class Clip(BaseModel):
     source: str
@@ -60,6 +72,9 @@ class ClipsOutput(StageOutput):
 class SceneImagesOutput(StageOutput):
     STAGE = "image_generation"
     scene_images: list[str]
+
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        return [url(key) for key in self.scene_images]
 
 
 class Cue(BaseModel):
@@ -79,6 +94,9 @@ class MusicOutput(StageOutput):
     music_key: str
     duration_s: float
 
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        return [url(self.music_key)]
+
 
 class CardsOutput(StageOutput):
     """``frame_generation``: the cards a video (or an operation on one) draws: an outro card, one
@@ -89,6 +107,10 @@ class CardsOutput(StageOutput):
     footer_keys: list[str | None] | None = None
     footer_key: str | None = None
     avatar: bool = False
+
+    def previews(self, url: Callable[[str], str]) -> list[str]:
+        keys = [self.outro_key, self.footer_key, *(self.footer_keys or [])]
+        return [url(key) for key in keys if key]
 
 
 class EnhancedTilesOutput(StageOutput):

@@ -39,7 +39,8 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
 
     out = env.work_dir() / "render.mp4"
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
-                               cache=BlobSpanCache(env.rt.blobs), encoder=choose(env.rt.settings.video_encoder))
+                               cache=BlobSpanCache(env.rt.blobs), encoder=choose(env.rt.settings.video_encoder),
+                               on_progress=lambda fraction: env.progress(fraction, "encoding frames"))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
     # Checked on the file just written, from a few sampled frames and one audio pass.
     quality = quality_report(out, doc)

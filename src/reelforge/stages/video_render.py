@@ -102,8 +102,17 @@ def build_document(
     )
 
 
-def render_video(env: StageEnv, job: VideoJob, doc: SessionDocument) -> Published:
+def render_video(env: StageEnv, job: VideoJob, doc: SessionDocument, speech: SpeechOutput) -> Published:
     published = publish_render(env, doc, lambda seconds: video_price(env.rt.prices, job, seconds))
     if job.providers:  # which backend served each stage: no hosted model is claimed that did not run
-        published.result["providers"] = dict(job.providers)
+        published.result["providers"] = {**job.providers, **_spoken_by(job, speech)}
     return published
+
+
+def _spoken_by(job: VideoJob, speech: SpeechOutput) -> dict[str, str]:
+    """The engines and voices that really spoke, read from the narration tracks: offline, English goes
+    to a Piper voice and other languages to espeak-ng, which acceptance could not know."""
+    spoken = sorted({f"{t.provider} {t.voice}" if t.voice else t.provider for t in speech.speech if t.provider})
+    if not spoken or job.providers.get("speech_generation", "").startswith("OPENAI"):
+        return {}
+    return {"speech_generation": "LOCAL (" + ", ".join(spoken) + ")"}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from reelforge.api.deps import PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
+from reelforge.api.prefer import PreferHeader, status_when_done
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
@@ -26,11 +27,17 @@ add_job_routes(
 
 
 @router.get("/status", summary="Status of one image request")
-def image_status(
-    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
+async def image_status(
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    request_id: str | None = None,
+    session_id: str | None = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, principal.owner, request_id or session_id)
-    return requests.status_body(rt.db, req)
+    def read() -> dict[str, Any]:
+        return requests.status_body(rt.db, requests.get_owned(rt.db, principal.owner, request_id or session_id))
+
+    return await status_when_done(read, prefer)
 
 
 @router.get("/list", summary="Recent image requests of this account")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 from reelforge.api.deps import AppSecretHeader, AuthorizationHeader, ExternalKeyHeader, authenticate
+from reelforge.api.prefer import PreferHeader, status_when_done
 from reelforge.core import credentials, requests
 from reelforge.core.errors import BadRequest
 from reelforge.db.database import Database
@@ -23,20 +23,24 @@ async def get_status(
     app_secret: AppSecretHeader = None,
     request_id: str | None = None,
     session_id: str | None = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
-    return await status_of(request.app.state.rt.db, authorization, external_key, app_secret, request_id or session_id)
+    db = request.app.state.rt.db
+    return await status_of(db, authorization, external_key, app_secret, request_id or session_id, prefer)
 
 
 async def status_of(db: Database, authorization: str | None, external_key: str | None, app_secret: str | None,
-                    request_id: str | None) -> dict[str, Any]:
-    """The status body of a request the caller may see (/v1/status, /v2/status)."""
+                    request_id: str | None, prefer: str | None = None) -> dict[str, Any]:
+    """The status body of a request the caller may see (/v1/status, /v2/status), once it has ended or the
+    ``Prefer: wait`` ran out (api/prefer.py). Each read checks the credential and ownership again."""
     # The most-polled route: an account API key's check, ownership and stages in one worker-thread hop
     # and one database session (PrincipalDep would cost a hop and a session of its own). Other
     # credentials (auth tokens, app keys, external-user keys) take the general path.
     if external_key is None and not _other_credential(authorization):
-        body: dict[str, Any] = await run_in_threadpool(requests.owned_status, db, authorization, request_id)
-        return body
-    return await run_in_threadpool(principal_status, db, authorization, external_key, app_secret, request_id)
+        return await status_when_done(lambda: requests.owned_status(db, authorization, request_id), prefer)
+    return await status_when_done(
+        lambda: principal_status(db, authorization, external_key, app_secret, request_id), prefer
+    )
 
 
 def _other_credential(authorization: str | None) -> bool:

@@ -29,6 +29,7 @@ from reelforge.api.deps import (
     RuntimeDep,
 )
 from reelforge.api.job_routes import JobRoute, add_job_routes
+from reelforge.api.prefer import PreferHeader
 from reelforge.api.routers.external_users import summary as external_user_summary
 from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES, title_body
 from reelforge.api.routers.status import status_of
@@ -64,6 +65,8 @@ def with_session_id(answer: JSONResponse, extra: dict[str, Any] | None = None) -
     if answer.status_code != 200:
         return answer
     body = json.loads(bytes(answer.body))
+    if body.get("quote_only"):  # a price, not an accepted request: no session to name
+        return answer
     body.setdefault("sessionID", body.get("session_id"))
     body.update(extra or {})
     headers = {k: v for k, v in answer.headers.items() if k.startswith("x-") or k == "idempotent-replayed"}
@@ -232,9 +235,10 @@ async def status(
     app_secret: AppSecretHeader = None,
     request_id: str | None = None,
     session_id: str | None = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
     rt: Runtime = request.app.state.rt
-    body = await status_of(rt.db, authorization, external_key, app_secret, request_id or session_id)
+    body = await status_of(rt.db, authorization, external_key, app_secret, request_id or session_id, prefer)
     if body.get("status") == "PENDING" or body.get("case_type") in ("text_to_video", "image_list_to_video"):
         # Step requests add their step state (the hot path above stays one query for the rest).
         req = await run_in_threadpool(requests.get, rt.db, body["request_id"])
@@ -255,7 +259,7 @@ def status_detailed(
 
 def _step_create(call: Any, kind: Any, body: StepTextToVideoRequest | StepImageToVideoRequest) -> JSONResponse:
     answer = call.submit(kind, body, pause_before=body.pause_before())
-    if answer.status_code != 200:
+    if answer.status_code != 200 or body.quote_only:
         return answer
     req = requests.get(call.rt.db, json.loads(bytes(answer.body))["request_id"])
     state = steps.step_state(req, requests.live_stages(call.rt.db, req))

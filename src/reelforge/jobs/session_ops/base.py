@@ -25,7 +25,7 @@ from reelforge.stages.outputs import StageOutput
 from reelforge.stages.publish import publish_render
 
 # Operations whose request made the narration it carries (the others re-use their source's).
-NARRATING_CASE_TYPES = ("text_to_video", "image_list_to_video", "translate")
+NARRATING_CASE_TYPES = ("text_to_video", "image_list_to_video", "translate", "retranslate")
 
 
 class SessionRef(RequestBody):

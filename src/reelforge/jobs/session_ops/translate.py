@@ -5,7 +5,7 @@ the outro and footer CTAs reelforge wrote are re-drawn in it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import StrictBool, field_validator
 
@@ -13,6 +13,7 @@ from reelforge.core import requests
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.pricing import PriceTable
 from reelforge.jobs.base import Prepared, PrepareEnv, StageContext, StageDef
+from reelforge.jobs.body import RequestBody
 from reelforge.jobs.catalog import register
 from reelforge.jobs.session_ops.base import SessionOp, SessionOpJob, SessionRef, lineage, source_document
 from reelforge.jobs.session_ops.copies import subtitled
@@ -30,6 +31,13 @@ from reelforge.stages.video_subtitles import transcribe
 from reelforge.text.languages import SUPPORTED_LANGUAGES
 
 
+def supported_language(value: str) -> str:
+    value = value.strip().lower()
+    if value not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {value!r}; expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return value
+
+
 class Translate(SessionRef):
     language: str
     outro_image_url: str | None = None
@@ -40,10 +48,7 @@ class Translate(SessionRef):
     @field_validator("language")
     @classmethod
     def _supported(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"unsupported language {value!r}; expected one of {', '.join(SUPPORTED_LANGUAGES)}")
-        return value
+        return supported_language(value)
 
 
 class TranslateJob(SessionOpJob):
@@ -125,7 +130,12 @@ def _translated(translator: TextTranslator, text: str | None, language: str, fla
     return found
 
 
-class TranslateVideo(SessionOp[Translate, TranslateJob], case_type="translate", id_prefix="vid_tr"):
+B = TypeVar("B", bound=RequestBody)
+
+
+class Translation(SessionOp[B, TranslateJob]):
+    """What translate_video and retranslate_video share: a translation of a completed session."""
+
     input_model = TranslateJob
     before_render = [
         [StageDef[TranslateJob]("prompt_generation", _script)],
@@ -133,7 +143,8 @@ class TranslateVideo(SessionOp[Translate, TranslateJob], case_type="translate", 
         [StageDef[TranslateJob]("transcript_generation", _cues), StageDef[TranslateJob]("frame_generation", _cards)],
     ]
 
-    def prepare(self, body: Translate, env: PrepareEnv) -> Prepared[TranslateJob]:
+    def translation(self, body: Translate, env: PrepareEnv) -> Prepared[TranslateJob]:
+        """The translation ``body`` asks for, of the session it names."""
         try:
             sources = self.sources(env, [body.session_id])
         except NotFound as exc:  # video-api.txt: an unknown session id is a 400 on this route
@@ -204,6 +215,11 @@ class TranslateVideo(SessionOp[Translate, TranslateJob], case_type="translate", 
             if layer.footer:  # translated footers replace existing ones; scenes without footers stay so
                 doc = transforms.set_footer(doc, footer, layer_ids=[layer.id])
         return doc
+
+
+class TranslateVideo(Translation[Translate], case_type="translate", id_prefix="vid_tr"):
+    def prepare(self, body: Translate, env: PrepareEnv) -> Prepared[TranslateJob]:
+        return self.translation(body, env)
 
 
 TRANSLATE = register(TranslateVideo())

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.jobs.base import JobKind, Plan, Prepared, PrepareEnv, StageContext, StageDef, flatten
+from reelforge.jobs.body import ENVELOPE_FIELDS
 from reelforge.jobs.catalog import register
 from reelforge.jobs.video.job import (
     OUTRO_SECONDS,
@@ -105,7 +106,7 @@ def _render(ctx: Ctx) -> StageOutput:
         ctx.output(TranscriptOutput),
         ctx.output(MusicOutput),
     )
-    return render_video(ctx.env, ctx.job, doc)
+    return render_video(ctx.env, ctx.job, doc, ctx.output(SpeechOutput))
 
 
 SCRIPT = StageDef[VideoJob]("prompt_generation", _script)
@@ -126,6 +127,7 @@ BodyT = TypeVar("BodyT", bound=VideoOptions)
 
 class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
     input_model = VideoJob
+    hold_stage = "video_generation"  # pause_render holds a generation before its final render
     PLAN: Plan[VideoJob]
 
     def price(self, job: VideoJob, prices: PriceTable) -> int:
@@ -173,7 +175,7 @@ class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
         logo = env.media.image(body.cta_logo, "cta_logo") if body.cta_logo else None
         return VideoJob(
             **body.model_dump(
-                exclude={"webhook_url", "image_urls", "outro_image_url", "cta_logo", "footer_metadata", "language"}
+                exclude={*ENVELOPE_FIELDS, "image_urls", "outro_image_url", "cta_logo", "footer_metadata", "language"}
             ),
             language=language,
             canvas=canvas,

@@ -30,9 +30,15 @@ function requestFor(form, images) {
   return { route: "/v1/video/text_to_video", body: { ...body, duration: Number(v("duration")) || 15 } };
 }
 
+// The quote is exact (the same call then charges it), so it is shown as the price, with its
+// breakdown and a warning when the balance would refuse it.
 function quoteText(data) {
   const credits = data.credits ?? data.total_credits ?? data.estimated_credits ?? data.price;
-  return Number.isFinite(credits) ? `About ${credits} credits` : null;
+  if (!Number.isFinite(credits)) return null;
+  const parts = (data.breakdown || []).filter((b) => b && b.item && Number.isFinite(b.credits));
+  const detail = parts.length > 1 ? ` (${parts.map((b) => `${b.item} ${b.credits}`).join(", ")})` : "";
+  const short = data.sufficient === false ? ` — more than your ${data.remainingCredits} credits` : "";
+  return `Costs ${credits} credits${detail}${short}`;
 }
 
 export async function newVideoView(root) {
@@ -93,25 +99,32 @@ export async function newVideoView(root) {
     );
   });
 
+  // Typing re-quotes too (text fields only fire "change" on blur); each quote is numbered so a
+  // late answer never overwrites a newer one, nor the charge once the video is submitted.
   let quoteTimer;
+  let quoteSeq = 0;
   const refreshQuote = () => {
     clearTimeout(quoteTimer);
+    const mine = ++quoteSeq;
     quoteTimer = setTimeout(async () => {
       if (!(await canQuote())) return;
       const { route, body } = requestFor(form, await imageSources(files, urls));
       if (!body.image_urls && !body.prompt) return;
       try {
         const { data } = await api(route, { method: "POST", body: { ...body, quote_only: true } });
-        quote.textContent = quoteText(data) || "Price shown after submit.";
+        if (mine === quoteSeq) quote.textContent = quoteText(data) || "Price shown after submit.";
       } catch (err) {
-        quote.textContent = `No quote: ${err.message}`;
+        if (mine === quoteSeq) quote.textContent = `No quote: ${err.message}`;
       }
     }, 600);
   };
   form.addEventListener("change", refreshQuote);
+  form.addEventListener("input", refreshQuote);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    clearTimeout(quoteTimer);
+    quoteSeq++; // a quote still on its way no longer shows
     submit.disabled = true;
     try {
       const { route, body } = requestFor(form, await imageSources(files, urls));

@@ -1,0 +1,344 @@
+"""The language-model kinds: the chat gateway (``/v2/external/chat/completions``), enhance message
+(``/v1/chat/enhance``) and the assistant (``/v1/assistant/completion``).
+
+Each holds an estimate at acceptance (the prompt's characters / 3 as tokens, plus every output
+token allowed), so the 402 happens up front, and its stage settles to the measured usage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from reelforge.core import assistant_prompts, requests
+from reelforge.core.errors import BadRequest
+from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
+from reelforge.db.models import Request
+from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.body import RequestBody, aliases
+from reelforge.jobs.catalog import register
+from reelforge.providers.llm import (
+    CONFIGURED_PROVIDER,
+    OFFLINE_PROVIDER,
+    Completion,
+    Done,
+    Event,
+    Message,
+    complete,
+    configured_model,
+)
+from reelforge.runtime import Runtime
+from reelforge.sessions.context import session_context
+from reelforge.stages.llm_chat import assistant_turn, chat_completion, chat_completion_body, enhance_message
+from reelforge.stages.outputs import StageOutput
+
+Route = Literal["chat", "enhance", "assistant"]
+MAX_OUTPUT_TOKENS = 2048
+# Earlier turns of a session's thread replayed to the model (user + assistant messages).
+THREAD_TURNS = 6
+
+
+def estimated_input_tokens(messages: list[Message]) -> int:
+    # Generous on purpose (BPE averages ~4 characters a token in English): the hold must not be
+    # below what settles, and the difference is refunded at settlement.
+    return sum(len(m["content"]) // 3 + 8 for m in messages)
+
+
+class LLMJob(JobInput):
+    messages: list[Message]
+    max_tokens: int
+    temperature: float = 0.7
+    provider: str  # whose token prices the hold uses: the deployment's configured endpoint or offline
+
+
+def _hold(job: LLMJob, prices: PriceTable, route: Route) -> int:
+    return prices.llm_credits(job.provider, estimated_input_tokens(job.messages), job.max_tokens, route)
+
+
+def _settle(prices: PriceTable, route: Route) -> Callable[[Completion], int]:
+    def price(c: Completion) -> int:
+        return prices.llm_credits(c.provider, c.usage.input_tokens, c.usage.output_tokens, route)
+
+    return price
+
+
+def _provider(rt: Runtime) -> str:
+    return CONFIGURED_PROVIDER if configured_model(rt.settings) is not None else OFFLINE_PROVIDER
+
+
+def text_of(content: Any, field: str) -> str:
+    """A message's text: a string, or the text of its ``input_text``/``text``/``output_text`` parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") in _TEXT_PARTS]
+        return "\n".join(p for p in parts if isinstance(p, str))
+    raise BadRequest(f"{field} content must be a string or a list of content parts.", field=field)
+
+
+_TEXT_PARTS = ("input_text", "text", "output_text")
+_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+
+
+def normalise_messages(raw: Any, field: str) -> list[Message]:
+    """A string, one message, a list of messages or a list of content parts -> chat messages."""
+    if isinstance(raw, str):
+        return [{"role": "user", "content": raw}]
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise BadRequest(f"{field} must be a string or a non-empty list of messages.", field=field)
+    if all(isinstance(m, dict) and "role" not in m for m in raw):  # bare content parts: one user message
+        return [{"role": "user", "content": text_of(raw, field)}]
+    out: list[Message] = []
+    for i, m in enumerate(raw):
+        role = _ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
+        if role is None:
+            raise BadRequest(f"{field}[{i}].role must be one of {sorted(_ROLES)}.", field=field)
+        out.append({"role": role, "content": text_of(m.get("content", ""), f"{field}[{i}]")})
+    return out
+
+
+# -- the chat gateway ---------------------------------------------------------------------------
+
+
+class ChatCompletionRequest(RequestBody):
+    model: str | None = None
+    messages: list[dict[str, Any]] = Field(..., min_length=1)
+    max_tokens: int = Field(
+        256, ge=1, le=MAX_OUTPUT_TOKENS, validation_alias=aliases("max_tokens", "max_completion_tokens")
+    )
+    temperature: float = Field(0.7, ge=0, le=2)
+    stream: bool = False
+    async_: bool = Field(False, validation_alias=aliases("async", "async_mode", "asyncMode"))
+    poll: bool = Field(False, validation_alias=aliases("poll", "polling"))
+    response_mode: str | None = Field(None, validation_alias=aliases("response_mode", "responseMode"))
+
+    @property
+    def queued(self) -> bool:
+        """samsar-js's async methods add ``async: true, response_mode: 'polling'``."""
+        return self.async_ or self.poll or (self.response_mode or "sync").lower() in ("async", "poll", "polling")
+
+
+def _chat(ctx: StageContext[LLMJob]) -> StageOutput:
+    job = ctx.job
+    return chat_completion(ctx.env, job.messages, job.max_tokens, job.temperature, _settle(ctx.env.rt.prices, "chat"))
+
+
+class ChatCompletion(SingleStageKind[ChatCompletionRequest, LLMJob]):
+    case_type = "chat_completion"
+    media_type = "image"  # the requests table has two media types; a chat belongs to neither video list
+    id_prefix = "chat"
+    input_model = LLMJob
+    only_stage = StageDef[LLMJob]("llm_completion", _chat)
+
+    def prepare(self, body: ChatCompletionRequest, env: PrepareEnv) -> Prepared[LLMJob]:
+        return Prepared(self.job(body, env.rt))
+
+    @staticmethod
+    def job(body: ChatCompletionRequest, rt: Runtime) -> LLMJob:
+        messages = normalise_messages(body.messages, "messages")
+        return LLMJob(
+            messages=messages, max_tokens=body.max_tokens, temperature=body.temperature, provider=_provider(rt)
+        )
+
+    def price(self, job: LLMJob, prices: PriceTable) -> int:
+        return _hold(job, prices, "chat")
+
+    def provider(self, job: LLMJob) -> str:
+        return job.provider
+
+
+CHAT_COMPLETION = register(ChatCompletion())
+
+
+# -- enhance message -----------------------------------------------------------------------------
+
+
+class EnhanceMessageRequest(RequestBody):
+    message: str = Field(..., min_length=1, max_length=20_000)
+    maxwords: int = Field(450, ge=1, le=1500, validation_alias=aliases("maxwords", "maxWords", "max_words"))
+    language: str | None = Field(None, max_length=40)
+
+    @field_validator("maxwords", mode="before")
+    @classmethod
+    def _numeric_text(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+class EnhanceJob(LLMJob):
+    message: str
+    max_words: int
+    language: str | None = None
+
+
+def _enhance(ctx: StageContext[EnhanceJob]) -> StageOutput:
+    job = ctx.job
+    price = _settle(ctx.env.rt.prices, "enhance")
+    return enhance_message(ctx.env, job.message, job.max_words, job.language, job.max_tokens, price)
+
+
+class EnhanceMessage(SingleStageKind[EnhanceMessageRequest, EnhanceJob]):
+    case_type = "chat_enhance"
+    media_type = "image"
+    id_prefix = "enh"
+    input_model = EnhanceJob
+    only_stage = StageDef[EnhanceJob]("llm_enhance", _enhance)
+
+    def prepare(self, body: EnhanceMessageRequest, env: PrepareEnv) -> Prepared[EnhanceJob]:
+        # Words -> tokens: ~1.4 tokens a word in English, with room for the model's own wrapping.
+        max_tokens = min(MAX_OUTPUT_TOKENS, int(body.maxwords * 1.5) + 16)
+        return Prepared(
+            EnhanceJob(
+                messages=[{"role": "user", "content": body.message}],
+                max_tokens=max_tokens,
+                provider=_provider(env.rt),
+                message=body.message,
+                max_words=body.maxwords,
+                language=body.language,
+            )
+        )
+
+    def price(self, job: EnhanceJob, prices: PriceTable) -> int:
+        return _hold(job, prices, "enhance")
+
+    def provider(self, job: EnhanceJob) -> str:
+        return job.provider
+
+
+ENHANCE_MESSAGE = register(EnhanceMessage())
+
+
+# -- the assistant -------------------------------------------------------------------------------
+
+
+class AssistantCompletionRequest(RequestBody):
+    session_id: str | None = Field(None, validation_alias=aliases("session_id", "sessionId", "id"))
+    input: Any = Field(None, validation_alias=aliases("input", "message", "messages"))
+    max_output_tokens: int = Field(
+        300, ge=1, le=MAX_OUTPUT_TOKENS, validation_alias=aliases("max_output_tokens", "maxOutputTokens", "max_tokens")
+    )
+    temperature: float = Field(0.7, ge=0, le=2)
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+    tool_choice: Any = None
+
+
+class AssistantJob(LLMJob):
+    session_id: str | None = None
+    image_prompt: str | None = None
+    image_size: tuple[int, int] = (1024, 1024)
+
+
+def _assistant(ctx: StageContext[AssistantJob]) -> StageOutput:
+    job = ctx.job
+    price = _settle(ctx.env.rt.prices, "assistant")
+    return assistant_turn(
+        ctx.env, job.messages, job.max_tokens, job.temperature, job.session_id, job.image_prompt, job.image_size, price
+    )
+
+
+def _image_size(tool: dict[str, Any]) -> tuple[int, int]:
+    size = str(tool.get("size") or "1024x1024")
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        return (1024, 1024)  # "auto" and the like
+    if not (64 <= w <= 2048 and 64 <= h <= 2048):
+        raise BadRequest("tools[].size must be WxH between 64 and 2048.", field="tools")
+    return (w, h)
+
+
+def thread(rt: Runtime, owner: Owner, session_id: str) -> list[Message]:
+    """The earlier completed turns of this owner's assistant thread on ``session_id`` (an account's and each
+    of its external users' threads are apart: one never continues, or reads, another's)."""
+    from sqlalchemy import select
+
+    with rt.db.session() as s:
+        rows = list(
+            s.execute(
+                select(Request)
+                .where(
+                    Request.account_id == owner.account_id,
+                    Request.external_user_id.is_(None)
+                    if owner.external_user_id is None
+                    else Request.external_user_id == owner.external_user_id,
+                    Request.case_type == AssistantCompletion.case_type,
+                    Request.status == "COMPLETED",
+                )
+                .order_by(Request.created_at.desc())
+                .limit(200)
+            ).scalars()
+        )
+    turns: list[Message] = []
+    for row in reversed([r for r in rows if r.input.get("session_id") == session_id][:THREAD_TURNS]):
+        asked = [m for m in row.input.get("messages", []) if m.get("role") == "user"]
+        if asked:
+            turns.append({"role": "user", "content": asked[-1]["content"]})
+            turns.append({"role": "assistant", "content": str(row.result.get("output_text", ""))})
+    return turns
+
+
+class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJob]):
+    case_type = "assistant_completion"
+    media_type = "image"
+    id_prefix = "asst"
+    input_model = AssistantJob
+    only_stage = StageDef[AssistantJob]("llm_assistant", _assistant)
+
+    def prepare(self, body: AssistantCompletionRequest, env: PrepareEnv) -> Prepared[AssistantJob]:
+        asked = normalise_messages(body.input, "input")
+        system = assistant_prompts.prompt_for(env.rt.db, env.owner)
+        history: list[Message] = []
+        if body.session_id:
+            system += "\n\n" + session_context(env.rt, env.owner, body.session_id)
+            history = thread(env.rt, env.owner, body.session_id)
+        image_tool = next((t for t in body.tools if t.get("type") == "image_generation"), None)
+        wants_image = image_tool is not None and body.tool_choice != "none"
+        prompt = "\n".join(m["content"] for m in asked if m["role"] == "user").strip()
+        job = AssistantJob(
+            # The owner's prompt and the session first, then the thread, then this turn.
+            messages=[{"role": "system", "content": system}, *history, *asked],
+            max_tokens=body.max_output_tokens,
+            temperature=body.temperature,
+            provider=_provider(env.rt),
+            session_id=body.session_id,
+            image_prompt=(prompt or "A clean launch poster") if wants_image else None,
+            image_size=_image_size(image_tool) if image_tool else (1024, 1024),
+        )
+        return Prepared(job)
+
+    def price(self, job: AssistantJob, prices: PriceTable) -> int:
+        return _hold(job, prices, "assistant")
+
+    def provider(self, job: AssistantJob) -> str:
+        return job.provider
+
+
+ASSISTANT_COMPLETION = register(AssistantCompletion())
+
+
+def run_streamed(rt: Runtime, request_id: str, job: LLMJob) -> Iterator[Event]:
+    """Run an accepted (not enqueued) chat request in this process, yielding its events as they are
+    generated, then settle it to the measured usage. A failure or a client that goes away ends it
+    FAILED and refunded."""
+    done: Done | None = None
+    parts: list[str] = []
+    try:
+        for event in complete(rt.settings, job.messages, job.max_tokens, job.temperature, stream=True):
+            if isinstance(event, Done):
+                done = event
+            else:
+                parts.append(event.text)
+            yield event
+    except BaseException as exc:  # GeneratorExit too: the client disconnected mid-stream
+        requests.fail(rt.db, request_id, f"chat stream ended early: {exc.__class__.__name__}")
+        raise
+    if done is None:
+        requests.fail(rt.db, request_id, "the language model ended without usage")
+        return
+    c = Completion("".join(parts), done.usage, done.finish_reason, done.provider, done.model)
+    body = chat_completion_body(f"chatcmpl-{request_id}", c)
+    requests.complete(rt.db, request_id, {"response": body, "provider": c.provider}, _settle(rt.prices, "chat")(c))

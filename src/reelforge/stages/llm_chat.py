@@ -1,0 +1,136 @@
+"""Stages of the language-model routes: a chat completion (the gateway), an enhanced message and an
+assistant turn (Responses shape, optionally with a generated image). Each settles its charge to the
+measured usage through the ``price`` its kind passes in."""
+
+from __future__ import annotations
+
+import base64
+import time
+import zlib
+from collections.abc import Callable, Sequence
+
+from reelforge.providers.llm import Completion, Message, complete_text
+from reelforge.providers.registry import LOCAL, image_provider
+from reelforge.stages.context import StageEnv
+from reelforge.stages.outputs import Published
+
+Price = Callable[[Completion], int]
+
+
+def usage_body(c: Completion) -> dict[str, int]:
+    """Usage in both vocabularies: Chat Completions (prompt/completion) and Responses (input/output)."""
+    u = c.usage
+    return {
+        "prompt_tokens": u.input_tokens,
+        "completion_tokens": u.output_tokens,
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "total_tokens": u.total_tokens,
+    }
+
+
+def chat_completion_body(completion_id: str, c: Completion, created: int | None = None) -> dict[str, object]:
+    """An OpenAI ``chat.completion`` object."""
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created or int(time.time()),
+        "model": c.model,
+        "provider": c.provider,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": c.text}, "finish_reason": c.finish_reason}
+        ],
+        "usage": usage_body(c),
+    }
+
+
+def chat_completion(
+    env: StageEnv, messages: Sequence[Message], max_tokens: int, temperature: float, price: Price
+) -> Published:
+    c = complete_text(env.rt.settings, messages, max_tokens, temperature)
+    body = chat_completion_body(f"chatcmpl-{env.request_id}", c)
+    return Published(result={"response": body, "provider": c.provider}, final_price=price(c))
+
+
+def clip_words(text: str, max_words: int) -> str:
+    """At most ``max_words`` words: the model is asked to stay under, this guarantees it."""
+    words = text.split()
+    return text.strip() if len(words) <= max_words else " ".join(words[:max_words])
+
+
+def enhance_message(
+    env: StageEnv, message: str, max_words: int, language: str | None, max_tokens: int, price: Price
+) -> Published:
+    instruction = (
+        "Rewrite the user's text to be clearer and more engaging. Keep its meaning. "
+        f"Use at most {max_words} words. Reply with the rewritten text only."
+    )
+    if language:
+        instruction += f" Write in {language}."
+    c = complete_text(
+        env.rt.settings,
+        [{"role": "system", "content": instruction}, {"role": "user", "content": message}],
+        max_tokens,
+        temperature=0.3,
+    )
+    content = clip_words(c.text, max_words) or message
+    return Published(
+        result={"content": content, "provider": c.provider, "model": c.model, "usage": usage_body(c)},
+        final_price=price(c),
+    )
+
+
+def _image_item(env: StageEnv, prompt: str, size: tuple[int, int], item_id: str) -> dict[str, object]:
+    # The image tool draws with the offline illustrator (image model LOCAL); a seed from the prompt
+    # keeps a repeated request's image identical.
+    out = env.work_dir() / f"{item_id}.png"
+    image_provider(env.rt.settings, LOCAL).generate(prompt, size[0], size[1], zlib.crc32(prompt.encode()), out)
+    return {
+        "id": item_id,
+        "type": "image_generation_call",
+        "status": "completed",
+        "output_format": "png",
+        "size": f"{size[0]}x{size[1]}",
+        "revised_prompt": prompt,
+        "result": base64.b64encode(out.read_bytes()).decode("ascii"),
+    }
+
+
+def assistant_turn(
+    env: StageEnv,
+    messages: Sequence[Message],
+    max_tokens: int,
+    temperature: float,
+    session_id: str | None,
+    image_prompt: str | None,
+    image_size: tuple[int, int],
+    price: Price,
+) -> Published:
+    """One assistant answer in the OpenAI Responses shape (``output_text``, ``output[]``)."""
+    c = complete_text(env.rt.settings, messages, max_tokens, temperature)
+    rid = env.request_id
+    output: list[dict[str, object]] = [
+        {
+            "id": f"msg_{rid}",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": c.text, "annotations": []}],
+        }
+    ]
+    if image_prompt is not None:
+        output.append(_image_item(env, image_prompt, image_size, f"ig_{rid}"))
+    response = {
+        "id": f"resp_{rid}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "completed" if c.finish_reason == "stop" else "incomplete",
+        "model": c.model,
+        "provider": c.provider,
+        "session_id": session_id,
+        "output_text": c.text,
+        "output": output,
+        "usage": usage_body(c),
+    }
+    env.clean_work_dir()
+    return Published(result=response, final_price=price(c))

@@ -1,0 +1,220 @@
+"""The language-model routes end to end through HTTP against real servers: the assistant (session
+context, thread continuation, image tool), enhance message, the chat gateway (sync, polling, SSE
+streaming), billing from measured usage, and a second reelforge as the configured upstream."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from reelforge.core.pricing import PriceTable
+from support import ReelforgeServer, wait_status
+
+PRICES = PriceTable()
+
+
+def credits(provider: str, usage: dict, route: str) -> int:
+    return PRICES.llm_credits(provider, usage["input_tokens"], usage["output_tokens"], route)
+
+
+def test_llm_credits_follow_the_documented_rule() -> None:
+    table = PRICES.table["llm"]
+    rates = table["providers"]["offline"]
+    usd = (1000 * rates["input_usd_per_million"] + 2000 * rates["output_usd_per_million"]) / 1e6
+    assert PRICES.llm_credits("offline", 1000, 2000, "assistant") == math.ceil(usd * 100 * 2.5)
+    assert PRICES.llm_credits("offline", 1, 1, "chat") == 1  # rounded up once, to whole credits
+
+
+def photo() -> str:
+    img = Image.new("RGB", (640, 480), "#2a9d8f")
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@pytest.fixture(scope="module")
+def session_id(server: ReelforgeServer) -> tuple[str, str]:
+    """A real rendered video session (one image) and its owner's key."""
+    key = server.new_key(credits=100_000)
+    with server.client(key, timeout=120) as c:
+        body = {"image_urls": [photo()], "metadata": {"product": "Zephyr linen travel shirt"}}
+        r = c.post("/v1/video/image_list_to_video", json={"input": body})
+        assert r.status_code == 200, r.text
+        done = wait_status(c, r.json()["request_id"], timeout=400)
+    assert done["status"] == "COMPLETED", done
+    return key, done["request_id"]
+
+
+def test_assistant_uses_session_context_and_continues_the_thread(
+    server: ReelforgeServer, session_id: tuple[str, str]
+) -> None:
+    key, sid = session_id
+    with server.client(key, timeout=120) as c:
+        r = c.post("/v1/assistant/set_system_prompt", json={"system_prompt": "You are the brand assistant for Acme."})
+        assert r.status_code == 200 and r.json()["system_prompt"] == "You are the brand assistant for Acme."
+        first = c.post(
+            "/v1/assistant/completion",
+            json={
+                "session_id": sid,
+                "input": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "input_text", "text": "Remember this: the discount code is BLUEFOX. Say OK."}
+                        ],
+                    }
+                ],
+                "max_output_tokens": 24,
+                "temperature": 0,
+            },
+        )
+        assert first.status_code == 200, first.text
+        a = first.json()
+        assert a["object"] == "response" and a["provider"] == "offline" and a["output_text"]
+        assert a["output"][0]["type"] == "message" and a["output"][0]["content"][0]["text"] == a["output_text"]
+        assert int(first.headers["x-credits-charged"]) == credits("offline", a["usage"], "assistant")
+
+        second = c.post(
+            "/v1/assistant/completion",
+            json={"session_id": sid, "input": "What is the discount code?", "max_output_tokens": 24, "temperature": 0},
+        )
+        assert second.status_code == 200, second.text
+        b = second.json()
+        # Given only in the first turn: the thread carried it.
+        assert "BLUEFOX" in b["output_text"].upper(), b["output_text"]
+        assert b["usage"]["input_tokens"] > a["usage"]["input_tokens"]
+
+
+def test_assistant_image_tool_returns_a_png(server: ReelforgeServer) -> None:
+    key = server.new_key(credits=1000)
+    with server.client(key, timeout=120) as c:
+        r = c.post(
+            "/v1/assistant/completion",
+            json={
+                "input": "Create a clean launch poster image for a linen shirt.",
+                "tools": [{"type": "image_generation", "size": "512x512", "quality": "high"}],
+                "tool_choice": {"type": "image_generation"},
+                "max_output_tokens": 16,
+            },
+        )
+    assert r.status_code == 200, r.text
+    item = next(i for i in r.json()["output"] if i["type"] == "image_generation_call")
+    img = Image.open(io.BytesIO(base64.b64decode(item["result"])))
+    assert img.format == "PNG" and img.size == (512, 512)
+
+
+def test_other_account_gets_404_on_a_session(server: ReelforgeServer, session_id: tuple[str, str]) -> None:
+    _, sid = session_id
+    with server.client(server.new_key(credits=100)) as c:
+        r = c.post("/v1/assistant/completion", json={"session_id": sid, "input": "hi", "max_output_tokens": 8})
+    assert r.status_code == 404, r.text
+
+
+def test_enhance_message_honours_maxwords_and_charges_usage(server: ReelforgeServer) -> None:
+    key = server.new_key(credits=1000)
+    with server.client(key, timeout=120) as c:
+        r = c.post(
+            "/v1/chat/enhance", json={"message": "Please improve this caption: new shirt out now buy", "maxwords": 8}
+        )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["content"] and len(body["content"].split()) <= 8 and body["provider"] == "offline"
+    assert body["creditsCharged"] == credits("offline", body["usage"], "enhance")
+    assert r.headers["x-credits-remaining"] == str(1000 - body["creditsCharged"])
+
+
+def sse(response: httpx.Response) -> Iterator[tuple[float, dict]]:
+    for line in response.iter_lines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            yield time.perf_counter(), json.loads(line[6:])
+
+
+def test_chat_gateway_sync_polling_and_stream(server: ReelforgeServer) -> None:
+    key = server.new_key(credits=1000)
+    messages = [{"role": "user", "content": "Name three colours."}]
+    with server.client(key, timeout=120) as c:
+        r = c.post("/v2/external/chat/completions", json={"messages": messages, "max_tokens": 24})
+        assert r.status_code == 200, r.text
+        sync = r.json()
+        assert sync["object"] == "chat.completion" and sync["choices"][0]["message"]["content"]
+        assert int(r.headers["x-credits-charged"]) == credits("offline", sync["usage"], "chat")
+
+        q = c.post(
+            "/v2/external/chat/completions",
+            json={"messages": messages, "max_tokens": 16, "async": True, "response_mode": "polling"},
+        )
+        assert q.status_code == 202, q.text
+        rid = q.json()["request_id"]
+        deadline = time.monotonic() + 60
+        while (s := c.get("/v2/external/chat/status", params={"request_id": rid}).json())["status"] != "COMPLETED":
+            assert s["status"] in ("PENDING", "PROCESSING") and time.monotonic() < deadline, s
+            time.sleep(0.2)
+        assert s["response"]["choices"][0]["message"]["content"]
+
+        started = time.perf_counter()
+        with c.stream(
+            "POST", "/v2/external/chat/completions", json={"messages": messages, "max_tokens": 48, "stream": True}
+        ) as resp:
+            assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
+            events = list(sse(resp))
+    tokens = [(t, e) for t, e in events if e["choices"] and e["choices"][0]["delta"].get("content")]
+    usage = events[-1][1]["usage"]
+    ttft, total = tokens[0][0] - started, events[-1][0] - started
+    print(f"stream: {len(tokens)} chunks, ttft {ttft:.3f}s, total {total:.3f}s")
+    assert len(tokens) >= 2 and ttft < total  # the first token arrived before the last was generated
+    assert usage["completion_tokens"] >= len(tokens) - 1
+
+
+def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path) -> None:
+    # The upstream serves only its packaged model; the front uses it as its OpenAI-compatible endpoint.
+    up = ReelforgeServer(tmp_path / "upstream", {"REELFORGE_LLM_OFFLINE_ONLY": "true"}).start()
+    front: ReelforgeServer | None = None
+    try:
+        up_key = up.new_key(credits=10_000)
+        front = ReelforgeServer(
+            tmp_path / "front",
+            {"REELFORGE_LLM_BASE_URL": up.base_url, "REELFORGE_LLM_API_KEY": up_key, "REELFORGE_LLM_MODEL": "any"},
+        ).start()
+        key = front.new_key(credits=1000)
+        with front.client(key, timeout=120) as c:
+            r = c.post("/v1/assistant/completion", json={"input": "Say hello.", "max_output_tokens": 16})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["provider"] == "openai-compatible" and body["output_text"]
+            assert int(r.headers["x-credits-charged"]) == credits("openai-compatible", body["usage"], "assistant")
+            with up.client(up_key) as u:  # the upstream billed its own account for the same tokens
+                assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000
+
+            up.stop()  # switched off: the front answers with its own offline model
+            messages = [{"role": "user", "content": "Say hello."}]
+            r = c.post("/v2/external/chat/completions", json={"messages": messages, "max_tokens": 8})
+            assert r.status_code == 200, r.text
+            assert r.json()["provider"] == "offline"
+    finally:
+        if front is not None:
+            front.stop()
+        up.stop()
+
+
+def test_v2_companions(server: ReelforgeServer) -> None:
+    key = server.new_key(credits=77)
+    with server.client(key) as c:
+        v = c.get("/v2/external/api_key/validate").json()
+        assert v["valid"] is True and v["remainingCredits"] == 77
+        caps = c.get("/v2/external/providers/capabilities").json()
+        assert "chat.completions" in caps["providers"]["reelforge"]["actions"]
+        val = c.post("/v2/external/providers/validate", json={"samsarApiKey": key}).json()
+        assert val["providers"]["samsar"]["ok"] is True and "reelforge" in val["available"]["providers"]
+        m = c.post("/v2/external/moderation", json={"input": "hello"})
+        assert m.status_code == 501 and "moderation" in m.text.lower()
+    with server.client("rf_wrong") as c:
+        assert c.get("/v2/external/api_key/validate").status_code == 401
