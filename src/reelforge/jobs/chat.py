@@ -31,9 +31,9 @@ from reelforge.providers.llm import (
     configured_model,
 )
 from reelforge.runtime import Runtime
-from reelforge.sessions.context import session_context
+from reelforge.sessions.context import ASSISTANT_SESSION, session_context
 from reelforge.stages.llm_chat import assistant_turn, chat_completion, chat_completion_body, enhance_message
-from reelforge.stages.outputs import StageOutput
+from reelforge.stages.outputs import Published, StageOutput
 
 Route = Literal["chat", "enhance", "assistant"]
 MAX_OUTPUT_TOKENS = 2048
@@ -318,6 +318,52 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
 
 
 ASSISTANT_COMPLETION = register(AssistantCompletion())
+
+
+# -- blank assistant sessions (/v1/external_users/utils/assistant_session) --------------------------
+
+
+class AssistantSessionRequest(RequestBody):
+    session_name: str | None = Field(
+        None, max_length=300, validation_alias=aliases("session_name", "sessionName", "name", "title")
+    )
+    session_type: str = Field("assistant", max_length=40, validation_alias=aliases("session_type", "sessionType"))
+
+
+class AssistantSessionJob(JobInput):
+    session_name: str | None = None
+    session_type: str = "assistant"
+
+
+def _open_session(ctx: StageContext[AssistantSessionJob]) -> StageOutput:
+    # Nothing to compute: the request row itself is the session (owned, listed, extreq_ for an external
+    # user); its completions thread on its id (``thread``) and ``session_context`` describes it.
+    job = ctx.job
+    sid = ctx.env.request_id
+    return Published(
+        result={"session_id": sid, "session_type": job.session_type, "session_name": job.session_name,
+                "created_at": ctx.env.request.created_at.isoformat() + "Z"},
+        final_price=0,
+    )
+
+
+class AssistantSession(SingleStageKind[AssistantSessionRequest, AssistantSessionJob]):
+    """A blank assistant thread whose id later completions name as ``session_id`` (free)."""
+
+    case_type = ASSISTANT_SESSION
+    media_type = "image"
+    id_prefix = "asess"
+    input_model = AssistantSessionJob
+    only_stage = StageDef[AssistantSessionJob]("assistant_session", _open_session)
+
+    def prepare(self, body: AssistantSessionRequest, env: PrepareEnv) -> Prepared[AssistantSessionJob]:
+        return Prepared(AssistantSessionJob(session_name=body.session_name, session_type=body.session_type))
+
+    def price(self, job: AssistantSessionJob, prices: PriceTable) -> int:
+        return 0
+
+
+ASSISTANT_SESSION_KIND = register(AssistantSession())
 
 
 def run_streamed(rt: Runtime, request_id: str, job: LLMJob) -> Iterator[Event]:

@@ -8,6 +8,9 @@ from reelforge.core.principals import Owner
 from reelforge.runtime import Runtime
 from reelforge.sessions.store import latest_document
 
+# The case type of a blank assistant session (jobs/chat.py): a thread with no video behind it.
+ASSISTANT_SESSION = "assistant_session"
+
 # A 135M model's 4k context must still hold the thread and the reply: keep the brief short.
 MAX_CONTEXT_CHARS = 2400
 
@@ -16,6 +19,9 @@ def session_context(rt: Runtime, owner: Owner, session_id: str) -> str:
     """The session as text; 404 when it does not exist or ``owner`` may not see it (another account,
     or another external user of the same account)."""
     request = requests.get_owned(rt.db, owner, session_id, field="session_id")
+    if request.case_type == ASSISTANT_SESSION:
+        name = request.input.get("session_name")
+        return f"Assistant session {session_id}" + (f" ({name})." if name else ".")
     lines = [f"Video session {session_id} ({request.case_type}, status {request.status})."]
     prompt = request.input.get("prompt")
     if isinstance(prompt, str) and prompt.strip():

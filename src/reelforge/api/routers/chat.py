@@ -22,9 +22,11 @@ from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.chat import (
     ASSISTANT_COMPLETION,
+    ASSISTANT_SESSION_KIND,
     CHAT_COMPLETION,
     ENHANCE_MESSAGE,
     AssistantCompletionRequest,
+    AssistantSessionRequest,
     ChatCompletionRequest,
     EnhanceMessageRequest,
     LLMJob,
@@ -71,6 +73,15 @@ add_job_routes(
             AssistantCompletionRequest,
             "/v1/assistant/completion for an external user (their credits, their system prompt)",
             answer="when_done",
+            input_fields=(),
+            external=True,
+        ),
+        JobRoute(
+            "/v1/external_users/utils/assistant_session",
+            ASSISTANT_SESSION_KIND,
+            AssistantSessionRequest,
+            "A blank assistant session for an external user: its session_id threads later completions (free)",
+            answer="now",
             input_fields=(),
             external=True,
         ),
