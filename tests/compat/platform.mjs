@@ -106,6 +106,24 @@ export function platformScenarios({ client, expect, expectError, once, completed
       expect(r.data.system_prompt === 'Be brief.', 'prompt not stored');
       return ['2xx, data.system_prompt'];
     },
+    async createExternalAssistantSession() {
+      await funded();
+      const r = await client.createExternalAssistantSession(user, { session_name: 'launch' });
+      expect(r.data.session_id?.startsWith('extreq_') && r.creditsCharged === 0, 'no free extreq_ session');
+      return ['2xx, data.session_id=extreq_…, creditsCharged=0'];
+    },
+    async createExternalAssistantCompletion() {
+      const r = await client.createExternalAssistantCompletion({
+        session_id: await extRender(),
+        input: 'Write a product caption for this video and suggest a headline.',
+        max_output_tokens: 40,
+      }, user);
+      expect(typeof r.data.output_text === 'string' && r.data.output_text.trim(), 'no output_text');
+      expect(r.creditsCharged > 0, 'not charged');
+      return [`2xx, data.output_text, creditsCharged=${r.creditsCharged}`,
+        await expectError(client.createExternalAssistantCompletion({ session_id: 'extreq_nope', input: 'hi' }, user),
+          404, 'unknown session')];
+    },
     async createExternalVideoFromText() {
       return [`2xx, ${await extRender()}`];
     },
