@@ -187,3 +187,21 @@ def test_v2_routes_act_for_the_external_user(platform_server: ReelforgeServer, s
     with platform_server.client(story["alice_key"]) as c:  # the owner may (unless it raced to completion)
         cancel = c.post("/v2/cancel_render", json={"session_id": rid})
         assert cancel.status_code == 200 or "already COMPLETED" in cancel.text, cancel.text
+
+
+def test_main_routes_act_for_the_external_user(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
+    """The progress stream, ``Prefer: wait`` status and ``quote_only`` answer for the external user's own
+    request and wallet (another user's 404s are in the isolation test above)."""
+    with platform_server.client(story["alice_key"], timeout=60) as c:
+        with c.stream("GET", f"/v1/requests/{story['rid']}/events") as r:
+            assert r.status_code == 200
+            kinds = [line.split(":", 1)[1].strip() for line in r.iter_lines() if line.startswith("event:")]
+        assert kinds[0] == "accepted" and kinds[-1] == "completed", kinds
+        waited = c.get("/v1/status", params={"request_id": story["rid"]}, headers={"Prefer": "wait=5"})
+        assert waited.json()["status"] == "COMPLETED"
+        balance = c.get("/v1/credits").json()["remainingCredits"]
+        quote = c.post("/v1/video/text_to_video", json={"input": VIDEO, "quote_only": True})
+        assert quote.status_code == 200, quote.text
+        assert quote.json()["remainingCredits"] == balance and quote.json()["creditsCharged"] == 0
+        assert quote.json()["sufficient"] is (balance >= quote.json()["credits"])
+        assert c.get("/v1/credits").json()["remainingCredits"] == balance  # nothing charged
