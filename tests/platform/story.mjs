@@ -70,7 +70,17 @@ const externalFooterUpdate = await platform.updateExternalVideoFooterImage(exter
 });
 note('updateExternalVideoFooterImage', externalFooterUpdate);
 
-unserved.push('createExternalAssistantCompletion');
+// Run an assistant completion against one of that external user's sessions.
+// Credits are deducted from the external user, while the owning Samsar account model config is used internally.
+const externalAssistant = await platform.createExternalAssistantCompletion(
+  {
+    session_id: externalRender.data.request_id,
+    input: 'Write a product caption for this video and suggest a headline.',
+    max_output_tokens: 250,
+  },
+  externalUser,
+);
+note('createExternalAssistantCompletion', externalAssistant);
 
 // Build embeddings for that external user from already cleaned plain text
 const externalEmbedding = await platform.generateExternalEmbeddingsFromPlainText(
@@ -128,6 +138,7 @@ note('externalClient.listExternalUserRequests', externalLibrary);
 console.log(JSON.stringify({
   steps,
   unserved,
+  assistantText: externalAssistant.data.output_text,
   sessionInfo,
   renderStatus: rendered.status,
   renderId: externalRender.data.request_id,

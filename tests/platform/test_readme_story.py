@@ -38,12 +38,13 @@ def test_readme_external_user_story(platform_server: ReelforgeServer) -> None:
         assert step["charged"] is not None and step["remaining"] == balance - step["charged"], step
         balance = step["remaining"]
     for charged in ("createExternalVideoFromText", "updateExternalVideoOutroImage",
-                    "generateExternalEmbeddingsFromPlainText"):
+                    "createExternalAssistantCompletion", "generateExternalEmbeddingsFromPlainText"):
         assert steps[charged]["charged"] > 0, steps[charged]
     assert story["renderStatus"] == "COMPLETED"
     assert all(i.startswith("extreq_") for i in (story["renderId"], story["outroId"], story["footerId"]))
     assert story["renderId"] in story["libraryIds"]
-    assert story["unserved"] == ["createExternalAssistantCompletion"]
+    assert story["unserved"] == []
+    assert story["assistantText"].strip()
     assert story["publishedTitle"] == "Running shoe teaser"
     with platform_server.client(None) as feed:
         titles = {p["session_id"]: p["title"] for p in feed.get("/v1/publications/feed").json()["publications"]}
