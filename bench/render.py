@@ -12,6 +12,9 @@ no compositing at all, against a still arriving the same way.
     python bench/render.py            # both lengths
     python bench/render.py --lengths 30
     python bench/render.py --gpu      # only: NVENC vs x264 on the 30 s ad (wall time, SSIM), or "no GPU"
+    python bench/render.py --workers 1 2 4   # only: the 240 s ad's chunks over 1, 2, 4 worker processes
+                                             # (bench/render_workers.py): wall, sha256, chunk schedule
+    python bench/render.py --workers 1 2 --length 20 --chunk-s 5   # the same check, short
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ import time
 from pathlib import Path
 
 from reelforge.render.audio import mastering_filter, render_mix
+from reelforge.render.chunks import DEFAULT_CHUNK_S
 from reelforge.render.encoders import probe_nvenc
 from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.plan import build_plan
 from reelforge.render.probe import probe_media
 from reelforge.render.timeline import FRAME_TAGS, build_render_command, encoder_args, render_timeline
-from reelforge.sessions.document import Canvas
+from reelforge.sessions.document import Canvas, SessionDocument
 from reelforge.stages.video_clips import motions_for
 from reelforge.text.fonts import resolve_font
 
@@ -39,6 +43,7 @@ from reelforge.text.fonts import resolve_font
 # exactly what the tests check.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "render"))
 from demo_ad import MOTIONS, DemoAd, build_demo_ad  # noqa: E402
+from render_workers import render_with_workers  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 1792, 1024, 30
 OUTRO_S = 3.0
@@ -171,6 +176,11 @@ def main() -> None:
     parser.add_argument("--length", type=float)
     parser.add_argument("--gpu", action="store_true", help="only compare NVENC with x264 (or say there is no GPU)")
     parser.add_argument("--encoder", choices=["x264", "nvenc"], default="x264")
+    parser.add_argument("--workers", type=int, nargs="+",
+                        help="only: render the ad (--length, default 240 s) with its chunks spread over each "
+                             "number of worker processes in turn")
+    parser.add_argument("--chunk-s", type=float, default=DEFAULT_CHUNK_S,
+                        help="with --workers: chunk length (a short --length needs short chunks to have several)")
     parser.add_argument("--keep", type=Path, help="worker: write the render here")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--motions", choices=["default", "mixed"], default="default",
@@ -186,6 +196,15 @@ def main() -> None:
         return
     if args.gpu:
         gpu_comparison(args.lengths[0], args.motions)
+        return
+    if args.workers:
+        length = args.length or 240.0
+
+        def build(assets: Path) -> tuple[SessionDocument, dict[str, Path]]:
+            ad = _standard_ad(length, assets.parent, args.motions)
+            return ad.doc, ad.media
+
+        render_with_workers(build, args.workers, args.chunk_s)
         return
 
     rows = []

@@ -10,6 +10,32 @@ import pytest
 from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
 
+# The modules that take longest (seconds on 2 cores from `--durations`, render- or server-bound),
+# longest first. xdist's loadscope hands whole modules to workers in collection order; its default
+# reorder (by number of tests, which pyproject turns off) put these few-test, long modules last, so
+# one worker ran the last of them alone while the other sat idle. Started first, they overlap.
+SCHEDULE_FIRST = (
+    "tests/video/test_video_ops.py",
+    "tests/cluster/test_cluster_faults.py",
+    "tests/v2/test_v2_samsar_js.py",
+    "tests/hostile/test_hostile_schemathesis.py",
+    "tests/v2/test_v2_routes.py",
+    "tests/client/test_client_cli.py",
+    "tests/client/test_client_install.py",
+    "tests/compat/test_compat_docs.py",
+    "tests/v2/test_v2_steps.py",
+    "tests/pipeline/test_submit_crash.py",
+    "tests/imaging/test_imaging_rollup_memory.py",
+    "tests/studio/test_studio_browser.py",
+    "tests/compat/test_compat_samsar_js.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long modules first (SCHEDULE_FIRST), every other module after them in collection order."""
+    rank = {module: i for i, module in enumerate(SCHEDULE_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
 
 @pytest.fixture(scope="session")
 def fixture_http() -> Iterator[FixtureHTTP]:

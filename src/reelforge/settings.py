@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     # works on this machine, else x264; x264 = never the GPU; nvenc = the GPU or fail the render.
     video_encoder: Literal["auto", "x264", "nvenc"] = "auto"
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
+    # Span-parallel rendering (render/chunks.py, pipeline/render_chunks.py): every render is encoded in
+    # chunks of about render_chunk_s seconds (fixed, so the file never depends on the worker count), and
+    # a render longer than render_split_min_s spreads its chunks over the render queue when more than
+    # one render worker is alive; shorter ones are not worth the hand-offs.
+    render_chunk_s: float = Field(30.0, gt=0)
+    render_split_min_s: float = Field(60.0, ge=0)
     # How often each process's DBOS queue threads look for work. Every poll of every queue is a few
     # system-database queries: at 0.2 s an idle server spent 12 % of a core on them (py-spy), which
     # showed up in request latency on small machines. Enqueues wake the queue at once (pipeline/wakeups.py):

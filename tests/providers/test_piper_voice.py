@@ -42,6 +42,8 @@ def test_other_languages_fall_back_to_espeak(tmp_path: Path) -> None:
     assert result.provider == "espeak-ng"
 
 
+
+
 def test_transcribed_back_recovers_the_words(heard: Heard) -> None:
     text = " ".join(word for word, _, _ in heard)
     share = recovered_share(NARRATION, text)

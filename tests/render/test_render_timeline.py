@@ -125,18 +125,22 @@ def test_cancel_kills_ffmpeg_and_removes_partial_output(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     seen_running: list[bool] = []
+    cancelled_at: list[float] = []
 
     def should_cancel() -> bool:
-        # Cancel once the main render's ffmpeg is writing its spans.
-        if any(work.glob("*/span-*.mp4")) and _ffmpeg_children():
+        # Cancel once a chunk's ffmpeg is writing its spans.
+        if any(work.glob("*/chunk-*/span-*.mp4")) and _ffmpeg_children():
             seen_running.append(True)
-        return len(seen_running) >= 2
+        if len(seen_running) >= 2 and not cancelled_at:
+            cancelled_at.append(time.monotonic())
+        return bool(cancelled_at)
 
-    started = time.monotonic()
     with pytest.raises(RenderCancelled):
         render_timeline(ad.doc, out, ad.resolve, should_cancel=should_cancel, workdir=work)
     assert seen_running
-    assert time.monotonic() - started < 20
+    # Timed from the cancel, not from the start: what comes before the first chunk (stills, the
+    # sound track) takes as long as the machine's load makes it.
+    assert time.monotonic() - cancelled_at[0] < 10
     assert _ffmpeg_children() == []
     assert not out.exists() and not partial.exists()
     assert list(work.iterdir()) == []  # the spans written so far went with the render's scratch folder

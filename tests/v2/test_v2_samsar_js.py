@@ -28,7 +28,7 @@ def test_readme_v2_examples(server: ReelforgeServer) -> None:
         "REELFORGE_BASE_URL": server.base_url + "/v1",
         "REELFORGE_API_KEY": server.new_key(credits=200_000, name="samsar-js-v2"),
         "COMPAT_IMAGES": json.dumps([product_photo(0, (480, 360)), product_photo(1, (480, 360))]),
-        "COMPAT_DURATION": "8",
+        "COMPAT_DURATION": "6",  # one scene (a scene per started 6 s): every method, least rendering
     }
     run = subprocess.run([node, str(HERE / "v2_readme.mjs")], env=env, cwd=HERE, capture_output=True, text=True,
                          timeout=1500)

@@ -11,7 +11,8 @@ import httpx
 from support import ReelforgeServer, wait_for, wait_status
 from support.media import product_photo
 
-SHORT = {"prompt": "A quiet harbour at dawn", "duration": 8, "language": "en", "enable_subtitles": False}
+# 6 s is one scene (a scene per started 6 s): the least a step video can render.
+SHORT = {"prompt": "A quiet harbour at dawn", "duration": 6, "language": "en", "enable_subtitles": False}
 
 
 def _step(c: httpx.Client, rid: str) -> dict[str, Any]:

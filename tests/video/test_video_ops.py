@@ -160,7 +160,12 @@ def test_clone_translate_and_join(server, base_session, tmp_path: Path) -> None:
     letters = ocr_text(frame_at(video, 1.0, tmp_path / "es1.png")).replace(" ", "")
     assert any(w in letters for w in only_spanish), (letters, only_spanish)
 
-    joined = run_op(server, key, "/v1/video/join_videos", {"session_ids": [base["request_id"], es["request_id"]]})
+    with server.client(key, timeout=120) as c:  # join is billed 2 credits/sec of the sources together
+        r = c.post("/v1/video/join_videos", json={"input": {"session_ids": [base["request_id"], es["request_id"]]}})
+        assert r.status_code == 200, r.text
+        assert r.json()["creditsCharged"] == math.ceil(2 * (base["duration"] + es["duration"]))
+        joined = wait_status(c, r.json()["request_id"], timeout=400)
+    assert joined["status"] == "COMPLETED", joined
     assert joined["duration"] == pytest.approx(base["duration"] + es["duration"], abs=2 / 30 + 0.05)
     with server.client(key) as c:
         listed = {s["session_id"]: s for s in c.get("/v1/video/list_completed_video_sessions").json()}

@@ -1,8 +1,9 @@
 """Charges equal the documented formulas (README.md "Where each price comes from").
 
 The estimates are checked on an API-only server (no workers: nothing renders, the charge taken
-at acceptance is what is checked); the session operations need a rendered source, made once on
-the shared server.
+at acceptance is what is checked). The session operations' charges (translate and join 2 credits/s
+of the source, add_outro 50) are checked in test_video_ops.py on the session it renders once for
+all its tests, rather than on two more renders here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from test_video_generation import product_photo, submit
+from test_video_generation import product_photo
 
 from support import ReelforgeServer
 
@@ -72,23 +73,3 @@ def test_legacy_create_price_and_status(api_only: ReelforgeServer) -> None:
     body = {"prompt": "An astronaut cat", "duration": 30, "image_model": "IMAGEN4",
             "video_model": "KLINGIMGTOVID2.1PRO"}
     assert charged(api_only, "/v1/video/create", body, status=201) == 30 * 10
-
-
-def test_session_operation_prices(server: ReelforgeServer) -> None:
-    key = server.new_key(credits=100_000)
-    source = submit(server, key, "/v1/video/image_list_to_video", {"image_urls": IMAGES[:1], "language": "en"})
-    assert source["status"] == "COMPLETED", source
-    seconds = source["duration"]
-    with server.client(key) as c:
-        translate = c.post("/v1/video/translate_video", json={"input": {"videoSessionId": source["request_id"],
-                                                                         "language": "es"}})
-        outro = c.post("/v1/video/add_outro_image", json={"input": {"videoSessionId": source["request_id"],
-                                                                    "outro_image_url": IMAGES[1]}})
-    assert translate.status_code == 200 and translate.json()["creditsCharged"] == math.ceil(2 * seconds)
-    assert outro.status_code == 200 and outro.json()["creditsCharged"] == 50
-    with server.client(key) as c:
-        second = submit(server, key, "/v1/video/image_list_to_video", {"image_urls": IMAGES[1:], "language": "en"})
-        join = c.post("/v1/video/join_videos",
-                      json={"input": {"session_ids": [source["request_id"], second["request_id"]]}})
-    assert join.status_code == 200, join.text
-    assert join.json()["creditsCharged"] == math.ceil(2 * (seconds + second["duration"]))

@@ -27,6 +27,7 @@ from reelforge.api.routers import (
     publications,
     status,
     v2,
+    v2_gateway,
     v2_media,
     video,
     video_ops,
@@ -94,6 +95,8 @@ def create_app(
     app.include_router(progress.router)
     app.include_router(progress.v2)
     app.include_router(pricing.router)
+    app.include_router(v2_gateway.image)
+    app.include_router(v2_gateway.video)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

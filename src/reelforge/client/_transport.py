@@ -13,7 +13,7 @@ import email.utils
 import random
 import time
 import uuid
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -154,6 +154,48 @@ def idempotency_key_for(call: Call[Any]) -> str | None:
     return call.options.get("idempotency_key") or new_idempotency_key()
 
 
+class Retries:
+    """Counts the tries of one logical request and says, after each outcome, whether to try again.
+
+    What the sync and async drivers share: they only do the I/O and the waiting."""
+
+    def __init__(self, policy: RetryPolicy, what: str, url: str) -> None:
+        self.policy, self.what, self.url = policy, what, url
+        self.tries = 0
+
+    def wait_after(self, outcome: httpx.Response | httpx.TransportError) -> float | None:
+        """Seconds to wait before the next try, or None when ``outcome`` (then a response) is final.
+        A transport failure that is final raises ``APIConnectionError``/``APITimeoutError``."""
+        response = outcome if isinstance(outcome, httpx.Response) else None
+        delay = retry_delay(self.policy, self.tries, response)
+        if delay is None and isinstance(outcome, httpx.TransportError):
+            raise connection_error(self.what, self.url, outcome) from outcome
+        self.tries += 1
+        return delay
+
+
+class Exchange(Retries, Generic[T]):
+    """One API call: the request each try sends (one ``Idempotency-Key`` for all of them) and the
+    result or the wait that each outcome leads to."""
+
+    def __init__(self, config: ClientConfig, call: Call[T]) -> None:
+        super().__init__(config.retry, "Request to", request_url(config, call))
+        self.config, self.call = config, call
+        self.key = idempotency_key_for(call)
+
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        return build_request(http, self.config, self.call, self.key)
+
+    def settle(self, outcome: httpx.Response | httpx.TransportError) -> APIResult[T] | float:
+        """The result (raising the typed error for a final non-2xx), or seconds to wait before the next try.
+        A response that is retried needs no closing: ``send`` without ``stream=True`` has read and closed it."""
+        delay = self.wait_after(outcome)
+        if delay is None and isinstance(outcome, httpx.Response):
+            return to_result(self.call, outcome)
+        assert delay is not None  # wait_after raised for a final transport failure
+        return float(delay)  # the drivers tell a wait from a result by its type
+
+
 class SyncCore:
     """Owns an ``httpx.Client`` and executes calls synchronously."""
 
@@ -161,23 +203,16 @@ class SyncCore:
     _http: httpx.Client
 
     def _run(self, call: Call[T]) -> APIResult[T]:
-        key = idempotency_key_for(call)
-        attempt = 0
-        while True:
-            request = build_request(self._http, self._config, call, key)
-            try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                delay = retry_delay(self._config.retry, attempt, None)
-                if delay is None:
-                    raise connection_error("Request to", request_url(self._config, call), exc) from exc
-            else:
-                delay = retry_delay(self._config.retry, attempt, response)
-                if delay is None:
-                    return to_result(call, response)
-                response.close()
-            time.sleep(delay)
-            attempt += 1
+        exchange = Exchange(self._config, call)
+        while isinstance(step := exchange.settle(self._try(exchange.request(self._http))), float):
+            time.sleep(step)
+        return step
+
+    def _try(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
+        try:
+            return self._http.send(request)
+        except httpx.TransportError as exc:
+            return exc
 
 
 class AsyncCore:
@@ -187,20 +222,13 @@ class AsyncCore:
     _http: httpx.AsyncClient
 
     async def _arun(self, call: Call[T]) -> APIResult[T]:
-        key = idempotency_key_for(call)
-        attempt = 0
-        while True:
-            request = build_request(self._http, self._config, call, key)
-            try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                delay = retry_delay(self._config.retry, attempt, None)
-                if delay is None:
-                    raise connection_error("Request to", request_url(self._config, call), exc) from exc
-            else:
-                delay = retry_delay(self._config.retry, attempt, response)
-                if delay is None:
-                    return to_result(call, response)
-                await response.aclose()
-            await asyncio.sleep(delay)
-            attempt += 1
+        exchange = Exchange(self._config, call)
+        while isinstance(step := exchange.settle(await self._try(exchange.request(self._http))), float):
+            await asyncio.sleep(step)
+        return step
+
+    async def _try(self, request: httpx.Request) -> httpx.Response | httpx.TransportError:
+        try:
+            return await self._http.send(request)
+        except httpx.TransportError as exc:
+            return exc

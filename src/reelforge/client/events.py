@@ -8,6 +8,7 @@ missed or repeated."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -66,6 +67,13 @@ class _Resume:
     last: int
     failures: int = 0
 
+    def connections(self) -> Iterator[tuple[str, dict[str, str]]]:
+        """URL and headers of each connection; a connection that ends without a terminal event (dropped,
+        or the server closed it) counts as a failure, and too many in a row raise."""
+        while True:
+            yield self.target()
+            self.failures += 1
+
     def target(self) -> tuple[str, dict[str, str]]:
         if self.failures >= MAX_RECONNECTS:
             raise ReelforgeError(f"the event stream of {self.request_id} kept dropping ({MAX_RECONNECTS} reconnects)")
@@ -88,31 +96,27 @@ def _check(response: httpx.Response) -> None:
     response.raise_for_status()
 
 
-def stream_events(http: httpx.Client, config: ClientConfig, request_id: str, last_event_id: int = 0,
-                  ) -> Iterator[ProgressEvent]:
+def stream_events(
+    http: httpx.Client, config: ClientConfig, request_id: str, last_event_id: int = 0
+) -> Iterator[ProgressEvent]:
     resume = _Resume(config, request_id, last_event_id)
-    while True:
-        url, headers = resume.target()
-        try:
-            with connect_sse(http, "GET", url, headers=headers) as source:
-                _check(source.response)
-                for sse in source.iter_sse():
-                    if (event := resume.event(sse)) is not None:
-                        yield event
-                        if event.is_terminal:
-                            return
-        except httpx.TransportError:
-            pass
-        resume.failures += 1
+    for url, headers in resume.connections():
+        with contextlib.suppress(httpx.TransportError), connect_sse(http, "GET", url, headers=headers) as source:
+            _check(source.response)
+            for sse in source.iter_sse():
+                if (event := resume.event(sse)) is not None:
+                    yield event
+                    if event.is_terminal:
+                        return
         time.sleep(RECONNECT_DELAY_S)
 
 
-async def astream_events(http: httpx.AsyncClient, config: ClientConfig, request_id: str, last_event_id: int = 0,
-                         ) -> AsyncIterator[ProgressEvent]:
+async def astream_events(
+    http: httpx.AsyncClient, config: ClientConfig, request_id: str, last_event_id: int = 0
+) -> AsyncIterator[ProgressEvent]:
     resume = _Resume(config, request_id, last_event_id)
-    while True:
-        url, headers = resume.target()
-        try:
+    for url, headers in resume.connections():
+        with contextlib.suppress(httpx.TransportError):
             async with aconnect_sse(http, "GET", url, headers=headers) as source:
                 _check(source.response)
                 async for sse in source.aiter_sse():
@@ -120,7 +124,4 @@ async def astream_events(http: httpx.AsyncClient, config: ClientConfig, request_
                         yield event
                         if event.is_terminal:
                             return
-        except httpx.TransportError:
-            pass
-        resume.failures += 1
         await asyncio.sleep(RECONNECT_DELAY_S)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.core.principals import Owner
 from reelforge.db.models import Request
@@ -28,6 +29,12 @@ class JobInput(BaseModel):
     """What a request stores and its stages read: blob keys, never URLs to fetch again."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ServedInput(JobInput):
+    """An input served by a configurable provider, fixed when the request is accepted (``JobKind.provider``)."""
+
+    provider: str
 
 
 InputT = TypeVar("InputT", bound=JobInput)
@@ -81,10 +88,29 @@ class StoredImage:
         return self.size[1]
 
 
+@dataclass(frozen=True)
+class StoredMedia:
+    """A stored audio or video file and what prepare learned by probing it."""
+
+    key: str
+    duration_s: float
+    size: tuple[int, int] | None  # width, height of its video stream; None for audio
+    has_audio: bool
+
+
+    def at_most(self, seconds: float, field: str) -> StoredMedia:
+        """This file, when it lasts at most ``seconds``; else 400 naming ``field``."""
+        if self.duration_s > seconds:
+            raise BadRequest(f"{field} is {self.duration_s:.0f} s long; at most {seconds:.0f} s.", field=field)
+        return self
+
+
 class MediaSource(Protocol):
     """Fetches client media while a request is prepared and stores it; a refused request's media is deleted."""
 
     def image(self, url: str, field: str) -> StoredImage: ...
+
+    def media(self, url: str, field: str, need: Literal["audio", "video"]) -> StoredMedia: ...
 
     def upload(self, data: bytes, field: str) -> StoredImage: ...
 
@@ -129,12 +155,17 @@ class JobKind(ABC, Generic[BodyT, InputT]):
     def __init_subclass__(
         cls,
         case_type: str | None = None,
-        media_type: Literal["image", "video", "audio"] | None = None,
+        media_type: Literal["image", "video", "embedding", "audio"] | None = None,
         id_prefix: str | None = None,
         **kwargs: Any,
     ) -> None:
         """``class Enhance(JobKind[...], case_type="image_enhance", media_type="image", id_prefix="img_enh")``."""
         super().__init_subclass__(**kwargs)
+        if "input_model" not in cls.__dict__:  # the stored input is the kind's second type argument
+            for base in getattr(cls, "__orig_bases__", ()):
+                args = get_args(base)
+                if len(args) == 2 and isinstance(args[1], type) and issubclass(args[1], JobInput):
+                    cls.input_model = args[1]  # type: ignore[assignment]  # InputT, bound here
         if case_type is not None:
             cls.case_type = case_type
         if media_type is not None:
@@ -157,7 +188,8 @@ class JobKind(ABC, Generic[BodyT, InputT]):
         return [{"item": self.case_type, "credits": self.price(job, prices)}]
 
     def provider(self, job: InputT) -> str:
-        return "LOCAL"
+        """Who serves the job, recorded on the request: the provider fixed at acceptance, else this server."""
+        return job.provider if isinstance(job, ServedInput) else "LOCAL"
 
     @abstractmethod
     def stage_defs(self) -> Sequence[StageDef[InputT]]:
@@ -189,3 +221,4 @@ class SingleStageKind(JobKind[BodyT, InputT]):
 
 class ImageStageKind(SingleStageKind[BodyT, InputT], media_type="image"):
     """A one-stage kind whose requests are image requests (``/v1/image/status``, ``/v1/image/list``)."""
+

@@ -22,7 +22,18 @@ from pydantic import Field, field_validator, model_validator
 from reelforge.core.errors import BadRequest
 from reelforge.core.ids import new_id
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, JobKind, Plan, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import (
+    BodyT,
+    InputT,
+    JobInput,
+    JobKind,
+    Plan,
+    Prepared,
+    PrepareEnv,
+    SingleStageKind,
+    StageContext,
+    StageDef,
+)
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.search.billing import embedding_charge
@@ -287,10 +298,10 @@ def _tokens(eng: EmbeddingEngine, passages: Sequence[Sequence[str]]) -> int:
     return eng.provider.count_tokens([t for chunks in passages for t in chunks])
 
 
-class CreateEmbedding(JobKind[CreateEmbeddingRequest, EmbeddingCreateJob]):
-    case_type = "embedding_create"
-    media_type = "embedding"
-    id_prefix = "emb_req"
+class CreateEmbedding(
+    JobKind[CreateEmbeddingRequest, EmbeddingCreateJob], case_type="embedding_create", media_type="embedding",
+    id_prefix="emb_req"
+):
     input_model = EmbeddingCreateJob
 
     def __init__(self, default_source: Literal["records", "plain_text", "url"] | None = None) -> None:
@@ -342,11 +353,13 @@ class CreateEmbedding(JobKind[CreateEmbeddingRequest, EmbeddingCreateJob]):
         return embedding_charge(job.tokens, job.source, prices=prices).credits
 
 
-class UpdateEmbedding(SingleStageKind[UpdateEmbeddingRequest, EmbeddingUpdateJob]):
-    case_type = "embedding_update"
-    media_type = "embedding"
-    id_prefix = "emb_upd"
-    input_model = EmbeddingUpdateJob
+class EmbeddingStageKind(SingleStageKind[BodyT, InputT], media_type="embedding"):
+    """A one-stage kind whose requests are embedding requests (``/v1/embeddings/...`` status and list)."""
+
+
+class UpdateEmbedding(
+    EmbeddingStageKind[UpdateEmbeddingRequest, EmbeddingUpdateJob], case_type="embedding_update", id_prefix="emb_upd"
+):
     only_stage = StageDef[EmbeddingUpdateJob]("embedding_update", _update)
 
     def prepare(self, body: UpdateEmbeddingRequest, env: PrepareEnv) -> Prepared[EmbeddingUpdateJob]:
@@ -362,11 +375,9 @@ class UpdateEmbedding(SingleStageKind[UpdateEmbeddingRequest, EmbeddingUpdateJob
         return embedding_charge(job.tokens, "records", prices=prices).credits
 
 
-class SearchEmbedding(SingleStageKind[SearchEmbeddingRequest, EmbeddingSearchJob]):
-    case_type = "embedding_search"
-    media_type = "embedding"
-    id_prefix = "emb_q"
-    input_model = EmbeddingSearchJob
+class SearchEmbedding(
+    EmbeddingStageKind[SearchEmbeddingRequest, EmbeddingSearchJob], case_type="embedding_search", id_prefix="emb_q"
+):
     only_stage = StageDef[EmbeddingSearchJob]("embedding_search", _search, queue="io")
 
     def __init__(self, similar: bool = False) -> None:
@@ -397,11 +408,9 @@ class SearchEmbedding(SingleStageKind[SearchEmbeddingRequest, EmbeddingSearchJob
         return embedding_charge(job.tokens, "search", prices=prices).credits
 
 
-class RawEmbeddings(SingleStageKind[ExternalEmbeddingsRequest, RawEmbeddingsJob]):
-    case_type = "embedding_vectors"
-    media_type = "embedding"
-    id_prefix = "emb_vec"
-    input_model = RawEmbeddingsJob
+class RawEmbeddings(
+    EmbeddingStageKind[ExternalEmbeddingsRequest, RawEmbeddingsJob], case_type="embedding_vectors", id_prefix="emb_vec"
+):
     only_stage = StageDef[RawEmbeddingsJob]("embedding_vectors", _raw, queue="io")
 
     def prepare(self, body: ExternalEmbeddingsRequest, env: PrepareEnv) -> Prepared[RawEmbeddingsJob]:

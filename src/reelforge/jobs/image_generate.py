@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import ImageStageKind, Prepared, PrepareEnv, ServedInput, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.providers import registry
@@ -48,13 +48,12 @@ class TextToImageRequest(RequestBody):
         return CANVAS_SIZES[self.aspect_ratio]
 
 
-class TextToImageJob(JobInput):
+class TextToImageJob(ServedInput):
     prompt: str
     image_model: str
     width: int
     height: int
     num_images: int
-    provider: str  # what serves image_model here, fixed when the request is accepted
 
 
 def _generate(ctx: StageContext[TextToImageJob]) -> StageOutput:
@@ -62,10 +61,7 @@ def _generate(ctx: StageContext[TextToImageJob]) -> StageOutput:
     return generate_images(ctx.env, job.prompt, job.image_model, (job.width, job.height), job.num_images)
 
 
-class TextToImage(SingleStageKind[TextToImageRequest, TextToImageJob]):
-    case_type = "text_to_image"
-    media_type = "image"
-    id_prefix = "img_gen"
+class TextToImage(ImageStageKind[TextToImageRequest, TextToImageJob], case_type="text_to_image", id_prefix="img_gen"):
     input_model = TextToImageJob
     only_stage = StageDef[TextToImageJob]("image_generation", _generate, queue="gpu")
 
@@ -85,9 +81,6 @@ class TextToImage(SingleStageKind[TextToImageRequest, TextToImageJob]):
             provider=registry.describe_image(env.rt.settings, body.image_model),
         )
         return Prepared(job, response_extra={"prompt": body.prompt, "image_model": body.image_model})
-
-    def provider(self, job: TextToImageJob) -> str:
-        return job.provider
 
     def price(self, job: TextToImageJob, prices: PriceTable) -> int:
         return prices.image_model_price(job.image_model) * job.num_images

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 import secrets
+import tempfile
+from typing import Literal
 
 from reelforge.core import staged_inputs
 from reelforge.core.errors import BadRequest
 from reelforge.core.ids import new_id
-from reelforge.jobs.base import StoredImage
+from reelforge.jobs.base import StoredImage, StoredMedia
+from reelforge.render.ffmpeg import RenderError
+from reelforge.render.probe import probe_media
 from reelforge.runtime import Runtime
-from reelforge.storage.fetch import fetch_image, load_image
+from reelforge.storage.fetch import fetch, fetch_image, load_image
 
 OWN_KEY = re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_.\-]+)+")
 
@@ -31,6 +35,15 @@ class StagedMedia:
         self.keys: list[str] = []  # stored, and journalled under submission_id until accepted
         self.pixels = 0
 
+    def _store(self, data: bytes, suffix: str) -> str:
+        # Random, not derived from the bytes: a content-derived URL would let anyone holding the
+        # same file confirm that another tenant uploaded it.
+        key = f"inputs/{self.account_id}/{secrets.token_hex(16)}{suffix}"
+        staged_inputs.journal(self.rt.db, self.submission_id, key)
+        self.keys.append(key)
+        self.rt.blobs.put_bytes(key, data)
+        return key
+
     def _stage(self, data: bytes, size: tuple[int, int], field: str) -> StoredImage:
         self.pixels += size[0] * size[1]
         budget = self.rt.settings.max_request_pixels
@@ -39,13 +52,7 @@ class StagedMedia:
                 f"{field}: the request's images add up to more than {budget} pixels; send fewer or smaller images.",
                 field=field,
             )
-        # Random, not derived from the bytes: a content-derived URL would let anyone holding the
-        # same file confirm that another tenant uploaded it.
-        key = f"inputs/{self.account_id}/{secrets.token_hex(16)}.img"
-        staged_inputs.journal(self.rt.db, self.submission_id, key)
-        self.keys.append(key)
-        self.rt.blobs.put_bytes(key, data)
-        return StoredImage(key, size)
+        return StoredImage(self._store(data, ".img"), size)
 
     def image(self, url: str, field: str) -> StoredImage:
         own = self._own_file(url)
@@ -55,6 +62,25 @@ class StagedMedia:
         size = img.size
         del img  # the decode proved the file whole; only its size is needed from here on
         return self._stage(data, size, field)
+
+    def media(self, url: str, field: str, need: Literal["audio", "video"]) -> StoredMedia:
+        """An audio or video file, proved by probing it: 400 naming ``field`` when it has no
+        stream of the kind needed or no duration."""
+        data = self._own_file(url)
+        if data is None:
+            data = fetch(url, self.rt.fetch_policy, field).data
+        with tempfile.NamedTemporaryFile(suffix=".media") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            try:
+                info = probe_media(tmp.name)
+            except RenderError as exc:
+                raise BadRequest(f"{field} is not a readable {need} file.", field=field) from exc
+        kinds = {s["type"] for s in info["streams"]}
+        if need not in kinds or (need == "audio" and not info["duration"]):
+            raise BadRequest(f"{field} has no {need} stream.", field=field)
+        size = (info["width"], info["height"]) if "video" in kinds else None
+        return StoredMedia(self._store(data, ".media"), float(info["duration"] or 0), size, "audio" in kinds)
 
     def _own_file(self, url: str) -> bytes | None:
         """The bytes behind a URL of this server's own files (``/v2/upload_image_data`` answers with

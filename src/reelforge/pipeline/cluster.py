@@ -212,3 +212,12 @@ class ClusterMonitor(threading.Thread):
         self.stopped.set()
         if self.is_alive():
             self.join(self.interval_s + 5)
+
+
+def live_executors(db: Database, queue: str, within_s: float) -> list[str]:
+    """Executors working ``queue`` that heartbeated within the last ``within_s`` seconds."""
+    with db.session() as s:
+        now = db_clock(s)
+        rows = s.execute(select(ExecutorHeartbeat.executor_id, ExecutorHeartbeat.queues)
+                         .where(ExecutorHeartbeat.last_seen >= now - within_s)).all()
+    return [executor for executor, queues in rows if queue in (queues or [])]

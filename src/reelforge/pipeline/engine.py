@@ -36,12 +36,14 @@ from reelforge.db.models import Request, RequestEvent, StageRun, WebhookAttempt,
 from reelforge.db.retry import retry_transient
 from reelforge.jobs import catalog
 from reelforge.jobs.base import JobKind, StageContext, StageDef
+from reelforge.pipeline import render_chunks
 from reelforge.pipeline.cluster import ClusterMonitor, default_executor_id
 from reelforge.pipeline.dbos_private import (
     AbandonedWorkflowError,
     install_local_event_wakeups,
     install_queue_wakeups,
 )
+from reelforge.pipeline.outcomes import await_published
 from reelforge.pipeline.queue_limits import use_local_worker_concurrency
 from reelforge.pipeline.recovery import SubmissionRecoverer
 from reelforge.pipeline.wakeups import QueueWakeups
@@ -66,7 +68,6 @@ ABANDONED_MESSAGE = "The job crashed its worker too many times and was abandoned
 STAGE_RESULT = "stage_result"  # the workflow event a stage workflow publishes its outcome under
 PROCESS_NEXT = "process_next"  # the message topic (per paused stage) that resumes a paused request
 PAUSE_RECHECK_S = 30.0  # how often a paused request looks whether it was cancelled meanwhile
-UNFINISHED = {"PENDING", "ENQUEUED", "DELAYED"}
 
 
 class StageFailed(Exception):
@@ -190,7 +191,9 @@ def execute_stage(request_id: str, stage_name: str, outputs: dict[str, dict[str,
         return {"skipped": True}
     kind: JobKind[Any, Any] = catalog.kind(req.case_type)
     stage = kind.stage(stage_name)
-    env = StageEnv(rt, req, stage=stage_name, done_stages=frozenset(outputs), on_event=lambda e: notify_event(req, e))
+    runner = render_chunks.chunk_runner(rt, request_id, _wake) if stage.queue == render_chunks.RENDER_QUEUE else None
+    env = StageEnv(rt, req, stage=stage_name, done_stages=frozenset(outputs), on_event=lambda e: notify_event(req, e),
+                   chunk_runner=runner)
     ctx = StageContext(env, kind.load_input(req), outputs)
     input_hash = _input_hash(ctx, stage)
     if input_hash is not None:
@@ -259,22 +262,14 @@ def stage_workflow(request_id: str, stage_name: str, outputs: dict[str, dict[str
 
 
 def _await_stage(handle: Any) -> dict[str, Any]:
-    """The stage workflow's output, woken by its ``STAGE_RESULT`` event.
-
-    Every wait and status read is a recorded DBOS operation, so a recovered request workflow
-    replays the same sequence. A stage that ends without publishing (dead-lettered after crashing
-    its workers, cancelled, an engine error) is found by its status after each fallback wait, and
-    ``get_result`` then raises what it ended with."""
-    fallback_s = runtime().settings.stage_result_fallback_s
-    while True:
-        outcome = DBOS.get_event(handle.workflow_id, STAGE_RESULT, timeout_seconds=fallback_s)
-        if outcome is not None:
-            if "error" in outcome:
-                raise StageFailed(outcome["error"])
-            return dict(outcome["output"])
-        status = handle.get_status()
-        if status is None or status.status not in UNFINISHED:
-            return dict(handle.get_result())
+    """The stage workflow's output, woken by its ``STAGE_RESULT`` event (pipeline/outcomes.py); a
+    stage that ended without publishing has ``get_result`` raise what it ended with."""
+    outcome = await_published(handle, STAGE_RESULT, runtime().settings.stage_result_fallback_s)
+    if outcome is None:
+        return dict(handle.get_result())
+    if "error" in outcome:
+        raise StageFailed(outcome["error"])
+    return dict(outcome["output"])
 
 
 def _start_stage(request_id: str, name: str, queue: str, outputs: dict[str, dict[str, Any]]) -> Any:
@@ -534,6 +529,8 @@ def cancel(req: Request) -> None:
     for name in {n for group in req.input.get("plan", []) for n in group}:
         with contextlib.suppress(Exception):  # the stage had not been enqueued yet
             DBOS.cancel_workflow(f"{req.id}:{name}")
+    with contextlib.suppress(Exception):  # chunks only exist for a long render on several workers
+        render_chunks.cancel_chunks(req.id)
 
 
 _monitor: ClusterMonitor | None = None

@@ -11,9 +11,15 @@ process does not name keep the stored configuration.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+
 from reelforge.pipeline.dbos_private import override_worker_concurrency
 
 _local_limits: dict[str, int] = {}
+_lent: dict[str, int] = {}
+_lent_lock = threading.Lock()
 
 
 def use_local_worker_concurrency(limits: dict[str, int]) -> None:
@@ -24,7 +30,23 @@ def use_local_worker_concurrency(limits: dict[str, int]) -> None:
 
 
 def local_worker_concurrency(name: str) -> int | None:
-    return _local_limits.get(name)
+    base = _local_limits.get(name)
+    return None if base is None else base + _lent.get(name, 0)
+
+
+@contextlib.contextmanager
+def lend_slot(name: str) -> Iterator[None]:
+    """While a workflow of queue ``name`` only waits for others (a render waiting for its chunks),
+    let this process dequeue one more from it: the waiting one costs no CPU, and without this a
+    render worker holding its only slot could never run the chunks it waits for (a deadlock when
+    every worker's slot is held by a waiting render)."""
+    with _lent_lock:
+        _lent[name] = _lent.get(name, 0) + 1
+    try:
+        yield
+    finally:
+        with _lent_lock:
+            _lent[name] -= 1
 
 
 WORK_QUEUES = ("cpu", "render", "io", "gpu")

@@ -34,9 +34,15 @@ def frame_ranges_expr(ranges: Iterable[tuple[int, int]]) -> str:
     return "+".join(f"between(n\\,{start}\\,{end - 1})" for start, end in merged)
 
 
+def _since(first: int) -> str:
+    """Frames since frame ``first``, which is below 0 for an entry that began before a chunk's
+    window (render/plan.window); ffmpeg reads ``n--16`` as ``n`` alone."""
+    return f"n-{first}" if first >= 0 else f"n+{-first}"
+
+
 def _progress(entry: LaneEntry) -> str:
     span = max(1, entry.visible_end - entry.visible_start)
-    return f"clip((n-{entry.visible_start})/{span}\\,0\\,1)"
+    return f"clip(({_since(entry.visible_start)})/{span}\\,0\\,1)"
 
 
 def _zoom(entry: LaneEntry) -> str:
@@ -67,7 +73,7 @@ def _pan(entry: LaneEntry, forward: str, backward: str, room: int, centre: str) 
     if steps <= 0 or room < PAN_STEP:
         return centre
     first = entry.visible_start
-    frame = f"clip(n-{first}\\,0\\,{steps})"
+    frame = f"clip({_since(first)}\\,0\\,{steps})"
     if room >= steps * PAN_STEP:
         start = (room - steps * PAN_STEP) // 2 // 2 * 2
         moved, travel = f"{PAN_STEP}*{frame}", steps * PAN_STEP

@@ -11,7 +11,7 @@ All times here are frame numbers at the canvas fps; layer boundaries are rounded
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reelforge.sessions.document import CameraMotion, Layer, SessionDocument
 
@@ -139,4 +139,40 @@ def build_plan(doc: SessionDocument) -> RenderPlan:
         lanes=(tuple(lanes[0]), tuple(lanes[1])),
         crossfades=tuple(crossfades),
         switches=tuple(switches),
+    )
+
+
+def window(plan: RenderPlan, start: int, end: int) -> RenderPlan:
+    """The part of ``plan`` showing frames [start, end), renumbered from 0: what one chunk's graph
+    draws, so it reads and composites only the frames it shows (render/chunks.py).
+
+    ``start`` and ``end`` must be span boundaries (render/spans.py), so no layer or crossfade is cut.
+    Lane entries keep their visible range shifted, not clipped (it may begin before 0): camera moves
+    are functions of the frame number, and a shifted entry moves exactly as in the whole render.
+    """
+    if not 0 <= start < end <= plan.total_frames:
+        raise ValueError(f"window [{start}, {end}) outside the plan's {plan.total_frames} frames")
+    cut = [fade for fade in plan.crossfades if fade.start < end and fade.end > start]
+    if any(fade.start < start or fade.end > end for fade in cut):
+        raise ValueError(f"window [{start}, {end}) cuts a crossfade")
+    layers = tuple(replace(lf, start=lf.start - start, end=lf.end - start)
+                   for lf in plan.layers if lf.start < end and lf.end > start)
+    if any(lf.start < 0 or lf.end > end - start for lf in layers):
+        raise ValueError(f"window [{start}, {end}) cuts a layer")
+
+    def lane_window(entries: tuple[LaneEntry, ...]) -> tuple[LaneEntry, ...]:
+        holds = zip(entries, [*(e.begin for e in entries[1:]), plan.total_frames][:len(entries)], strict=True)
+        return tuple(replace(entry, begin=max(0, entry.begin - start), visible_start=entry.visible_start - start,
+                             visible_end=entry.visible_end - start)
+                     for entry, until in holds if entry.begin < end and until > start)
+
+    showing = [switch for switch in plan.switches if switch[0] <= start][-1]
+    return RenderPlan(
+        fps=plan.fps,
+        total_frames=end - start,
+        layers=layers,
+        lanes=(lane_window(plan.lanes[0]), lane_window(plan.lanes[1])),
+        crossfades=tuple(replace(fade, start=fade.start - start, end=fade.end - start) for fade in cut),
+        switches=((0, showing[1]),
+                  *((frame - start, lane) for frame, lane in plan.switches if start < frame < end)),
     )

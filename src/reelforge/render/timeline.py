@@ -6,6 +6,7 @@ import functools
 import math
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,13 @@ from reelforge.imaging.framing import SafeArea, frame_image, safe_area
 from reelforge.providers.ocr import text_regions
 from reelforge.render import graph, stills
 from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
+from reelforge.render.chunks import DEFAULT_CHUNK_S, Chunk, ChunkJob, ChunkReport, ChunkRunner, plan_chunks
 from reelforge.render.encoders import h264_args
 from reelforge.render.ffmpeg import RenderCancelled, RenderError, run_ffmpeg
 from reelforge.render.graph import Canvas
 from reelforge.render.plan import MOTION_HEADROOM, ZOOM_RANGE, LaneEntry, LayerFrames, RenderPlan, build_plan
+from reelforge.render.plan import window as plan_window
+from reelforge.render.progress import ChunkProgress, RenderProgress
 from reelforge.render.spans import Span, SpanCache, audio_key, file_digest, video_spans
 from reelforge.render.subtitles import caption_layout, subtitle_event_count, write_ass
 from reelforge.sessions.document import SessionDocument
@@ -41,6 +45,7 @@ class RenderResult:
     spans: int = 0  # spans in the timeline (render/spans.py)
     spans_reused: int = 0  # of them, copied from the cache rather than encoded
     sound_reused: bool = False
+    chunks: tuple[ChunkReport, ...] = ()  # the chunks encoded, who encoded them and when
 
 
 def video_encoder_args(fps: int, preset: str = "veryfast", crf: int = 23, encoder: str = "x264") -> list[str]:
@@ -203,12 +208,13 @@ def footer_band_height(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str]
     return _band_height(_footer_sources(plan, resolve), canvas)
 
 
-def _footers(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path) -> _Footer | None:
+def _footers(plan: RenderPlan, canvas: Canvas, resolve: Callable[[str], Path], workdir: Path,
+             band_height: int) -> _Footer | None:
+    """The footer band's stream; ``band_height`` from the whole render (a chunk may show only short cards)."""
     with_footer = [lf for lf in plan.layers if lf.layer.kind == "scene" and lf.layer.footer]
     if not with_footer:
         return None
     sources = _footer_sources(plan, resolve)
-    band_height = _band_height(sources, canvas)
     band = (canvas.width, band_height)
     bands = {ref: stills.footer_band(src, band, workdir / f"footer-{i}.png")
              for i, (ref, src) in enumerate(sources.items())}
@@ -256,17 +262,26 @@ def build_render_command(
     frames: Sequence[tuple[int, int]] | None = None,
     read_text: TextReader | None = ocr_text_boxes,
     should_cancel: Callable[[], bool] | None = None,
+    window: tuple[int, int] | None = None,
     on_still: Callable[[], None] | None = None,
 ) -> list[str]:
     """Write the lane lists, captions, sendcmd and filter scripts into ``workdir``; return ffmpeg's
     inputs and graph. The graph's outputs: ``[vout]`` (only the ``frames`` ranges when given, back to
     back) and, when ``audio`` (mix file, mastering filter) is given, ``[aout]``. ``on_still()`` runs
-    after each lane entry's still is ready (framing a photo takes seconds)."""
-    canvas = _canvas(doc, plan)
+    after each lane entry's still is ready (framing a photo takes seconds).
+
+    ``window``: draw only frames [start, end) of the render (span boundaries; a chunk, see
+    render/chunks.py), numbered from 0 (``frames`` then counts from the window's start). The graph
+    then reads and composites only those frames instead of computing and dropping the ones before."""
+    canvas = _canvas(doc, plan)  # the whole render's canvas, band and safe area: a chunk looks the same
     band = footer_band_height(plan, canvas, resolve_media)
     layout = caption_layout(canvas.width, canvas.height)
     covered = layout.band(band) if subtitle_event_count(doc) else band
     safe = safe_area(canvas.width, canvas.height, covered / canvas.height)
+    offset_s = 0.0
+    if window is not None:
+        offset_s = plan.seconds(window[0])
+        plan = plan_window(plan, *window)
     prepared = _Stills(canvas, resolve_media, workdir, safe, read_text, should_cancel)
     inputs: list[str] = []
     chains: list[str] = []
@@ -302,7 +317,7 @@ def build_render_command(
         current = f"withclip{lf.index}"
         next_index += 1
 
-    footer = _footers(plan, canvas, resolve_media, workdir)
+    footer = _footers(plan, canvas, resolve_media, workdir, band)
     if footer is not None:
         hold = graph.hold_chain(list(footer.begins), plan.total_frames, plan.fps)
         chains.append(f"{_still_source(footer.concat)}format=yuva420p,{hold}[footer]")
@@ -314,8 +329,10 @@ def build_render_command(
         margins = {lf.layer.id: footer.band_height for lf in plan.layers
                    if footer is not None and (lf.start, lf.end) in footer.frames}
         ass = write_ass(doc, font, workdir / "captions.ass", margins)
-        chains.append(f"[{current}]ass=filename={graph.escape_value(str(ass))}:"
-                      f"fontsdir={graph.escape_value(str(font.fonts_dir))}:shaping=complex[captioned]")
+        # Captions are timed on the whole render: a window's frames are shifted to its times for them.
+        shift = (f"setpts=PTS+{offset_s:.6f}/TB,", f",setpts=PTS-{offset_s:.6f}/TB") if offset_s else ("", "")
+        chains.append(f"[{current}]{shift[0]}ass=filename={graph.escape_value(str(ass))}:"
+                      f"fontsdir={graph.escape_value(str(font.fonts_dir))}:shaping=complex{shift[1]}[captioned]")
         current = "captioned"
 
     outro, current = _outro_chains(plan, current)
@@ -362,40 +379,71 @@ class _NoCache:
         return None
 
 
-# A still framed (saliency, OCR of its text) costs about as long as encoding this many frames: 4
-# photos took ~18 s against ~165 frames/s encoded (640x360 x264 veryfast, the development machine).
-STILL_COST_FRAMES = 300
+def _timeline(doc: SessionDocument, resolve_media: Callable[[str], Path], preset: str, encoder: str,
+              ) -> tuple[RenderPlan, FontChoice, list[Span], Callable[[str], str]]:
+    """The render's plan, caption font, spans with their keys, and media digest function."""
+    plan = build_plan(doc)
+    font = resolve_font(doc.font_key, doc.language)
+
+    @functools.cache
+    def digest(ref: str) -> str:
+        return file_digest(resolve_media(ref))
+
+    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset, encoder=encoder), FRAME_TAGS],
+                        footer_band=footer_band_height(plan, _canvas(doc, plan), resolve_media),
+                        captions=[font.family, _font_digest(font.path), font.face_index])
+    return plan, font, spans, digest
 
 
-@dataclass
-class _RenderProgress:
-    """The render's progress as one fraction: stills prepared, then frames encoded, each weighted by
-    what it costs (``STILL_COST_FRAMES``), so the fraction moves at about the same pace throughout."""
+def _chunks(plan: RenderPlan, spans: Sequence[Span], chunk_s: float) -> list[Chunk]:
+    return plan_chunks(spans, plan.fps, chunk_s, {lf.start for lf in plan.layers})
 
-    report: Callable[[float], None]
-    stills: int
-    dirty: Sequence[Span]
-    fps: int
-    stills_done: int = 0
 
-    @property
-    def _total(self) -> int:
-        return self.stills * STILL_COST_FRAMES + sum(span.frames for span in self.dirty)
+def _chunk_stills(plan: RenderPlan, chunk: Chunk) -> int:
+    """Lane entries the chunk's graph prepares a still for (``on_still`` calls)."""
+    return sum(len(lane) or 1 for lane in plan_window(plan, chunk.start, chunk.end).lanes)
 
-    def still_ready(self) -> None:
-        self.stills_done = min(self.stills_done + 1, self.stills)
-        self.report(self.stills_done * STILL_COST_FRAMES / max(self._total, 1))
 
-    def ffmpeg(self, block: dict[str, str]) -> None:
-        """ffmpeg's progress block: the graph walks the timeline once, so its time position
-        (``out_time_us``) says how many of the dirty spans' frames are encoded."""
-        try:
-            position = int(block.get("out_time_us", "0")) / 1e6 * self.fps
-        except ValueError:  # "N/A" before the first frame
-            return
-        first = self.dirty[0].start
-        done = sum(min(max(first + position, span.start), span.end) - span.start for span in self.dirty)
-        self.report(min((self.stills * STILL_COST_FRAMES + done) / max(self._total, 1), 1.0))
+def encode_chunk(job: ChunkJob, resolve_media: Callable[[str], Path], workdir: Path,
+                 should_cancel: Callable[[], bool] | None = None,
+                 progress: ChunkProgress | None = None) -> dict[str, Path]:
+    """Encode the spans ``job.dirty`` of chunk ``job.index`` with one fresh encoder run (see
+    render/chunks.py); returns span key -> MP4 file in ``workdir``. Any process may run this: it
+    needs only the media and writes only into ``workdir``. ``progress`` follows its stills, then
+    its frames."""
+    plan, font, spans, _ = _timeline(job.doc, resolve_media, job.preset, job.encoder)
+    chunk = _chunks(plan, spans, job.chunk_s)[job.index]
+    dirty = [span for span in chunk.spans if span.key in set(job.dirty)]
+    if tuple(span.key for span in dirty) != job.dirty:
+        raise RenderError(f"chunk {job.index}: its spans here differ from the render's (other render code?)")
+    ranges = [(span.start - chunk.start, span.end - chunk.start) for span in dirty]
+    args = build_render_command(job.doc, plan, resolve_media, workdir, None, font, ranges,
+                                should_cancel=should_cancel, window=(chunk.start, chunk.end),
+                                on_still=progress.still_ready if progress else None)
+    outputs = _span_outputs(dirty, plan.fps, job.preset, workdir / "span-%05d.mp4", job.encoder)
+    run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what=f"render chunk {job.index}",
+               on_progress=progress.ffmpeg if progress else None)
+    encoded = sorted(workdir.glob("span-*.mp4"))
+    if len(encoded) != len(dirty):
+        raise RenderError(f"chunk {job.index} wrote {len(encoded)} spans, expected {len(dirty)}")
+    return {span.key: path for span, path in zip(dirty, encoded, strict=True)}
+
+
+def _local_runner(resolve_media: Callable[[str], Path], work: Path, should_cancel: Callable[[], bool] | None,
+                  encoded: dict[str, Path], progress: Callable[[ChunkJob], ChunkProgress | None]) -> ChunkRunner:
+    """Encode every chunk here, one after another (each still a fresh encoder run), into ``encoded``;
+    ``progress(job)`` follows each chunk as it goes."""
+    def run(jobs: Sequence[ChunkJob], done: Callable[[ChunkReport], None]) -> list[ChunkReport]:
+        reports = []
+        for job in jobs:
+            started = time.time()
+            chunk_dir = work / f"chunk-{job.index:04d}"
+            chunk_dir.mkdir()
+            encoded.update(encode_chunk(job, resolve_media, chunk_dir, should_cancel, progress(job)))
+            reports.append(ChunkReport(job.index, f"pid {os.getpid()}", started, time.time(), len(job.dirty)))
+            done(reports[-1])
+        return reports
+    return run
 
 
 def render_timeline(
@@ -408,75 +456,74 @@ def render_timeline(
     workdir: Path | None = None,
     cache: SpanCache | None = None,
     encoder: str = "x264",
+    chunk_s: float = DEFAULT_CHUNK_S,
+    run_chunks: ChunkRunner | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> RenderResult:
     """Render ``doc`` to ``out_path`` (written atomically), its video encoded by ``encoder``
     (``x264`` or ``nvenc``: see render/encoders.py for choosing one).
 
+    The video is encoded in chunks of about ``chunk_s`` seconds (render/chunks.py), each by a fresh
+    encoder run: by ``run_chunks`` (e.g. on many workers; it must leave every span in ``cache``) when
+    more than one chunk needs encoding, else here one after another. The file is the same either way.
+
     With a ``cache``, spans (see render/spans.py) and the sound track already rendered for the same
     content are copied from it, and what is rendered anew is added to it.
 
-    ``on_progress(fraction)`` follows the work: stills prepared, then frames encoded (``_RenderProgress``).
+    ``on_progress(fraction)`` follows the chunks to encode (render/progress.py): stills prepared,
+    then frames encoded for a chunk encoded here, each chunk whole as ``run_chunks`` reports it done.
 
     Raises ``RenderCancelled`` (ffmpeg killed, nothing left at ``out_path``), ``RenderError`` (ffmpeg
     failed; stderr tail in the message), ``UnsupportedFont``/``ValueError`` for an unrenderable doc.
     """
     out_path = Path(out_path)
     store = cache or _NoCache()
-    plan = build_plan(doc)
-    font = resolve_font(doc.font_key, doc.language)
-
-    @functools.cache
-    def digest(ref: str) -> str:
-        return file_digest(resolve_media(ref))
-
-    spans = video_spans(doc, plan, digest, [*video_encoder_args(plan.fps, preset, encoder=encoder), FRAME_TAGS],
-                        footer_band=footer_band_height(plan, _canvas(doc, plan), resolve_media),
-                        captions=[font.family, _font_digest(font.path), font.face_index])
+    plan, _, spans, digest = _timeline(doc, resolve_media, preset, encoder)
     sound_key = audio_key(doc, plan, digest, audio_encoder_args())
     found = {span.key: store.get(f"{span.key}.mp4") for span in spans}
     span_files = {key: path for key, path in found.items() if path is not None}
     sound_file = store.get(f"{sound_key}.m4a")
-    dirty = [span for span in spans if span.key not in span_files]
+    chunks = _chunks(plan, spans, chunk_s)
+    jobs = [ChunkJob(doc=doc, chunk_s=chunk_s, index=chunk.index, encoder=encoder, preset=preset,
+                     dirty=tuple(span.key for span in chunk.spans if span.key not in span_files))
+            for chunk in chunks]
+    jobs = [job for job in jobs if job.dirty]
+    progress = None if on_progress is None else RenderProgress(on_progress, {
+        job.index: (_chunk_stills(plan, chunks[job.index]),
+                    sum(span.frames for span in chunks[job.index].spans if span.key in job.dirty)) for job in jobs})
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial.mp4")
     with tempfile.TemporaryDirectory(prefix="reelforge-render-", dir=workdir) as tmp:
         work = Path(tmp)
-        sound_output: list[str] = []
-        audio: tuple[Path, str] | None = None
+        mixed = sound_file is None
         if sound_file is None:
             mix = render_mix(list(doc.audio), plan.duration_s, resolve_media, work, should_cancel)
-            audio = (mix.path, mastering_filter(mix))
             sound_file = work / "sound.m4a"
-            sound_output = [*audio_encoder_args(), "-f", "mp4", str(sound_file)]
-        if dirty:
-            progress = (None if on_progress is None else
-                        _RenderProgress(on_progress, sum(len(lane) or 1 for lane in plan.lanes), dirty, plan.fps))
-            args = build_render_command(doc, plan, resolve_media, work, audio, font,
-                                        [(span.start, span.end) for span in dirty], should_cancel=should_cancel,
-                                        on_still=progress.still_ready if progress else None)
-            outputs = ["-map", "[aout]", *sound_output] if audio is not None else []
-            outputs += _span_outputs(dirty, plan.fps, preset, work / "span-%05d.mp4", encoder)
-            run_ffmpeg([*args, *outputs], should_cancel=should_cancel, what="render",
-                       on_progress=progress.ffmpeg if progress else None)
-            encoded = sorted(work.glob("span-*.mp4"))
-            if len(encoded) != len(dirty):
-                raise RenderError(f"render wrote {len(encoded)} spans, expected {len(dirty)}")
-            span_files.update({span.key: path for span, path in zip(dirty, encoded, strict=True)})
-        elif audio is not None:
-            run_ffmpeg(["-i", str(audio[0]), "-af", audio[1], *sound_output], should_cancel=should_cancel,
-                       what="sound track")
+            run_ffmpeg(["-i", str(mix.path), "-af", mastering_filter(mix), *audio_encoder_args(), "-f", "mp4",
+                        str(sound_file)], should_cancel=should_cancel, what="sound track")
+        encoded_here: dict[str, Path] = {}
+        # One chunk to encode is one encoder run wherever it runs: handing it out only adds a hand-off.
+        here = _local_runner(resolve_media, work, should_cancel, encoded_here,
+                             lambda job: progress.chunk(job.index) if progress else None)
+        schedule = (run_chunks if run_chunks is not None and len(jobs) > 1 else here)(
+            jobs, lambda report: progress.finished(report.index) if progress else None)
+        for key in (key for job in jobs for key in job.dirty):
+            path = encoded_here.get(key) or store.get(f"{key}.mp4")
+            if path is None:
+                raise RenderError(f"span {key[:12]} was encoded but is not in the render cache")
+            span_files[key] = path
         playlist = work / "spans.ffconcat"
         lines = ["ffconcat version 1.0", *(_concat_line(span_files[span.key]) for span in spans)]
         playlist.write_text("\n".join(lines) + "\n", encoding="utf-8")
         run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(playlist), "-i", str(sound_file), "-map", "0:v",
                     "-map", "1:a", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(partial)],
                    should_cancel=should_cancel, partial_outputs=[partial], what="assemble")
-        for span in dirty:
-            store.put(f"{span.key}.mp4", span_files[span.key])
-        if audio is not None:
+        for key, path in encoded_here.items():
+            store.put(f"{key}.mp4", path)
+        if mixed:
             store.put(f"{sound_key}.m4a", sound_file)
     os.replace(partial, out_path)
+    encoded = sum(len(job.dirty) for job in jobs)
     return RenderResult(path=out_path, duration_s=plan.duration_s, width=doc.canvas.width,
-                        height=doc.canvas.height, spans=len(spans), spans_reused=len(spans) - len(dirty),
-                        sound_reused=audio is None)
+                        height=doc.canvas.height, spans=len(spans), spans_reused=len(spans) - encoded,
+                        sound_reused=not mixed, chunks=tuple(sorted(schedule, key=lambda r: r.index)))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from reelforge.core import eta, events, requests
 from reelforge.db.models import Request, RequestEvent, StageRun
 from reelforge.db.retry import is_transient
+from reelforge.render.chunks import ChunkRunner
 from reelforge.runtime import Runtime
 from reelforge.stages.outputs import StageOutput
 
@@ -36,6 +37,8 @@ class StageEnv:
     done_stages: frozenset[str] = frozenset()
     medians: dict[str, float] = field(default_factory=dict)  # core/eta.stage_medians of the plan's stages
     on_event: Callable[[RequestEvent], None] | None = None  # the engine's webhook hook
+    # Where a render may hand its chunks to other workers (pipeline/render_chunks.py); None: render here.
+    chunk_runner: ChunkRunner | None = None
     _started: float = field(default_factory=time.monotonic)
     _reported: tuple[float, float] = (0.0, 0.0)  # (fraction, monotonic time) of the last progress event
 

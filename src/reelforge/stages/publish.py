@@ -38,8 +38,12 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
         return env.is_cancelled()
 
     out = env.work_dir() / "render.mp4"
+    settings = env.rt.settings
+    # Only a long render is worth spreading over workers (each hand-off costs a queue round trip).
+    split = max((layer.end for layer in doc.layers), default=0.0) > settings.render_split_min_s
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
-                               cache=BlobSpanCache(env.rt.blobs), encoder=choose(env.rt.settings.video_encoder),
+                               cache=BlobSpanCache(env.rt.blobs), encoder=choose(settings.video_encoder),
+                               chunk_s=settings.render_chunk_s, run_chunks=env.chunk_runner if split else None,
                                on_progress=lambda fraction: env.progress(fraction, "encoding frames"))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
     # Checked on the file just written, from a few sampled frames and one audio pass.
@@ -49,7 +53,8 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
         row.result_key = key
     env.clean_work_dir()
     url = env.rt.blobs.url(key)
-    render = {"spans": rendered.spans, "spans_reused": rendered.spans_reused, "sound_reused": rendered.sound_reused}
+    render = {"spans": rendered.spans, "spans_reused": rendered.spans_reused, "sound_reused": rendered.sound_reused,
+              "chunks": [report.to_json() for report in rendered.chunks]}
     duration = round(rendered.duration_s, 3)
     result: dict[str, Any] = {
         "result_url": url,

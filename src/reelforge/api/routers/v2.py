@@ -213,14 +213,14 @@ def session(rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
     }
 
 
-def _status(rt: Runtime, req: RequestRow) -> dict[str, Any]:
+def status_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     body = requests.status_body(rt.db, req)
     if steps.is_step_request(req):
         body.update(steps.step_state(req, body.get("expressGenerationStatus") or dict(req.stages)))
     return body
 
 
-def _detailed(rt: Runtime, req: RequestRow) -> dict[str, Any]:
+def detailed_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     body = detailed_status(rt, req)
     if steps.is_step_request(req):
         body.update(steps.step_state(req, body["session"]["stages"]))
@@ -243,7 +243,7 @@ async def status(
         # Step requests add their step state (the hot path above stays one query for the rest).
         req = await run_in_threadpool(requests.get, rt.db, body["request_id"])
         if steps.is_step_request(req):
-            return await run_in_threadpool(_status, rt, req)
+            return await run_in_threadpool(status_with_steps, rt, req)
     return body
 
 
@@ -251,7 +251,7 @@ async def status(
 def status_detailed(
     rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    return _detailed(rt, requests.get_owned(rt.db, principal.owner, request_id or session_id))
+    return detailed_with_steps(rt, requests.get_owned(rt.db, principal.owner, request_id or session_id))
 
 
 # --- step mode -----------------------------------------------------------------------------------
@@ -285,12 +285,12 @@ def _owned_step(rt: Runtime, owner: Owner, request_id: str) -> RequestRow:
 
 @router.get("/video/step/{request_id}/status", summary="Status of a step video request")
 def step_status(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
-    return _status(rt, _owned_step(rt, principal.owner, request_id))
+    return status_with_steps(rt, _owned_step(rt, principal.owner, request_id))
 
 
 @router.get("/video/step/{request_id}/status_detailed", summary="Detailed status of a step video request")
 def step_status_detailed(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
-    return _detailed(rt, _owned_step(rt, principal.owner, request_id))
+    return detailed_with_steps(rt, _owned_step(rt, principal.owner, request_id))
 
 
 @router.post("/video/step/{request_id}/process_next", summary="Resume a step request held for approval (free)")
@@ -301,4 +301,4 @@ def process_next(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> di
         raise BadRequest(f"{request_id} is {req.status} and not waiting for process_next.", field="request_id")
     # Nothing is charged here: the request was charged once, when it was accepted.
     engine.process_next(req.id, held)
-    return _status(rt, requests.get(rt.db, req.id))
+    return status_with_steps(rt, requests.get(rt.db, req.id))

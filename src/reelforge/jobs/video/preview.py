@@ -14,21 +14,14 @@ from reelforge.db.models import Request
 from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob, scene_durations, scene_windows
 from reelforge.jobs.video.steps import is_step_request
 from reelforge.runtime import Runtime
-from reelforge.stages.outputs import (
-    ClipsOutput,
-    MusicOutput,
-    SceneImagesOutput,
-    ScriptOutput,
-    SpeechOutput,
-    StageOutput,
-)
+from reelforge.stages import outputs as stage_outputs
 
 SCHEMA = "video_session_preview.v1"
 # The stages whose outputs a layer can preview, newest first.
 PREVIEW_STAGES = ("video_generation", "ai_video_generation", "image_generation", "speech_generation")
 
 
-OutT = TypeVar("OutT", bound=StageOutput)
+OutT = TypeVar("OutT", bound=stage_outputs.StageOutput)
 
 
 def _parsed(outputs: dict[str, dict[str, Any]], model: type[OutT]) -> OutT | None:
@@ -111,11 +104,11 @@ def _timeline(rt: Runtime, job: VideoJob, outputs: dict[str, dict[str, Any]]) ->
 
     Scene times follow the narration once it exists (as the render will); before that, the
     requested duration split evenly."""
-    script = _parsed(outputs, ScriptOutput)
-    speech = _parsed(outputs, SpeechOutput)
-    stills = _parsed(outputs, SceneImagesOutput)
-    clips = _parsed(outputs, ClipsOutput)
-    music = _parsed(outputs, MusicOutput)
+    script = _parsed(outputs, stage_outputs.ScriptOutput)
+    speech = _parsed(outputs, stage_outputs.SpeechOutput)
+    stills = _parsed(outputs, stage_outputs.SceneImagesOutput)
+    clips = _parsed(outputs, stage_outputs.ClipsOutput)
+    music = _parsed(outputs, stage_outputs.MusicOutput)
     count = len(script.script.scenes) if script else (len(job.images) or job.scene_count)
     if speech and len(speech.speech) == count:
         durations = scene_durations([t.duration_s for t in speech.speech], job.duration)
