@@ -176,6 +176,15 @@ class Settings(BaseSettings):
 
     pricing_file: Path | None = Field(None, description="JSON file overriding entries of the price table.")
 
+    # Payments (core/payments.py): "offline" records recharges as pending until an operator confirms them
+    # (`reelforge credits confirm`, or POST /v1/admin/payments/confirm with admin_token); "stripe" sells them
+    # through Stripe Checkout and confirms them from its signed webhook.
+    payment_provider: Literal["offline", "stripe"] = "offline"
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    payment_currency: str = "usd"
+    admin_token: str | None = Field(None, description="Bearer token of the operator routes (/v1/admin/*); unset = off.")
+
     # Fault injection for tests and chaos drills: stage names that fail, crash the process, or stall.
     # "submit:committed" crashes a process after a request's charge commits, before it is enqueued.
     fault_fail_stages: list[str] = Field(default_factory=list)

@@ -155,6 +155,9 @@ def test_plain_text_pays_the_multiplier_and_external_users_are_isolated(owner: h
     docs = [{"url": "https://example.com/faq", "title": "Creator FAQ",
              "content": " ".join(f"Payouts arrive on day {i} of the month." for i in range(300))}]
     user = {"provider": "whop", "external_user_id": "usr_123"}
+    # External users pay from their own wallet (tests/platform): the platform grants them credits first.
+    granted = owner.post("/v1/external_users/credits/grant", json={"external_user": user, "input": {"credits": 1000}})
+    assert granted.status_code == 200, granted.text
     r = owner.post("/v1/external_users/generate_embeddings_from_plain_text",
                    json={"name": "faq", "plain_text": docs, "external_user": user})
     assert r.status_code == 200, r.text

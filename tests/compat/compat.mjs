@@ -16,6 +16,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import SamsarClient, { SamsarRequestError } from 'samsar-js';
 import { embeddingScenarios } from './embeddings.mjs';
+import { platformScenarios } from './platform.mjs';
 
 const SDK_VERSION = JSON.parse(
   readFileSync(new URL('./node_modules/samsar-js/package.json', import.meta.url), 'utf8'),
@@ -229,6 +230,8 @@ function pngBytes() {
 
 const SCENARIOS = {
   ...embeddingScenarios({ client, expect, expectError, once, site: process.env.COMPAT_SITE_URL }),
+  ...platformScenarios({ client, expect, expectError, once, completedSession, pollUntilFinal, cancelQuietly,
+    SamsarClient, BASE, IMAGE }),
   async createVideoFromText() {
     const r = await client.createVideoFromText({ prompt: 'A drone shot of a beach at sunrise', duration: 6, enable_subtitles: true });
     const ok = expectAccepted(r, 'createVideoFromText');

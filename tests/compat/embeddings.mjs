@@ -79,7 +79,9 @@ export function embeddingScenarios({ client, expect, expectError, once, site }) 
     external_app_id: 'app_abc',
     username: 'roy24x7',
   };
-  const external = () => once('embeddings-external', () => samsar.generateExternalEmbeddingsFromPlainText(
+  // External users pay from their own wallet (docs/platform.md): the platform grants credits first.
+  const external = () => once('embeddings-external', async () => (await samsar.grantExternalUserCredits(externalUser, 1000))
+    && samsar.generateExternalEmbeddingsFromPlainText(
     {
       name: 'creator-docs-clean',
       plain_text: [

@@ -11,6 +11,7 @@ import pytest
 
 from reelforge.core import accounts, requests
 from reelforge.core.errors import ApiError
+from reelforge.core.principals import Owner
 from reelforge.db.database import Database
 from reelforge.db.models import Request, StageRun
 
@@ -25,7 +26,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 def general_path(db: Database, authorization: str | None, request_id: str | None) -> dict[str, Any]:
     account = accounts.authenticate(db, authorization)
-    return requests.status_body(db, requests.get_owned(db, account.id, request_id))
+    return requests.status_body(db, requests.get_owned(db, Owner(account.id), request_id))
 
 
 def outcome(fn: Callable[[], dict[str, Any]]) -> Any:

@@ -359,6 +359,7 @@ def _owner_resources(server: ReelforgeServer, owner: httpx.Client) -> dict[str, 
     video = owner.post("/v1/video/text_to_video", json={"prompt": "A lighthouse at dawn", "duration": 5})
     assert image.status_code == video.status_code == 200, (image.text, video.text)
     from reelforge.core import receipt_templates
+    from reelforge.core.principals import Owner
     from reelforge.db.database import Database
 
     account_id = owner.get("/v1/credits").json()["account_id"]
@@ -370,7 +371,7 @@ def _owner_resources(server: ReelforgeServer, owner: httpx.Client) -> dict[str, 
             "normalized_template": {"fields": []},
             "sample_receipt": {},
         }
-        template = receipt_templates.save(db, receipt_templates.new_template_id(), account_id, built, None, None)
+        template = receipt_templates.save(db, receipt_templates.new_template_id(), Owner(account_id), built, None, None)
     finally:
         db.engine.dispose()
     return {"image": image.json()["request_id"], "video": video.json()["request_id"], "template": template.id}

@@ -14,12 +14,17 @@ from reelforge.api import errors, files, input_guards, limits, openapi_errors, s
 from reelforge.api.routers import (
     accounts,
     chat,
+    credentials,
     embeddings,
+    external_users,
+    gallery,
     image,
     image_ops,
+    payments,
     platform,
     pricing,
     progress,
+    publications,
     status,
     v2,
     v2_gateway,
@@ -82,6 +87,11 @@ def create_app(
     app.include_router(v2.router)
     app.include_router(v2.external_v1)
     app.include_router(v2_media.router)
+    app.include_router(external_users.router)
+    app.include_router(credentials.router)
+    app.include_router(payments.router)
+    app.include_router(publications.router)
+    app.include_router(gallery.router)
     app.include_router(progress.router)
     app.include_router(progress.v2)
     app.include_router(pricing.router)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import JobCall, JobCallDep
+from reelforge.api.deps import ExternalJobCallDep, JobCall, JobCallDep
 from reelforge.jobs.base import JobKind
 from reelforge.jobs.body import RequestBody
 
@@ -41,6 +41,9 @@ class JobRoute:
     input_fields: tuple[str, ...] = ("image_url",)  # a failed synchronous job blaming one of these is a 400
     status_code: int = 200  # of an accepted job (legacy routes answer 201)
     reshape: Callable[[JSONResponse], JSONResponse] | None = None  # e.g. /v2's extra id fields
+    # The call must act for one external user (/v1/external_users/* routes); every other job route acts
+    # for the one the request names, if any (api/deps.acting_principal).
+    external: bool = False
 
     def respond(self, call: JobCall, body: RequestBody) -> JSONResponse:
         if self.answer == "when_done":
@@ -66,7 +69,11 @@ def _endpoint(route: JobRoute) -> Any:
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=route.body),
-            inspect.Parameter("call", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=JobCallDep),
+            inspect.Parameter(
+                "call",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=ExternalJobCallDep if route.external else JobCallDep,
+            ),
         ],
         return_annotation=JSONResponse,
     )

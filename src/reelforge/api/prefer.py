@@ -8,14 +8,17 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from starlette.concurrency import run_in_threadpool
 
 from reelforge.core.requests import TERMINAL
 
 MAX_WAIT_S = 60.0
 POLL_S = 0.25
+# The header of every status route that can wait.
+PreferHeader = Annotated[str | None, Header(description="wait=N: wait up to N seconds (max 60) for the end")]
 _WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d+(?:\.\d+)?)\"?", re.I)
 
 

@@ -210,6 +210,35 @@ def credits_grant(account_id: str, amount: int, note: Annotated[str, typer.Optio
     typer.echo(json.dumps({"account_id": account_id, "granted": amount, "balance": balance}))
 
 
+@credits_app.command("confirm")
+@server_command
+def credits_confirm(payment_id: str) -> None:
+    """Confirm a pending offline payment (a recharge or auto-recharge): grants its credits once."""
+    from reelforge.core import payments
+    from reelforge.runtime import init_runtime
+
+    rt = init_runtime(_settings())
+    granted = payments.confirm(rt.db, payment_id)
+    typer.echo(json.dumps({"payment_id": payment_id, "granted": granted}))
+
+
+@credits_app.command("pending")
+@server_command
+def credits_pending() -> None:
+    """Pending payments awaiting confirmation, oldest first (one JSON object a line)."""
+    from sqlalchemy import select
+
+    from reelforge.core import payments
+    from reelforge.db.models import Payment
+    from reelforge.runtime import init_runtime
+
+    rt = init_runtime(_settings())
+    with rt.db.session() as s:
+        rows = s.execute(select(Payment).where(Payment.status == "pending").order_by(Payment.created_at)).scalars()
+        for row in rows:
+            typer.echo(json.dumps({"account_id": row.account_id, **payments.status_body(row)}))
+
+
 
 def register(app: typer.Typer) -> None:
     """Add the server commands to the ``reelforge`` CLI."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
+from reelforge.core.principals import Owner
 from reelforge.db.database import Database
 from reelforge.db.models import ReceiptTemplate
 
@@ -21,7 +22,7 @@ def new_template_id() -> str:
 def save(
     db: Database,
     template_id: str,
-    account_id: str,
+    owner: Owner,
     built: dict[str, Any],
     source_image_url: str | None,
     request_id: str | None,
@@ -29,7 +30,9 @@ def save(
     """Store a built template under ``template_id``; saving the same id again (a re-run stage)
     replaces the content rather than failing."""
     with db.session() as s:
-        row = s.get(ReceiptTemplate, template_id) or ReceiptTemplate(id=template_id, account_id=account_id)
+        row = s.get(ReceiptTemplate, template_id) or ReceiptTemplate(
+            id=template_id, account_id=owner.account_id, external_user_id=owner.external_user_id
+        )
         row.name = built["template_name"]
         row.template_hash = built["template_hash"]
         row.normalized_template = built["normalized_template"]
@@ -42,12 +45,12 @@ def save(
     return row
 
 
-def get_owned(db: Database, account_id: str, template_id: str | None) -> ReceiptTemplate:
+def get_owned(db: Database, owner: Owner, template_id: str | None) -> ReceiptTemplate:
     if not template_id or not template_id.strip():
         raise BadRequest("template_id is required.", field="template_id")
     with db.session() as s:
         row = s.get(ReceiptTemplate, template_id.strip())
-    if row is None or row.account_id != account_id:
+    if row is None or not owner.owns(row.account_id, row.external_user_id):
         raise NotFound(f"No receipt template with id {template_id!r}.", field="template_id")
     return row
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from reelforge.core import accounts, events, ledger
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
+from reelforge.core.principals import Owner
 from reelforge.db.database import Database
 from reelforge.db.models import ApiKey, Request, StageRun, utcnow
 
@@ -27,13 +28,14 @@ STATUS_COLUMNS = (
 )
 
 
-def get_owned(db: Database, account_id: str, request_id: str | None, field: str = "request_id") -> Request:
-    """The request if it exists and belongs to the account; 404 otherwise (never 403, to not leak ids)."""
+def get_owned(db: Database, owner: Owner, request_id: str | None, field: str = "request_id") -> Request:
+    """The request if it exists and ``owner`` may see it (core/principals.py); 404 otherwise (never 403,
+    to not leak ids)."""
     if not request_id:
         raise BadRequest(f"{field} is required.", field=field)
     with db.session() as s:
         req = s.get(Request, request_id)
-    if req is None or req.account_id != account_id:
+    if req is None or not owner.owns(req.account_id, req.external_user_id):
         raise NotFound(f"No request with id {request_id!r}.", field=field)
     return req
 
@@ -46,15 +48,34 @@ def get(db: Database, request_id: str) -> Request:
     return req
 
 
-def list_for(db: Database, account_id: str, type_: str, limit: int) -> list[Request]:
+def _of_owner(owner: Owner) -> Select[Request]:
+    q = select(Request).where(Request.account_id == owner.account_id)
+    if owner.external_user_id is not None:
+        q = q.where(Request.external_user_id == owner.external_user_id)
+    return q
+
+
+def page_for(db: Database, owner: Owner, offset: int, limit: int) -> tuple[list[Request], int]:
+    """One page of the owner's requests, newest first, and how many there are in all."""
+    q = _of_owner(owner)
     with db.session() as s:
-        rows = s.execute(
-            select(Request)
-            .where(Request.account_id == account_id, Request.type == type_)
-            .order_by(Request.created_at.desc())
-            .limit(limit)
-        ).scalars()
-        return list(rows)
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = list(s.execute(q.order_by(Request.created_at.desc(), Request.id).offset(offset).limit(limit))
+                    .scalars())
+    return rows, int(total)
+
+
+def list_for(
+    db: Database, owner: Owner, type_: str | None, limit: int, *, include_archived: bool = True
+) -> list[Request]:
+    """The owner's newest requests (of one type, when given)."""
+    q = _of_owner(owner)
+    if type_ is not None:
+        q = q.where(Request.type == type_)
+    if not include_archived:
+        q = q.where(Request.archived.is_(False))
+    with db.session() as s:
+        return list(s.execute(q.order_by(Request.created_at.desc()).limit(limit)).scalars())
 
 
 def live_stages(db: Database, req: Request) -> dict[str, str]:
@@ -168,7 +189,9 @@ def complete(db: Database, request_id: str, result: dict[str, Any], final_price:
                 # Settlement may not push the balance below zero: a shortfall is written off.
                 kind: ledger.Kind = "charge" if diff > 0 else "refund"
                 try:
-                    ledger.post_in(s, req.account_id, kind, -diff, request_id, note="settle to final duration")
+                    ledger.post_in(
+                        s, req.account_id, kind, -diff, request_id, "settle to final duration", req.external_user_id
+                    )
                 except Exception:
                     s.rollback()
                     return complete(db, request_id, result, None)
@@ -183,7 +206,8 @@ def _end_with_refund(db: Database, request_id: str, status: str, error: str | No
             return False
         net = ledger.net_for_request(s, request_id)
         if net > 0:
-            ledger.post_in(s, req.account_id, "refund", net, request_id, note=f"request {status.lower()}")
+            note = f"request {status.lower()}"
+            ledger.post_in(s, req.account_id, "refund", net, request_id, note, req.external_user_id)
         return True
 
 
@@ -295,3 +319,9 @@ def status_payload(req: Request) -> dict[str, Any]:
     elif req.status == "CANCELLED":
         body["message"] = "Request was cancelled."
     return body
+
+
+def set_archived(db: Database, request_id: str, archived: bool) -> None:
+    """Hide a request from (or return it to) its owner's library lists; it stays reachable by id."""
+    with db.session() as s:
+        s.execute(update(Request).where(Request.id == request_id).values(archived=archived))

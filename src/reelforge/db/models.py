@@ -52,6 +52,8 @@ class LedgerEntry(Base):
     balance_after: Mapped[int] = mapped_column(Integer)
     request_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     note: Mapped[str] = mapped_column(String(300), default="")
+    # Set when the entry moves an external user's balance (their own wallet), not the account's.
+    external_user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -62,6 +64,9 @@ class Request(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    # The external user the request was made for (charged to and visible to them); None = the account's own.
+    external_user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    archived: Mapped[bool] = mapped_column(default=False)  # hidden from library lists, still reachable by id
     type: Mapped[str] = mapped_column(String(16))  # image | video | embedding
     case_type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
@@ -162,6 +167,7 @@ class ReceiptTemplate(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), default=None)  # made for this external user
     name: Mapped[str] = mapped_column(String(200))
     template_hash: Mapped[str] = mapped_column(String(64))
     normalized_template: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -226,6 +232,132 @@ class EmbeddingTemplate(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ExternalUser(Base):
+    """One user of a platform built on an account (samsar-js "external users"): identified within the
+    account by ``unique_key`` (the SDK's key; ``external_user_id`` when none is given), with their own
+    credits balance, requests and assistant system prompt."""
+
+    __tablename__ = "external_users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(100), default="")
+    external_user_id: Mapped[str] = mapped_column(String(300))
+    unique_key: Mapped[str] = mapped_column(String(300))
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # email, username, display_name, …
+    system_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    balance: Mapped[int] = mapped_column(Integer, default=0)  # cached sum of their ledger entries
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "unique_key", name="uq_external_user_key"),)
+
+
+class Credential(Base):
+    """A bearer credential other than an account API key: login token, auth token, refresh token, app key or
+    external-user API key. Only a SHA-256 of the (random, high-entropy) token is stored; an app key's
+    secret is stored as a salted scrypt hash. Every credential names its account, optionally one
+    external user, expires and can be revoked."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # login | auth | refresh | app_key | external_key
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    family_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)  # refresh rotation
+    secret_hash: Mapped[str | None] = mapped_column(String(200), default=None)  # app keys: scrypt
+    prefix: Mapped[str] = mapped_column(String(24), default="")
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)  # single-use tokens
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """A credits purchase through a payment provider (core/payments.py): ``pending`` until the provider (a
+    verified Stripe webhook) or an operator (offline provider) confirms it, then ``succeeded`` exactly once —
+    the guarded transition and the credit grant share one transaction."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    provider: Mapped[str] = mapped_column(String(20))  # offline | stripe
+    provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)  # Checkout Session id
+    kind: Mapped[str] = mapped_column(String(20), default="recharge")  # recharge | auto_recharge
+    credits: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(8), default="usd")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | succeeded | failed
+    checkout_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AutoRecharge(Base):
+    """Auto-recharge of one wallet (an account, or one external user of it). ``armed`` is cleared when a
+    charge takes the balance below the threshold (one recharge per crossing) and set again once the
+    balance is back at or above it."""
+
+    __tablename__ = "auto_recharges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    provider: Mapped[str] = mapped_column(String(20), default="offline")  # who collects the recharges
+    threshold_credits: Mapped[int] = mapped_column(Integer)
+    amount_usd: Mapped[int] = mapped_column(Integer)
+    max_monthly_usd: Mapped[int] = mapped_column(Integer)
+    armed: Mapped[bool] = mapped_column(default=True)
+    last_run: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "external_user_id", name="uq_auto_recharge_wallet"),)
+
+
+class Publication(Base):
+    """A completed video session published to the public feed by its owner (an account or one of its external
+    users). Revoking deletes the row; the session itself stays."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    external_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # creator_handle, aspect_ratio, language, …
+    video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    poster_url: Mapped[str | None] = mapped_column(String(2048), default=None)  # the session's first still
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the gallery index last took this publication (core/gallery.py); older than updated_at: stale.
+    indexed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GalleryView(Base):
+    """One viewer's views of one publication (``/v2/gallery/events/view``): a view is counted again only after
+    ``core.gallery.VIEW_WINDOW``, so reloads and progress events don't inflate the count."""
+
+    __tablename__ = "gallery_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    publication_id: Mapped[str] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    viewer_key: Mapped[str] = mapped_column(String(400), index=True)
+    views: Mapped[int] = mapped_column(Integer, default=1)
+    watch_time_ms: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[bool] = mapped_column(default=False)
+    first_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("publication_id", "viewer_key", name="uq_gallery_view"),)
 
 
 class RequestEvent(Base):

@@ -148,10 +148,11 @@ def _align(ctx: StageContext[TranscriptAlignmentJob]) -> StageOutput:
 
 
 def _earlier_speech(env: PrepareEnv, text: str) -> list[SpeechReference]:
-    """The caller's completed text_to_speech outputs of exactly this text, newest first: Piper
-    samples noise, so its speech is recognised by comparison with what it said, not by saying it again."""
+    """The caller's (the account's, or the external user's it acts for) completed text_to_speech outputs
+    of exactly this text, newest first: Piper samples noise, so its speech is recognised by comparison
+    with what it said, not by saying it again."""
     found = []
-    for req in requests.list_for(env.rt.db, env.account_id, "audio", REFERENCE_SCAN):
+    for req in requests.list_for(env.rt.db, env.owner, "audio", REFERENCE_SCAN):
         if req.case_type != TEXT_TO_SPEECH.case_type or req.status != "COMPLETED" or req.input.get("text") != text:
             continue
         words = [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in req.result.get("words", [])]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request
 from reelforge.runtime import Runtime
 from reelforge.stages.context import StageEnv
@@ -122,6 +123,11 @@ class PrepareEnv:
     rt: Runtime
     account_id: str
     media: MediaSource
+    external_user_id: str | None = None  # the request is made for this external user of the account
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.account_id, self.external_user_id)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from reelforge.core import assistant_prompts, requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
@@ -31,9 +32,9 @@ from reelforge.providers.llm import (
     configured_model,
 )
 from reelforge.runtime import Runtime
-from reelforge.sessions.context import session_context
+from reelforge.sessions.context import ASSISTANT_SESSION, session_context
 from reelforge.stages.llm_chat import assistant_turn, chat_completion, chat_completion_body, enhance_message
-from reelforge.stages.outputs import StageOutput
+from reelforge.stages.outputs import Published, StageOutput
 
 Route = Literal["chat", "enhance", "assistant"]
 MAX_OUTPUT_TOKENS = 2048
@@ -251,8 +252,9 @@ def _image_size(tool: dict[str, Any]) -> tuple[int, int]:
     return (w, h)
 
 
-def thread(rt: Runtime, account_id: str, session_id: str) -> list[Message]:
-    """The earlier completed turns of this account's assistant thread on ``session_id``."""
+def thread(rt: Runtime, owner: Owner, session_id: str) -> list[Message]:
+    """The earlier completed turns of this owner's assistant thread on ``session_id`` (an account's and each
+    of its external users' threads are apart: one never continues, or reads, another's)."""
     from sqlalchemy import select
 
     with rt.db.session() as s:
@@ -260,7 +262,10 @@ def thread(rt: Runtime, account_id: str, session_id: str) -> list[Message]:
             s.execute(
                 select(Request)
                 .where(
-                    Request.account_id == account_id,
+                    Request.account_id == owner.account_id,
+                    Request.external_user_id.is_(None)
+                    if owner.external_user_id is None
+                    else Request.external_user_id == owner.external_user_id,
                     Request.case_type == AssistantCompletion.case_type,
                     Request.status == "COMPLETED",
                 )
@@ -286,16 +291,16 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
 
     def prepare(self, body: AssistantCompletionRequest, env: PrepareEnv) -> Prepared[AssistantJob]:
         asked = normalise_messages(body.input, "input")
-        system = assistant_prompts.get_prompt(env.rt.db, env.account_id) or assistant_prompts.DEFAULT_PROMPT
+        system = assistant_prompts.prompt_for(env.rt.db, env.owner)
         history: list[Message] = []
         if body.session_id:
-            system += "\n\n" + session_context(env.rt, env.account_id, body.session_id)
-            history = thread(env.rt, env.account_id, body.session_id)
+            system += "\n\n" + session_context(env.rt, env.owner, body.session_id)
+            history = thread(env.rt, env.owner, body.session_id)
         image_tool = next((t for t in body.tools if t.get("type") == "image_generation"), None)
         wants_image = image_tool is not None and body.tool_choice != "none"
         prompt = "\n".join(m["content"] for m in asked if m["role"] == "user").strip()
         job = AssistantJob(
-            # The account's prompt and the session first, then the thread, then this turn.
+            # The owner's prompt and the session first, then the thread, then this turn.
             messages=[{"role": "system", "content": system}, *history, *asked],
             max_tokens=body.max_output_tokens,
             temperature=body.temperature,
@@ -314,6 +319,52 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
 
 
 ASSISTANT_COMPLETION = register(AssistantCompletion())
+
+
+# -- blank assistant sessions (/v1/external_users/utils/assistant_session) --------------------------
+
+
+class AssistantSessionRequest(RequestBody):
+    session_name: str | None = Field(
+        None, max_length=300, validation_alias=aliases("session_name", "sessionName", "name", "title")
+    )
+    session_type: str = Field("assistant", max_length=40, validation_alias=aliases("session_type", "sessionType"))
+
+
+class AssistantSessionJob(JobInput):
+    session_name: str | None = None
+    session_type: str = "assistant"
+
+
+def _open_session(ctx: StageContext[AssistantSessionJob]) -> StageOutput:
+    # Nothing to compute: the request row itself is the session (owned, listed, extreq_ for an external
+    # user); its completions thread on its id (``thread``) and ``session_context`` describes it.
+    job = ctx.job
+    sid = ctx.env.request_id
+    return Published(
+        result={"session_id": sid, "session_type": job.session_type, "session_name": job.session_name,
+                "created_at": ctx.env.request.created_at.isoformat() + "Z"},
+        final_price=0,
+    )
+
+
+class AssistantSession(SingleStageKind[AssistantSessionRequest, AssistantSessionJob]):
+    """A blank assistant thread whose id later completions name as ``session_id`` (free)."""
+
+    case_type = ASSISTANT_SESSION
+    media_type = "image"
+    id_prefix = "asess"
+    input_model = AssistantSessionJob
+    only_stage = StageDef[AssistantSessionJob]("assistant_session", _open_session)
+
+    def prepare(self, body: AssistantSessionRequest, env: PrepareEnv) -> Prepared[AssistantSessionJob]:
+        return Prepared(AssistantSessionJob(session_name=body.session_name, session_type=body.session_type))
+
+    def price(self, job: AssistantSessionJob, prices: PriceTable) -> int:
+        return 0
+
+
+ASSISTANT_SESSION_KIND = register(AssistantSession())
 
 
 def run_streamed(rt: Runtime, request_id: str, job: LLMJob) -> Iterator[Event]:

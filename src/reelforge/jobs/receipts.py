@@ -87,7 +87,7 @@ class QueryReceiptTemplate(
     only_stage = StageDef[TemplateQueryJob]("receipt_template_query", _query)
 
     def prepare(self, body: ReceiptQueryRequest, env: PrepareEnv) -> Prepared[TemplateQueryJob]:
-        template = receipt_templates.get_owned(env.rt.db, env.account_id, body.template_id)
+        template = receipt_templates.get_owned(env.rt.db, env.owner, body.template_id)
         stored = env.media.image(body.image_url, "image_url")
         return Prepared(
             TemplateQueryJob(input_key=stored.key, image_url=echo_url(body.image_url), template_id=template.id)

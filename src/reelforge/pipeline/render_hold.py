@@ -12,6 +12,7 @@ from typing import Any
 
 from reelforge.core import requests
 from reelforge.core.errors import Conflict
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request
 from reelforge.jobs import catalog
 from reelforge.pipeline import engine
@@ -20,8 +21,8 @@ from reelforge.runtime import Runtime
 FIELD = "videoSessionId"
 
 
-def _hold_stage(rt: Runtime, account_id: str, session_id: str, verb: str) -> tuple[Request, str]:
-    req = requests.get_owned(rt.db, account_id, session_id, field=FIELD)
+def _hold_stage(rt: Runtime, owner: Owner, session_id: str, verb: str) -> tuple[Request, str]:
+    req = requests.get_owned(rt.db, owner, session_id, field=FIELD)
     stage = catalog.kind(req.case_type).hold_stage
     if stage is None:
         raise Conflict(
@@ -48,9 +49,9 @@ def _body(req: Request, status: str, paused: bool, message: str, rt: Runtime) ->
     }
 
 
-def pause(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
+def pause(rt: Runtime, owner: Owner, session_id: str) -> dict[str, Any]:
     """Hold the generation before its render; pausing a paused one again is harmless."""
-    req, stage = _hold_stage(rt, account_id, session_id, "pause")
+    req, stage = _hold_stage(rt, owner, session_id, "pause")
     refused = requests.hold_before(rt.db, req.id, stage, rt.settings.executor_id)
     if refused == "ended":
         raise Conflict(f"Cannot pause a {requests.get(rt.db, req.id).status.lower()} render.", field=FIELD)
@@ -61,9 +62,9 @@ def pause(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
     return _body(req, requests.PAUSED, True, "Render paused.", rt)
 
 
-def resume(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
+def resume(rt: Runtime, owner: Owner, session_id: str) -> dict[str, Any]:
     """Release a paused generation (it renders at once if it was waiting, else when it gets there)."""
-    req, stage = _hold_stage(rt, account_id, session_id, "resume")
+    req, stage = _hold_stage(rt, owner, session_id, "resume")
     if requests.live_stages(rt.db, req).get(stage) != requests.PAUSED:
         raise Conflict(f"{req.id} is not paused.", field=FIELD)
     engine.process_next(req.id, [stage])  # free: the request was charged once, when it was accepted

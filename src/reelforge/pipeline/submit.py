@@ -19,7 +19,8 @@ from typing import Any
 
 from reelforge.core import events, idempotency, ledger, quotas, staged_inputs
 from reelforge.core.ids import new_id
-from reelforge.db.models import Account, Request
+from reelforge.core.principals import Principal
+from reelforge.db.models import Request
 from reelforge.jobs.base import InputT, JobKind, Prepared
 from reelforge.pipeline import engine, recovery
 from reelforge.runtime import Runtime
@@ -43,10 +44,11 @@ def credit_headers(charged: int, remaining: int) -> dict[str, str]:
     return {"x-credits-charged": str(charged), "x-credits-remaining": str(remaining)}
 
 
-def quote(rt: Runtime, account: Account, kind: JobKind[Any, InputT], job: InputT) -> dict[str, Any]:
-    """What :func:`submit` would charge for ``job`` (``quote_only``), and nothing else done."""
+def quote(rt: Runtime, principal: Principal, kind: JobKind[Any, InputT], job: InputT) -> dict[str, Any]:
+    """What :func:`submit` would charge for ``job`` (``quote_only``) to the principal's wallet, and nothing
+    else done."""
     price = kind.price(job, rt.prices)
-    balance = ledger.balance(rt.db, account.id)
+    balance = ledger.balance(rt.db, principal.account_id, principal.external_user_id)
     return {
         "status": "quote",
         "quote_only": True,
@@ -62,7 +64,7 @@ def quote(rt: Runtime, account: Account, kind: JobKind[Any, InputT], job: InputT
 
 def submit(
     rt: Runtime,
-    account: Account,
+    principal: Principal,
     kind: JobKind[Any, InputT],
     prepared: Prepared[InputT],
     submission_id: str,
@@ -76,7 +78,9 @@ def submit(
 ) -> Accepted:
     """Charge ``kind.price`` of the prepared input, record the request with its plan (adopting the
     media staged under ``submission_id``) and enqueue it (``enqueue=False``: the caller runs it at
-    once, ``pipeline.inline``; the recoverer still enqueues it if that caller dies first)."""
+    once, ``pipeline.inline``; the recoverer still enqueues it if that caller dies first). The charge
+    goes to the principal's wallet: the account's, or its external user's, whose requests carry
+    ``extreq_`` ids (the README's external request ids)."""
     job = prepared.job
     plan = [[stage.name for stage in group] for group in kind.plan(job)]
     engine_input: dict[str, Any] = {"plan": plan}
@@ -87,9 +91,12 @@ def submit(
     price = kind.price(job, rt.prices)
     if webhook_url:  # the body's check judged IP literals; a host name is judged by what it resolves to
         check_target(webhook_url, rt.webhook_policy, "webhookUrl")
+    account_id, user_id = principal.account_id, principal.external_user_id
+    # Idempotency keys are the caller's own: two external users of an account may pick the same one.
+    key_scope = f"{account_id}:{user_id}" if user_id else account_id
     claimed: idempotency.Claim | None = None
     if idempotency_key:
-        claim = idempotency.claim(rt.db, account.id, idempotency_key, request_fingerprint)
+        claim = idempotency.claim(rt.db, key_scope, idempotency_key, request_fingerprint)
         if isinstance(claim, idempotency.Replay):
             replayed_id = claim.body.get("request_id")
             if isinstance(replayed_id, str):
@@ -98,19 +105,20 @@ def submit(
                 claim.status_code, claim.body, {**claim.headers, "idempotent-replayed": "true"}, replayed_id
             )
         claimed = claim
-    request_id = prepared.request_id or new_id(kind.id_prefix)
+    request_id = prepared.request_id or new_id(f"extreq_{kind.id_prefix}" if user_id else kind.id_prefix)
     try:
         with rt.db.session() as s:
-            quotas.ensure_pending_capacity(s, account.id, rt.settings.max_pending_jobs_per_account)
+            quotas.ensure_pending_capacity(s, account_id, rt.settings.max_pending_jobs_per_account)
             remaining = (
-                ledger.post_in(s, account.id, "charge", price, request_id, note=kind.case_type)
+                ledger.post_in(s, account_id, "charge", price, request_id, kind.case_type, user_id)
                 if price
-                else ledger.balance_in(s, account.id)
+                else ledger.balance_in(s, account_id, user_id)
             )
             s.add(
                 Request(
                     id=request_id,
-                    account_id=account.id,
+                    account_id=account_id,
+                    external_user_id=user_id,
                     type=kind.media_type,
                     case_type=kind.case_type,
                     provider=kind.provider(job),
@@ -140,10 +148,10 @@ def submit(
             }
             headers = credit_headers(price, remaining)
             if claimed:
-                idempotency.record_in(s, account.id, claimed, 200, body, headers)
+                idempotency.record_in(s, key_scope, claimed, 200, body, headers)
     except Exception:
         if claimed:
-            idempotency.release(rt.db, account.id, claimed)
+            idempotency.release(rt.db, key_scope, claimed)
         raise
     if CRASH_AFTER_COMMIT in rt.settings.fault_crash_stages:
         log.warning("fault injection: crashing the process after committing %s", request_id)

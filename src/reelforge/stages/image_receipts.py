@@ -8,6 +8,7 @@ the field (see ``api.sync_jobs``); the failed request is refunded by the engine.
 from __future__ import annotations
 
 from reelforge.core import receipt_templates
+from reelforge.core.principals import Owner
 from reelforge.imaging.receipts import ReceiptTemplateError, build_template, query_receipt
 from reelforge.stages.context import StageEnv
 from reelforge.stages.image_output import open_input
@@ -26,12 +27,17 @@ def create_template(
     except ReceiptTemplateError as exc:
         raise ReceiptInputError(f"image_url: {exc}") from exc
     row = receipt_templates.save(
-        env.rt.db, template_id, env.request.account_id, built, image_url, env.request_id
+        env.rt.db, template_id, _owner(env), built, image_url, env.request_id
     )
     return Published(result=receipt_templates.payload(row))
 
 
+def _owner(env: StageEnv) -> Owner:
+    """Who the request was made for: its template belongs to (and is read as) them."""
+    return Owner(env.request.account_id, env.request.external_user_id)
+
+
 def query_template(env: StageEnv, input_key: str, template_id: str) -> Published:
-    template = receipt_templates.get_owned(env.rt.db, env.request.account_id, template_id)
+    template = receipt_templates.get_owned(env.rt.db, _owner(env), template_id)
     extracted = query_receipt({"normalized_template": template.normalized_template}, open_input(env, input_key))
     return Published(result={**receipt_templates.identity(template), **extracted})

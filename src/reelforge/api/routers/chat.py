@@ -13,17 +13,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, ActingDep, JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import SYNC_JOB_RESPONSES, JobRoute, add_job_routes
 from reelforge.api.sync_jobs import failure_error, wait_terminal
-from reelforge.core import accounts, assistant_prompts, ledger, requests
+from reelforge.core import accounts, assistant_prompts, external_users, ledger, requests
 from reelforge.core.errors import ApiError, Unauthorized
+from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.chat import (
     ASSISTANT_COMPLETION,
+    ASSISTANT_SESSION_KIND,
     CHAT_COMPLETION,
     ENHANCE_MESSAGE,
     AssistantCompletionRequest,
+    AssistantSessionRequest,
     ChatCompletionRequest,
     EnhanceMessageRequest,
     LLMJob,
@@ -64,6 +67,24 @@ add_job_routes(
             answer="when_done",
             input_fields=(),
         ),
+        JobRoute(
+            "/v1/external_users/assistant/completion",
+            ASSISTANT_COMPLETION,
+            AssistantCompletionRequest,
+            "/v1/assistant/completion for an external user (their credits, their system prompt)",
+            answer="when_done",
+            input_fields=(),
+            external=True,
+        ),
+        JobRoute(
+            "/v1/external_users/utils/assistant_session",
+            ASSISTANT_SESSION_KIND,
+            AssistantSessionRequest,
+            "A blank assistant session for an external user: its session_id threads later completions (free)",
+            answer="now",
+            input_fields=(),
+            external=True,
+        ),
     ],
 )
 
@@ -74,9 +95,15 @@ class SystemPromptRequest(RequestBody):
     )
 
 
-@router.post("/v1/assistant/set_system_prompt", summary="Set or clear the account's assistant system prompt")
-def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    stored = assistant_prompts.set_prompt(rt.db, account.id, body.system_prompt)
+@router.post("/v1/assistant/set_system_prompt", summary="Set or clear the caller's assistant system prompt")
+def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    """The account's prompt; an external user's own (their credential, or the platform naming them) when
+    the caller acts for one: the same store as ``/v1/external_users/assistant/set_system_prompt``."""
+    if principal.external_user is not None:
+        external_users.set_system_prompt(rt.db, principal.external_user, body.system_prompt)
+        stored = external_users.get(rt.db, principal.account_id, principal.external_user.id).system_prompt
+    else:
+        stored = assistant_prompts.set_prompt(rt.db, principal.account_id, body.system_prompt)
     return {
         "system_prompt": stored,
         "model": _model_name(rt.settings),
@@ -115,7 +142,7 @@ def _sync_chat(accepted: Accepted, call: Any) -> JSONResponse:
         return JSONResponse(_queued(request_id, "PROCESSING"), status_code=202, headers=accepted.headers)
     if row.status != "COMPLETED":
         raise failure_error(row, ())
-    return JSONResponse(row.result["response"], headers=_settled_headers(call.rt, row.account_id, row.credits_charged))
+    return JSONResponse(row.result["response"], headers=_settled_headers(call.rt, row))
 
 
 def _queued(request_id: str, status: str) -> dict[str, Any]:
@@ -127,8 +154,9 @@ def _queued(request_id: str, status: str) -> dict[str, Any]:
     }
 
 
-def _settled_headers(rt: Any, account_id: str, charged: int) -> dict[str, str]:
-    return credit_headers(charged, ledger.balance(rt.db, account_id))
+def _settled_headers(rt: Any, row: RequestRow) -> dict[str, str]:
+    """The settled charge of ``row`` and the balance of the wallet it was charged to (an external user's)."""
+    return credit_headers(row.credits_charged, ledger.balance(rt.db, row.account_id, row.external_user_id))
 
 
 def _stream(body: ChatCompletionRequest, call: Any) -> StreamingResponse | JSONResponse:
@@ -188,9 +216,9 @@ def _stream_accepted(body: ChatCompletionRequest, call: Any, accepted: Accepted)
 
 @router.get("/v2/external/chat/status", summary="State of a queued chat completion")
 def chat_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str = Query(..., min_length=1, max_length=64)
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str = Query(..., min_length=1, max_length=64)
 ) -> JSONResponse:
-    row = requests.get_owned(rt.db, account.id, request_id)
+    row = requests.get_owned(rt.db, principal.owner, request_id)
     created = row.created_at.isoformat() + "Z"
     body: dict[str, Any] = {
         **_queued(row.id, {"PENDING": "PROCESSING"}.get(row.status, row.status)),
@@ -201,7 +229,7 @@ def chat_status(
         body["response"] = row.result.get("response")
     elif row.status in ("FAILED", "CANCELLED"):
         body["error"] = {"message": row.error or "failed", "code": row.status.lower(), "status": 500}
-    return JSONResponse(body, headers=credit_headers(row.credits_charged, ledger.balance(rt.db, account.id)))
+    return JSONResponse(body, headers=_settled_headers(rt, row))
 
 
 class ModerationRequest(RequestBody):
@@ -297,11 +325,12 @@ def providers_validate(body: ProvidersValidateRequest, rt: RuntimeDep, account: 
 
 
 @router.get("/v2/external/api_key/validate", summary="Validate the calling API key")
-def api_key_validate(rt: RuntimeDep, account: AccountDep) -> JSONResponse:
-    remaining = ledger.balance(rt.db, account.id)
+def api_key_validate(rt: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
+    account = principal.account
+    remaining = ledger.balance(rt.db, account.id, principal.external_user_id)  # the caller's own wallet
     body = {
         "valid": True,
-        "authType": "api_key",
+        "authType": principal.credential,
         "displayName": account.name,
         "username": account.name,
         "email": None,

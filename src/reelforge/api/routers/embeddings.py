@@ -15,10 +15,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import ActingDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest, NotFound
+from reelforge.core.principals import Principal
 from reelforge.jobs.body import aliases
 from reelforge.jobs.embeddings import (
     CREATE_EMBEDDING,
@@ -91,6 +92,7 @@ add_job_routes(
             "Plain text into a template owned by one external user of the account: tokens × 2.5",
             answer="when_done",
             input_fields=_CREATE_FIELDS,
+            external=True,
         ),
         JobRoute(
             "/chat/update_embedding",
@@ -151,15 +153,24 @@ class DeleteEmbeddingRequest(OwnedBody):
         return {**data, "source_ids": ids or None}
 
 
-def _deleted(body: DeleteEmbeddingRequest, rt: Runtime, account_id: str, source_ids: list[str] | None) -> JSONResponse:
+def _owner(principal: Principal) -> str:
+    """The template owner key of the caller (an external user's templates are keyed by their identity)."""
+    user = principal.external_user
+    if user is None:
+        return principal.account_id
+    return owner_key(principal.account_id, user.provider or None, user.external_user_id)
+
+
+def _deleted(principal: Principal, rt: Runtime, body: DeleteEmbeddingRequest,
+             source_ids: list[str] | None) -> JSONResponse:
     """Free: the answer carries ``x-credits-charged: 0`` and the balance, as every billed route's does."""
     eng = _engine(rt)
-    owner = body.owner(account_id)
+    owner = _owner(principal)
     # samsar-js deletes "all embeddings for a template" and may then delete single records of it: the
     # template stays, empty, as the hosted API's record_count in the answer implies.
     removed = eng.delete(owner, body.template_id, source_ids, keep_template=True)
     left = eng.find(body.template_id)
-    remaining = ledger.balance(rt.db, account_id)
+    remaining = ledger.balance(rt.db, principal.account_id, principal.external_user_id)
     answer = {"template_id": body.template_id, "deleted_count": removed, "deleted_ids": source_ids or [],
               "record_count": left.record_count if left else 0, "status": "deleted", "creditsCharged": 0,
               "remainingCredits": remaining}
@@ -167,15 +178,15 @@ def _deleted(body: DeleteEmbeddingRequest, rt: Runtime, account_id: str, source_
 
 
 @router.post("/chat/delete_embeddings", summary="Delete all of a template's embeddings (free)")
-def delete_embeddings(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> JSONResponse:
-    return _deleted(body, rt, account.id, None)
+def delete_embeddings(body: DeleteEmbeddingRequest, rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
+    return _deleted(principal, rt, body, None)
 
 
 @router.post("/chat/delete_embedding", summary="Delete records by source id; gone from results at once (free)")
-def delete_embedding(body: DeleteEmbeddingRequest, rt: RuntimeDep, account: AccountDep) -> JSONResponse:
+def delete_embedding(body: DeleteEmbeddingRequest, rt: RuntimeDep, principal: ActingDep) -> JSONResponse:
     if not body.source_ids:
         raise BadRequest("source_id (or source_ids) is required.", field="source_id")
-    return _deleted(body, rt, account.id, body.source_ids)
+    return _deleted(principal, rt, body, body.source_ids)
 
 
 ExternalUserId = Annotated[str | None, Query(description="act for this external user of the account")]
@@ -183,9 +194,9 @@ Provider = Annotated[str | None, Query(description="the external user's provider
 
 
 @router.get("/chat/embedding_status", summary="Whether a template has embeddings, and a creation's progress (free)")
-def embedding_status(rt: RuntimeDep, account: AccountDep, template_id: Annotated[str | None, Query()] = None,
+def embedding_status(rt: RuntimeDep, principal: ActingDep, template_id: Annotated[str | None, Query()] = None,
                      external_user_id: ExternalUserId = None, provider: Provider = None) -> dict[str, Any]:
-    owner = owner_key(account.id, provider, external_user_id)
+    owner = _owner(principal)
     eng = _engine(rt)
     tpl = eng.find(template_id) if template_id else None
     if tpl is not None and tpl.owner == owner:
@@ -194,7 +205,7 @@ def embedding_status(rt: RuntimeDep, account: AccountDep, template_id: Annotated
     if tpl is None and template_id:
         # Not created yet: its creating request may still be queued (the template id names it).
         try:
-            req = requests.get_owned(rt.db, account.id, request_id_for(template_id))
+            req = requests.get_owned(rt.db, principal.owner, request_id_for(template_id))
         except NotFound:
             req = None
         state = {"PENDING": "queued", "FAILED": "failed", "CANCELLED": "failed"}.get(req.status if req else "")
@@ -207,9 +218,9 @@ def embedding_status(rt: RuntimeDep, account: AccountDep, template_id: Annotated
 
 
 @router.get("/chat/embedding_templates", summary="The caller's embedding templates (free)")
-def embedding_templates(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+def embedding_templates(rt: RuntimeDep, principal: ActingDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                         offset: Annotated[int, Query(ge=0)] = 0, external_user_id: ExternalUserId = None,
                         provider: Provider = None) -> dict[str, Any]:
-    found, total = _engine(rt).templates(owner_key(account.id, provider, external_user_id), limit, offset)
+    found, total = _engine(rt).templates(_owner(principal), limit, offset)
     return {"templates": [template_body(t) for t in found],
             "pagination": {"total": total, "limit": limit, "offset": offset, "has_more": offset + len(found) < total}}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
-from reelforge.api.prefer import status_when_done
+from reelforge.api.prefer import PreferHeader, status_when_done
 from reelforge.core import requests
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
 
@@ -29,20 +29,22 @@ add_job_routes(
 @router.get("/status", summary="Status of one image request")
 async def image_status(
     rt: RuntimeDep,
-    account: AccountDep,
+    principal: PrincipalDep,
     request_id: str | None = None,
     session_id: str | None = None,
-    prefer: Annotated[str | None, Header(description="wait=N: wait up to N seconds (max 60) for the end")] = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
     def read() -> dict[str, Any]:
-        return requests.status_body(rt.db, requests.get_owned(rt.db, account.id, request_id or session_id))
+        return requests.status_body(rt.db, requests.get_owned(rt.db, principal.owner, request_id or session_id))
 
     return await status_when_done(read, prefer)
 
 
 @router.get("/list", summary="Recent image requests of this account")
-def image_list(rt: RuntimeDep, account: AccountDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
-    rows = requests.list_for(rt.db, account.id, "image", limit)
+def image_list(
+    rt: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    rows = requests.list_for(rt.db, principal.owner, "image", limit)
     return {
         "sessions": [
             {

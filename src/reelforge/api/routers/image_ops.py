@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import SYNC_JOB_RESPONSES, JobRoute, add_job_routes
 from reelforge.core import receipt_templates
 from reelforge.core.errors import BadRequest, PayloadTooLarge
@@ -152,6 +152,6 @@ async def assign_image_title(request: Request, call: JobCallDep) -> JSONResponse
 @router.get("/template_json", summary="A saved receipt template's structured JSON (free)")
 @router.get("/receipt_templates/template_json", summary="Alias of /v1/image/template_json")
 def receipt_template_json(
-    rt: RuntimeDep, account: AccountDep, template_id: Annotated[str | None, Query()] = None
+    rt: RuntimeDep, principal: PrincipalDep, template_id: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
-    return receipt_templates.payload(receipt_templates.get_owned(rt.db, account.id, template_id))
+    return receipt_templates.payload(receipt_templates.get_owned(rt.db, principal.owner, template_id))

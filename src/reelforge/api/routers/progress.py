@@ -3,7 +3,8 @@
 Each event's SSE id is its number in the log (core/events.py); a client that reconnects with
 ``Last-Event-ID: n`` gets exactly the events after n, so a dropped connection misses nothing and
 repeats nothing. The stream ends after the terminal event (completed, failed or cancelled). Only the
-request's owner may read it (404 otherwise, as for status)."""
+request's owner may read it: the account, or the external user it was made for (404 otherwise, as for
+status)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import PrincipalDep, RuntimeDep
 from reelforge.core import events, requests
 from reelforge.core.errors import BadRequest
 from reelforge.db.database import Database
@@ -65,7 +66,7 @@ async def _stream(db: Database, request_id: str, after: int) -> AsyncIterator[Se
 async def request_events(
     request_id: str,
     rt: RuntimeDep,
-    account: AccountDep,
+    principal: PrincipalDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", description="resume after this event")] = None,
     after: Annotated[int | None, Query(ge=0, description="resume after this event id (for clients without headers)")]
     = None,
@@ -74,7 +75,7 @@ async def request_events(
     (``stage_percent``, ``detail``), stage_finished (``preview_url``), completed / failed / cancelled;
     each with the request's ``percent`` and, where measurable, ``eta_s``."""
     seq = _resume_after(last_event_id, after)
-    await run_in_threadpool(requests.get_owned, rt.db, account.id, request_id)
+    await run_in_threadpool(requests.get_owned, rt.db, principal.owner, request_id)
     return EventSourceResponse(_stream(rt.db, request_id, seq), ping=PING_S)
 
 

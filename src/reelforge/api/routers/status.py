@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 
-from reelforge.api.prefer import status_when_done
-from reelforge.core import requests
+from reelforge.api.deps import AppSecretHeader, AuthorizationHeader, ExternalKeyHeader, authenticate
+from reelforge.api.prefer import PreferHeader, status_when_done
+from reelforge.core import credentials, requests
+from reelforge.core.errors import BadRequest
+from reelforge.db.database import Database
 
 router = APIRouter(prefix="/v1", tags=["status"])
 
@@ -15,12 +18,43 @@ router = APIRouter(prefix="/v1", tags=["status"])
 @router.get("/status", summary="Status of any request (video or image)")
 async def get_status(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    authorization: AuthorizationHeader = None,
+    external_key: ExternalKeyHeader = None,
+    app_secret: AppSecretHeader = None,
     request_id: str | None = None,
     session_id: str | None = None,
-    prefer: Annotated[str | None, Header(description="wait=N: wait up to N seconds (max 60) for the end")] = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
-    # The most-polled route: key check, ownership and stages in one worker-thread hop and one
-    # database session (AccountDep would cost a hop and a session of its own).
     db = request.app.state.rt.db
-    return await status_when_done(lambda: requests.owned_status(db, authorization, request_id or session_id), prefer)
+    return await status_of(db, authorization, external_key, app_secret, request_id or session_id, prefer)
+
+
+async def status_of(db: Database, authorization: str | None, external_key: str | None, app_secret: str | None,
+                    request_id: str | None, prefer: str | None = None) -> dict[str, Any]:
+    """The status body of a request the caller may see (/v1/status, /v2/status), once it has ended or the
+    ``Prefer: wait`` ran out (api/prefer.py). Each read checks the credential and ownership again."""
+    # The most-polled route: an account API key's check, ownership and stages in one worker-thread hop
+    # and one database session (PrincipalDep would cost a hop and a session of its own). Other
+    # credentials (auth tokens, app keys, external-user keys) take the general path.
+    if external_key is None and not _other_credential(authorization):
+        return await status_when_done(lambda: requests.owned_status(db, authorization, request_id), prefer)
+    return await status_when_done(
+        lambda: principal_status(db, authorization, external_key, app_secret, request_id), prefer
+    )
+
+
+def _other_credential(authorization: str | None) -> bool:
+    """Whether ``Authorization`` carries something other than an account API key."""
+    if authorization is None:
+        return False
+    scheme, _, token = authorization.strip().partition(" ")
+    return scheme.lower() == "appkey" or credentials.kind_of(token.strip()) is not None
+
+
+def principal_status(db: Database, authorization: str | None, external_key: str | None, app_secret: str | None,
+                     request_id: str | None) -> dict[str, Any]:
+    """``GET /status`` for any principal (api/deps.py): an external user sees only its own requests."""
+    principal = authenticate(db, authorization, external_key, app_secret)
+    if not request_id:
+        raise BadRequest("request_id is required.", field="request_id")
+    return requests.status_body(db, requests.get_owned(db, principal.owner, request_id))

@@ -2,27 +2,41 @@
 the v2 response shapes, the detailed status with its session preview, and step mode (a request
 held before chosen stages until ``process_next``).
 
-External users: samsar-js may add ``externalUser`` / ``external_user`` fields; they are accepted
-and ignored here (requests belong to the calling key's account) until external-user scoping lands.
+External users: a job route acts for the external user the body names (``externalUser`` /
+``external_user``, or samsar-js's flattened form) or whose credential calls (api/deps.acting_principal),
+charging their wallet; every read checks ownership through the caller's principal.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import (
+    ActingDep,
+    AppSecretHeader,
+    AuthorizationHeader,
+    ExternalDep,
+    ExternalKeyHeader,
+    JobCallDep,
+    PrincipalDep,
+    RuntimeDep,
+)
 from reelforge.api.job_routes import JobRoute, add_job_routes
+from reelforge.api.prefer import PreferHeader
+from reelforge.api.routers.external_users import summary as external_user_summary
 from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES, title_body
+from reelforge.api.routers.status import status_of
 from reelforge.api.routers.video import cancel_session
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.image_title import ASSIGN_TITLE
@@ -121,8 +135,8 @@ add_job_routes(
 
 
 @router.post("/cancel_render", summary="Cancel an in-progress render, a paused step request too (refunded)")
-def cancel_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    answer = cancel_session(rt, account.id, body.session_id)
+def cancel_render(body: SessionRef, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    answer = cancel_session(rt, principal.owner, body.session_id)
     return {**answer, "sessionID": answer["session_id"]}
 
 
@@ -159,29 +173,43 @@ def _store_uploads(rt: Runtime, account_id: str, body: UploadImageData) -> dict[
 
 
 @router.post("/upload_image_data", summary="Store data-URL images; answers their URLs (free)")
-def upload_image_data(body: UploadImageData, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return _store_uploads(rt, account.id, body)
+def upload_image_data(body: UploadImageData, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    return _store_uploads(rt, principal.account_id, body)
 
 
 @external_v1.post("/upload_image_data", summary="Store data-URL images for an external user (free)")
-def external_upload_image_data(body: UploadImageData, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    # The body's external_user names who the images are for; the images are the account's either way.
-    return _store_uploads(rt, account.id, body)
+def external_upload_image_data(body: UploadImageData, rt: RuntimeDep, principal: ExternalDep) -> dict[str, Any]:
+    # The body's external_user names who the images are for; the stored names are the account's either
+    # way (random, so unguessable by the account's other users).
+    return _store_uploads(rt, principal.account_id, body)
 
 
 # --- session and status --------------------------------------------------------------------------
 
 
-@router.post("/session", summary="Who the calling key is, and its credits")
-def session(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
+@router.post("/session", summary="Who the calling credential is, and its credits (an external user's own)")
+def session(rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    account, user = principal.account, principal.external_user
+    if user is None:
+        return {
+            "account_type": "internal",
+            "auth_type": principal.credential,
+            "user": {"id": account.id, "email": None, "displayName": account.name, "username": account.name},
+            "external_api_key": None,
+            "external_user": None,
+            "externalUser": None,
+            "remainingCredits": ledger.balance(rt.db, account.id),
+        }
+    info = external_user_summary(rt, user)
     return {
-        "account_type": "internal",
-        "auth_type": "api_key",
-        "user": {"id": account.id, "email": None, "displayName": account.name, "username": account.name},
-        "external_api_key": None,
-        "external_user": None,
-        "externalUser": None,
-        "remainingCredits": ledger.balance(rt.db, account.id),
+        "account_type": "external",
+        "auth_type": principal.credential,
+        "user": {"id": user.id, "email": user.profile.get("email"), "displayName": user.profile.get("display_name"),
+                 "username": user.profile.get("username")},
+        "external_api_key": None,  # issued only by /v1/external_users/session, shown once there
+        "external_user": info,
+        "externalUser": info,
+        "remainingCredits": info["credits"],
     }
 
 
@@ -202,14 +230,15 @@ def detailed_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
 @router.get("/status", summary="Status of any request")
 async def status(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    authorization: AuthorizationHeader = None,
+    external_key: ExternalKeyHeader = None,
+    app_secret: AppSecretHeader = None,
     request_id: str | None = None,
     session_id: str | None = None,
+    prefer: PreferHeader = None,
 ) -> dict[str, Any]:
     rt: Runtime = request.app.state.rt
-    body: dict[str, Any] = await run_in_threadpool(
-        requests.owned_status, rt.db, authorization, request_id or session_id
-    )
+    body = await status_of(rt.db, authorization, external_key, app_secret, request_id or session_id, prefer)
     if body.get("status") == "PENDING" or body.get("case_type") in ("text_to_video", "image_list_to_video"):
         # Step requests add their step state (the hot path above stays one query for the rest).
         req = await run_in_threadpool(requests.get, rt.db, body["request_id"])
@@ -220,9 +249,9 @@ async def status(
 
 @router.get("/status_detailed", summary="Status plus the session preview: layers with previews as they land")
 def status_detailed(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    return detailed_with_steps(rt, requests.get_owned(rt.db, account.id, request_id or session_id))
+    return detailed_with_steps(rt, requests.get_owned(rt.db, principal.owner, request_id or session_id))
 
 
 # --- step mode -----------------------------------------------------------------------------------
@@ -247,26 +276,26 @@ def step_image_to_video(body: StepImageToVideoRequest, call: JobCallDep) -> JSON
     return _step_create(call, IMAGE_LIST_TO_VIDEO, body)
 
 
-def _owned_step(rt: Runtime, account_id: str, request_id: str) -> RequestRow:
-    req = requests.get_owned(rt.db, account_id, request_id)
+def _owned_step(rt: Runtime, owner: Owner, request_id: str) -> RequestRow:
+    req = requests.get_owned(rt.db, owner, request_id)
     if not steps.is_step_request(req):
         raise BadRequest(f"{request_id} is not a step video request.", field="request_id")
     return req
 
 
 @router.get("/video/step/{request_id}/status", summary="Status of a step video request")
-def step_status(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return status_with_steps(rt, _owned_step(rt, account.id, request_id))
+def step_status(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return status_with_steps(rt, _owned_step(rt, principal.owner, request_id))
 
 
 @router.get("/video/step/{request_id}/status_detailed", summary="Detailed status of a step video request")
-def step_status_detailed(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return detailed_with_steps(rt, _owned_step(rt, account.id, request_id))
+def step_status_detailed(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return detailed_with_steps(rt, _owned_step(rt, principal.owner, request_id))
 
 
 @router.post("/video/step/{request_id}/process_next", summary="Resume a step request held for approval (free)")
-def process_next(request_id: str, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    req = _owned_step(rt, account.id, request_id)
+def process_next(request_id: str, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    req = _owned_step(rt, principal.owner, request_id)
     held = steps.paused_stages(req, requests.live_stages(rt.db, req))
     if not held:
         raise BadRequest(f"{request_id} is {req.status} and not waiting for process_next.", field="request_id")

@@ -9,12 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers import v2
 from reelforge.api.routers.v2 import detailed_with_steps, status_with_steps, with_session_id
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.image_branding import REMOVE_BRANDING, RemoveBrandingRequest
 from reelforge.jobs.image_enhance import IMAGE_ENHANCE, EnhanceRequest
@@ -28,8 +29,8 @@ image = APIRouter(prefix="/v2/external/image", tags=["v2 media gateway"])
 video = APIRouter(prefix="/v2/external/video", tags=["v2 media gateway"])
 
 
-def _owned(rt: Runtime, account_id: str, request_id: str | None, media_type: str) -> RequestRow:
-    req = requests.get_owned(rt.db, account_id, request_id)
+def _owned(rt: Runtime, owner: Owner, request_id: str | None, media_type: str) -> RequestRow:
+    req = requests.get_owned(rt.db, owner, request_id)
     if req.type != media_type:
         raise BadRequest(f"{req.id} is not an {media_type} request; see GET /v2/status.", field="request_id")
     return req
@@ -54,9 +55,9 @@ add_job_routes(image, [
 
 @image.get("/status", summary="Status of an image request")
 def image_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    return requests.status_body(rt.db, _owned(rt, account.id, request_id or session_id, "image"))
+    return requests.status_body(rt.db, _owned(rt, principal.owner, request_id or session_id, "image"))
 
 
 # --- videos --------------------------------------------------------------------------------------
@@ -81,16 +82,16 @@ add_job_routes(video, [
 
 @video.get("/status", summary="Status of a video request")
 def video_status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    return status_with_steps(rt, _owned(rt, account.id, request_id or session_id, "video"))
+    return status_with_steps(rt, _owned(rt, principal.owner, request_id or session_id, "video"))
 
 
 @video.get("/status_detailed", summary="Status of a video request with its session preview")
 def video_status_detailed(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    req = _owned(rt, account.id, request_id or session_id, "video")
+    req = _owned(rt, principal.owner, request_id or session_id, "video")
     if req.case_type in (LIP_SYNC.case_type, SOUND_EFFECT_VIDEO.case_type):
         # Lip sync and sound-effect videos have no session timeline to preview: their status is all there is.
         return status_with_steps(rt, req)

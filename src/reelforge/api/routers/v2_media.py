@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.v2 import with_session_id
 from reelforge.core import requests
@@ -94,9 +94,9 @@ def voices(
 
 @router.get("/status", summary="Status of an audio request")
 def status(
-    rt: RuntimeDep, account: AccountDep, request_id: str | None = None, session_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None, session_id: str | None = None
 ) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, request_id or session_id)
+    req = requests.get_owned(rt.db, principal.owner, request_id or session_id)
     if req.type != "audio":
         raise BadRequest(f"{req.id} is not an audio request; see GET /v2/status.", field="request_id")
     return requests.status_body(rt.db, req)

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import AccountDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest, Forbidden, NotFound
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.video.kinds import IMAGE_LIST_TO_VIDEO, TEXT_TO_VIDEO
 from reelforge.jobs.video.options import ImageListToVideoRequest, LegacyCreateRequest, TextToVideoRequest
@@ -48,12 +49,12 @@ add_job_routes(
 
 @router.get("/video/status", summary="Legacy: status of a session in legacy-video-api-v0.md's shape")
 def legacy_status(
-    rt: RuntimeDep, account: AccountDep, session_id: str | None = None, request_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, session_id: str | None = None, request_id: str | None = None
 ) -> JSONResponse:
     sid = session_id or request_id
     if not sid:
         raise BadRequest("Missing or invalid session_id.", field="session_id")
-    req = requests.get_owned(rt.db, account.id, sid, field="session_id")
+    req = requests.get_owned(rt.db, principal.owner, sid, field="session_id")
     body = requests.status_body(rt.db, req)
     legacy: dict[str, Any] = {"session_id": req.id, "request_id": req.id, "status": req.status}
     if req.status == "PENDING":
@@ -116,13 +117,13 @@ def supported_fonts() -> dict[str, Any]:
     },
 )
 def fetch_latest_version(
-    rt: RuntimeDep, account: AccountDep, session_id: str | None = None, request_id: str | None = None
+    rt: RuntimeDep, principal: PrincipalDep, session_id: str | None = None, request_id: str | None = None
 ) -> JSONResponse:
     sid = session_id or request_id
     if not sid:
         raise BadRequest("session_id is required.", field="session_id")
     req = requests.get(rt.db, sid)
-    if req.account_id != account.id:
+    if not principal.owner.owns(req.account_id, req.external_user_id):
         raise Forbidden("This session belongs to another account.", field="session_id")
     if req.status == "COMPLETED":
         return JSONResponse({"session_id": sid, "status": "COMPLETED", **req.result})
@@ -135,13 +136,13 @@ def fetch_latest_version(
 
 
 @router.post("/video/cancel_render", summary="Cancel an in-progress render (refunds its charge)")
-def cancel_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return cancel_session(rt, account.id, body.session_id)
+def cancel_render(body: SessionRef, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return cancel_session(rt, principal.owner, body.session_id)
 
 
-def cancel_session(rt: Runtime, account_id: str, session_id: str) -> dict[str, Any]:
+def cancel_session(rt: Runtime, owner: Owner, session_id: str) -> dict[str, Any]:
     """Cancel a PENDING request (refunded; a paused step request too); a cancelled one again is harmless."""
-    req = requests.get_owned(rt.db, account_id, session_id, field="videoSessionId")
+    req = requests.get_owned(rt.db, owner, session_id, field="videoSessionId")
     if req.status == "PENDING":
         requests.cancel(rt.db, req.id)
         engine.cancel(req)

@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import ledger, requests
-from reelforge.jobs.base import PrepareEnv
 from reelforge.jobs.media import StagedMedia
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.session_ops.copies import ADD_SUBTITLES, CLONE, REMOVE_SUBTITLES
@@ -71,12 +70,12 @@ def reroll_layers(body: RerollLayers, call: JobCallDep) -> JSONResponse:
     if body.quote_only:
         # quote_only / dry_run, local to this route until every route table answers quotes (the
         # kind's own prepare and price give it, so a generic quote can take it over unchanged).
-        media = StagedMedia(call.rt, call.account.id)
+        media = StagedMedia(call.rt, call.principal.account_id)
         try:
-            quote = REROLL_LAYERS.quote(body, PrepareEnv(call.rt, call.account.id, media))
+            quote = REROLL_LAYERS.quote(body, call.prepare_env(media))
         finally:
             media.discard_unaccepted()
-        remaining = ledger.balance(call.rt.db, call.account.id)
+        remaining = ledger.balance(call.rt.db, call.principal.account_id, call.principal.external_user_id)
         return JSONResponse(quote, headers={"x-credits-charged": "0", "x-credits-remaining": str(remaining)})
     return call.submit(REROLL_LAYERS, body)
 
@@ -91,21 +90,20 @@ HOLD_RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Hold a queued or running generation before its final render (free)",
     responses=HOLD_RESPONSES,
 )
-def pause_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return render_hold.pause(rt, account.id, body.session_id)
+def pause_render(body: SessionRef, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return render_hold.pause(rt, principal.owner, body.session_id)
 
 
 @router.post("/resume_render", summary="Let a paused generation render (free)", responses=HOLD_RESPONSES)
-def resume_render(body: SessionRef, rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    return render_hold.resume(rt, account.id, body.session_id)
+def resume_render(body: SessionRef, rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return render_hold.resume(rt, principal.owner, body.session_id)
 
 
 @router.get("/list_completed_video_sessions", summary="The account's completed video sessions")
-def list_completed_video_sessions(rt: RuntimeDep, account: AccountDep, limit: int = 100) -> list[dict[str, Any]]:
+def list_completed_video_sessions(rt: RuntimeDep, principal: PrincipalDep, limit: int = 100) -> list[dict[str, Any]]:
     """A bare JSON array, as samsar-js expects (its readme iterates ``data`` directly)."""
-    rows = [
-        r for r in requests.list_for(rt.db, account.id, "video", min(max(limit, 1), 500)) if r.status == "COMPLETED"
-    ]
+    found = requests.list_for(rt.db, principal.owner, "video", min(max(limit, 1), 500))
+    rows = [r for r in found if r.status == "COMPLETED"]
     return [
         {
             "session_id": r.id,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from reelforge.api.deps import AccountDep, RuntimeDep
+from reelforge.api.deps import AccountAdminDep, PrincipalDep, RuntimeDep
 from reelforge.core import webhook_attempts, webhook_secrets
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -27,7 +27,7 @@ def _meta(info: webhook_secrets.SecretInfo) -> dict[str, Any]:
 @router.post("/secret", summary="Create or rotate the account's webhook signing secret (shown only in this answer)")
 def rotate_secret(
     rt: RuntimeDep,
-    account: AccountDep,
+    account: AccountAdminDep,
     overlap_seconds: Annotated[
         int | None,
         Query(ge=0, le=7 * 24 * 3600, description="How long the previous secrets keep signing (default: settings)."),
@@ -39,19 +39,19 @@ def rotate_secret(
 
 
 @router.get("/secret", summary="The account's webhook secrets that still sign (metadata, never the secrets)")
-def secret_metadata(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
+def secret_metadata(rt: RuntimeDep, account: AccountAdminDep) -> dict[str, Any]:
     signing = webhook_secrets.listed(rt.db, account.id)
     return {"deployment_default": not signing, "signing": [_meta(i) for i in signing]}
 
 
-@router.get("/attempts", summary="Delivery attempts of the calling account's webhooks, newest first")
+@router.get("/attempts", summary="Delivery attempts of the caller's webhooks (an external user's own), newest first")
 def list_webhook_attempts(
     rt: RuntimeDep,
-    account: AccountDep,
+    principal: PrincipalDep,
     request_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    rows = webhook_attempts.for_account(rt.db, account.id, limit, request_id)
+    rows = webhook_attempts.for_owner(rt.db, principal.owner, limit, request_id)
     return {
         "attempts": [
             {

@@ -13,6 +13,7 @@ from pydantic import Field
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.base import JobInput, JobKind, Plan, PrepareEnv, StageContext, StageDef, flatten
 from reelforge.jobs.body import RequestBody, aliases
@@ -47,9 +48,9 @@ J = TypeVar("J", bound=SessionOpJob)
 B = TypeVar("B", bound=RequestBody)
 
 
-def completed_source(rt: Runtime, account_id: str, session_id: str, field: str = "videoSessionId") -> RequestRow:
+def completed_source(rt: Runtime, owner: Owner, session_id: str, field: str = "videoSessionId") -> RequestRow:
     """The caller's completed video session ``session_id`` (400/404 naming ``field`` otherwise)."""
-    req = requests.get_owned(rt.db, account_id, session_id, field=field)
+    req = requests.get_owned(rt.db, owner, session_id, field=field)
     if req.type != "video":
         raise BadRequest(f"{session_id} is not a video session.", field=field)
     if req.status != "COMPLETED" or latest_document(rt, req.id) is None:
@@ -111,7 +112,7 @@ class SessionOp(JobKind[B, J]):
         return self.price(job, prices)
 
     def sources(self, env: PrepareEnv, session_ids: Sequence[str], field: str = "videoSessionId") -> list[RequestRow]:
-        return [completed_source(env.rt, env.account_id, sid, field=field) for sid in session_ids]
+        return [completed_source(env.rt, env.owner, sid, field=field) for sid in session_ids]
 
     def _render(self, ctx: StageContext[J]) -> StageOutput:
         docs = [source_document(ctx.env.rt, sid) for sid in ctx.job.source_session_ids]

@@ -36,7 +36,7 @@ class Retranslate(SessionRef):
 class RetranslateVideo(Translation[Retranslate], case_type="retranslate", id_prefix="vid_rtr"):
     def prepare(self, body: Retranslate, env: PrepareEnv) -> Prepared[TranslateJob]:
         try:
-            named = requests.get_owned(env.rt.db, env.account_id, body.session_id, field="videoSessionId")
+            named = requests.get_owned(env.rt.db, env.owner, body.session_id, field="videoSessionId")
         except NotFound as exc:  # as translate_video: an unknown session id is a 400 (video-api.txt)
             raise BadRequest(exc.message, field=exc.field) from exc
         stored = kind_of(named.case_type).load_input(named)
