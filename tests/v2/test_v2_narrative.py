@@ -4,7 +4,9 @@ has the requested depth, and a new avatar re-renders the scenes it changed, not 
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -36,7 +38,13 @@ def narrative_done(c: httpx.Client, rid: str, timeout: float = 300) -> dict:
     raise TimeoutError(rid)
 
 
-def test_single_and_branching_narratives(server: ReelforgeServer) -> None:
+def session_layers(server: ReelforgeServer, request_id: str) -> list[dict]:
+    with sqlite3.connect(server.data_dir / "reelforge.db") as db:
+        (doc,) = db.execute("select document from session_versions where request_id=?", (request_id,)).fetchone()
+    return list(json.loads(doc)["layers"])
+
+
+def test_single_and_branching_narratives(server: ReelforgeServer, tmp_path: Path) -> None:
     key = server.new_key(credits=10_000)
     with server.client(key, timeout=60) as c:
         r = c.post("/v2/external/narrative/create_single",
@@ -72,7 +80,22 @@ def test_single_and_branching_narratives(server: ReelforgeServer) -> None:
                 assert child["scenes"][:kept] == parent["scenes"][:kept]
                 assert len(child["scenes"]) > kept
 
+        video = c.post("/v2/external/video/narrative_to_video", json={"input": {
+            "narrative_request_id": queued["request_id"], "image_model": "GPTIMAGE2", "aspect_ratio": "9:16"}})
+        assert video.status_code == 200, video.text
+        assert video.json()["source_narrative_request_id"] == queued["request_id"]
+        rendered = wait_status(c, video.json()["request_id"], timeout=400, path="/v2/external/video/status")
+        assert rendered["status"] == "COMPLETED", rendered
+        info = probe_media(download(rendered["result_url"], tmp_path / "narrative.mp4"))
+        assert info["height"] > info["width"] and info["duration"] >= 10, info
+        # The video says the narrative's lines as the model wrote them (no second script was written).
+        said = [layer["narration"] for layer in session_layers(server, video.json()["request_id"])]
+        assert said[:2] == [s["narration"] for s in scenes]
+
         for path, body, field in (
+            ("/v2/external/video/narrative_to_video", {"narrative_request_id": "vid_123"}, "narrative_request_id"),
+            ("/v2/external/video/narrative_to_video", {"narrative_request_id": queued["request_id"],
+                                                       "video_model": "VEO3.1I2V"}, "video_model"),
             ("/v2/external/narrative/create_single", {"prompt": "x", "duration": 5}, "duration"),
             ("/v2/external/narrative/create_single", {"duration": 20}, "prompt"),
             ("/v2/external/narrative/create_single", {"prompt": "x", "duration": 20, "video_model": "NOPE"},

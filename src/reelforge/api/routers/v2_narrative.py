@@ -1,4 +1,5 @@
-"""Narratives of the media gateway (``/v2/external/narrative/*``) in samsar-js's shapes, and
+"""Narratives of the media gateway (``/v2/external/narrative/*``) in samsar-js's shapes, a narrative
+rendered as a video (``/v2/external/video/narrative_to_video``; polled on the video status routes), and
 ``/v2/video/regenerate_avatar`` (a session operation: new narrator avatar, changed spans re-rendered)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from reelforge.jobs.narrative import (
     NarrativeJob,
     NarrativeRequest,
 )
+from reelforge.jobs.narrative_video import NARRATIVE_TO_VIDEO, NarrativeToVideoRequest
 from reelforge.jobs.session_ops.avatar import REGENERATE_AVATAR, RegenerateAvatar
 from reelforge.runtime import Runtime
 
@@ -32,6 +34,9 @@ add_job_routes(sessions, [
     JobRoute("/video/regenerate_avatar", REGENERATE_AVATAR, RegenerateAvatar,
              "Clone a session with a new narrator avatar on its footers (free; changed spans re-rendered)",
              reshape=with_session_id),
+    JobRoute("/external/video/narrative_to_video", NARRATIVE_TO_VIDEO, NarrativeToVideoRequest,
+             "A completed narrative rendered by the text-to-video stages, its scenes said as written",
+             aliases=("/external/video/narrative", "/external/narrative/to_video"), reshape=with_session_id),
 ])
 
 STATUS_PATH = "/v2/external/narrative/status"
