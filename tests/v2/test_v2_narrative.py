@@ -5,8 +5,10 @@ has the requested depth, and a new avatar re-renders the scenes it changed, not 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from compat.test_compat_samsar_js import node_or_skip
 from reelforge.render.probe import probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import download, frame_at, product_photo
@@ -145,3 +148,26 @@ def test_regenerate_avatar(server: ReelforgeServer, tmp_path: Path) -> None:
     old, new = _footer_band(before, 1.0, tmp_path / "b.png"), _footer_band(after, 1.0, tmp_path / "a.png")
     assert np.abs(old - new).mean() > 2
 
+
+
+def test_narratives_through_samsar_js(server: ReelforgeServer) -> None:
+    """tests/v2/narrative_sdk.mjs: the SDK's narrative, narrative-to-video and avatar methods, each 2xx and
+    then COMPLETED through the SDK's own status or poll method (docs/compatibility.md marks them checked)."""
+    node = node_or_skip()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")},
+        "REELFORGE_BASE_URL": server.base_url + "/v1",
+        "REELFORGE_API_KEY": server.new_key(credits=100_000, name="samsar-js-narrative"),
+    }
+    here = Path(__file__).parent
+    run = subprocess.run([node, str(here / "narrative_sdk.mjs")], env=env, cwd=here, capture_output=True,
+                         text=True, timeout=900)
+    lines = run.stdout.strip().splitlines()
+    assert lines, f"no summary:\n{run.stderr}"
+    summary = json.loads(lines[-1])
+    assert not summary["failures"], json.dumps(summary["failures"], indent=2)[:4000]
+    assert set(summary["served"]) == {
+        "createExternalSingleNarrativeAndPoll", "getExternalNarrativeStatus", "createV2ExternalBranchingNarrative",
+        "pollV2ExternalNarrative", "createExternalVideoFromNarrative", "getV2ExternalVideoStatus",
+        "regenerateV2VideoAvatar", "getV2Status",
+    }, summary["served"]
