@@ -171,3 +171,35 @@ def test_narratives_through_samsar_js(server: ReelforgeServer) -> None:
         "pollV2ExternalNarrative", "createExternalVideoFromNarrative", "getV2ExternalVideoStatus",
         "regenerateV2VideoAvatar", "getV2Status",
     }, summary["served"]
+
+
+def test_text_to_interactive_video(server: ReelforgeServer, tmp_path: Path) -> None:
+    key = server.new_key(credits=100_000)
+    with server.client(key, timeout=60) as c:
+        draft = c.post("/v2/text_to_interactive_video/session", json={})
+        assert draft.status_code == 200 and draft.json()["status"] == "DRAFT", draft.text
+        sid = draft.json()["session_id"]
+        assert HEX24.match(sid)
+        body = {"prompt": "Two friends explore a cave behind a waterfall", "duration": 10, "num_levels": 1,
+                "image_model": "GPTIMAGE2", "video_model": "RUNWAYML", "aspect_ratio": "9:16", "session_id": sid}
+        r = c.post("/v2/text_to_interactive_video", json={"input": body})
+        assert r.status_code == 200, r.text
+        assert r.json()["request_id"] == sid and r.json()["interactive_video_request_id"] == sid
+        done = wait_status(c, sid, timeout=600, path="/v2/status")
+        assert done["status"] == "COMPLETED", done
+        again = c.post("/v2/text_to_interactive_video", json={"input": body})
+        assert again.status_code == 400 and again.json()["field"] == "session_id"
+        for bad, field in (({**body, "session_id": None, "num_levels": 0}, "num_levels"),
+                           ({**body, "session_id": None, "image_model": "NOPE"}, "image_model")):
+            refused = c.post("/v2/text_to_interactive_video", json={"input": {k: v for k, v in bad.items() if v}})
+            assert refused.status_code == 400 and refused.json()["field"] == field, refused.text
+    manifest = done["interactive"]
+    points = manifest["tree"]["choice_points"]
+    assert len(points) == 1 and len(points[0]["options"]) == 2 and points[0]["switch_at_seconds"] > 0
+    clips = manifest["outputs"]["clips"]
+    assert set(clips) == {"root", "root.1", "root.2"} and clips["root"]["url"] == done["result_url"]
+    assert [p["node_ids"] for p in manifest["outputs"]["paths"]] == [["root", "root.1"], ["root", "root.2"]]
+    for node, clip in clips.items():
+        info = probe_media(download(clip["url"], tmp_path / f"{node}.mp4"))
+        assert info["height"] > info["width"] and info["duration"] > 1, (node, info)
+    assert abs(points[0]["switch_at_seconds"] - clips["root"]["duration"]) < 0.01

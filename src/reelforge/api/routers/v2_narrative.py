@@ -16,12 +16,14 @@ from reelforge.api.routers.v2 import with_session_id
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest
 from reelforge.db.models import Request as RequestRow
+from reelforge.jobs.interactive import TEXT_TO_INTERACTIVE_VIDEO, InteractiveRequest
 from reelforge.jobs.narrative import (
     BRANCHING_NARRATIVE,
     SINGLE_NARRATIVE,
     BranchingRequest,
     NarrativeJob,
     NarrativeRequest,
+    narrative_id,
 )
 from reelforge.jobs.narrative_video import NARRATIVE_TO_VIDEO, NarrativeToVideoRequest
 from reelforge.jobs.session_ops.avatar import REGENERATE_AVATAR, RegenerateAvatar
@@ -37,7 +39,21 @@ add_job_routes(sessions, [
     JobRoute("/external/video/narrative_to_video", NARRATIVE_TO_VIDEO, NarrativeToVideoRequest,
              "A completed narrative rendered by the text-to-video stages, its scenes said as written",
              aliases=("/external/video/narrative", "/external/narrative/to_video"), reshape=with_session_id),
+    JobRoute("/text_to_interactive_video", TEXT_TO_INTERACTIVE_VIDEO, InteractiveRequest,
+             "A branching narrative rendered as connected clips with choice points (one clip per node)",
+             reshape=with_session_id),
 ])
+
+
+@sessions.post("/text_to_interactive_video/session", summary="Reserve a draft id for an interactive video (free)")
+def interactive_draft(account: AccountDep) -> dict[str, Any]:
+    # Nothing is stored: the id becomes the request's when /v2/text_to_interactive_video is sent with it.
+    draft = narrative_id()
+    return {
+        "request_id": draft, "session_id": draft, "sessionID": draft, "status": "DRAFT", "narrative_type": "branched",
+        "defaults": {"duration": 30, "imageModel": "GPTIMAGE2", "videoModel": "RUNWAYML", "numLevels": 2,
+                     "aspectRatio": "16:9"},
+    }
 
 STATUS_PATH = "/v2/external/narrative/status"
 NARRATIVE_KINDS = (SINGLE_NARRATIVE.case_type, BRANCHING_NARRATIVE.case_type)
