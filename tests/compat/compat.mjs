@@ -90,6 +90,9 @@ function argPatterns(name) {
   if (/BranchingNarrative|FromNarrative|NarrativeVideo$/.test(name)) {
     return [[{ narrative_request_id: '0'.repeat(24), num_levels: 1 }]];
   }
+  if (/TextToInteractiveVideo$/.test(name)) {
+    return [[{ prompt: 'probe', duration: 10, num_levels: 1, image_model: 'GPTIMAGE2', video_model: 'RUNWAYML' }]];
+  }
   if (!/^request(V2)?External(Audio|Image|Video)/.test(name)) return ARG_PATTERNS;
   const route = ROUTE_FIRST.find(([pattern]) => pattern.test(name))?.[1];
   return name.endsWith('ExternalAudio') ? [[{ route_type: route, input: PROBE_INPUT }]] : [[route, { input: PROBE_INPUT }]];
@@ -583,12 +586,13 @@ const GATEWAY_SUITE = new Set(['requestExternalAudioRoute', 'requestExternalAudi
   'createExternalSoundEffectVideo', 'getExternalVideoStatus', 'getExternalVideoStatusDetailed',
   'getExternalVideoDetailedStatus', 'createExternalVideoRequestFromImage', 'createExternalVideoRequestFromImageList',
   'createExternalVideoRequestFromText', 'requestExternalVideo'].flatMap((n) => [n, n.replace('External', 'V2External')]));
-// Narratives, narrative to video and regenerate_avatar: tests/v2/narrative_sdk.mjs runs them through samsar-js (the
+// Narratives, narrative to video, regenerate_avatar and interactive videos: tests/v2/narrative_sdk.mjs runs them through samsar-js (the
 // names it does not call are the SDK's aliases and AndPoll/poll variants of those it does).
 const NARRATIVE_SUITE = new Set(['createExternalSingleNarrative', 'createExternalSingleNarrativeAndPoll',
   'createExternalBranchingNarrative', 'createExternalBranchingNarrativeAndPoll', 'getExternalNarrativeStatus',
   'pollExternalNarrative', 'createExternalVideoFromNarrative'].flatMap((n) => [n, n.replace('External', 'V2External')])
-  .concat(['createExternalNarrativeVideo', 'regenerateV2VideoAvatar']));
+  .concat(['createExternalNarrativeVideo', 'regenerateV2VideoAvatar', 'createTextToInteractiveVideo',
+    'createV2TextToInteractiveVideo', 'createTextToInteractiveVideoDraftSession']));
 const V2_FAMILY = /V2|ExternalAudio|ExternalImageData/;
 let failures = 0;
 for (const row of rows.filter((r) => r.served)) {

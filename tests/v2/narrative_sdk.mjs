@@ -48,4 +48,10 @@ const rendered = await videoDone('createExternalVideoFromNarrative', 'getV2Exter
 const avatar = rendered && await call('regenerateV2VideoAvatar',
   () => platform.regenerateV2VideoAvatar({ videoSessionId: video.data.request_id }));
 await videoDone('regenerateV2VideoAvatar', 'getV2Status', avatar?.data.request_id);
+const draft = await call('createTextToInteractiveVideoDraftSession', () => platform.createTextToInteractiveVideoDraftSession());
+const interactive = draft && await call('createTextToInteractiveVideo', () => platform.createTextToInteractiveVideo({
+  prompt: 'A fox chooses a path through a winter forest', duration: 10, numLevels: 1, imageModel: 'GPTIMAGE2',
+  videoModel: 'RUNWAYML', sessionId: draft.data.session_id }));
+const played = await videoDone('createTextToInteractiveVideo', 'getV2Status', interactive?.data.request_id, 600000);
+if (played && played.interactive?.tree?.choice_points?.length !== 1) failures.push({ name: 'interactive', body: played });
 console.log(JSON.stringify({ served: [...new Set(served)].sort(), failures }));

@@ -169,7 +169,8 @@ def test_narratives_through_samsar_js(server: ReelforgeServer) -> None:
     assert set(summary["served"]) == {
         "createExternalSingleNarrativeAndPoll", "getExternalNarrativeStatus", "createV2ExternalBranchingNarrative",
         "pollV2ExternalNarrative", "createExternalVideoFromNarrative", "getV2ExternalVideoStatus",
-        "regenerateV2VideoAvatar", "getV2Status",
+        "regenerateV2VideoAvatar", "getV2Status", "createTextToInteractiveVideoDraftSession",
+        "createTextToInteractiveVideo",
     }, summary["served"]
 
 
