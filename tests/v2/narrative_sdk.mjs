@@ -1,23 +1,9 @@
 // Narratives, narrative to video and regenerate_avatar through the published samsar-js 0.48.48 against a
 // reelforge server: each call answers 2xx and reaches COMPLETED through the SDK's own status or poll
 // method. Prints one JSON line: the methods that answered and the failures.
-import { SamsarClient } from '../compat/node_modules/samsar-js/dist/index.js';
+import { sdkRun } from './sdk_run.mjs';
 
-const platform = new SamsarClient({ apiKey: process.env.REELFORGE_API_KEY, baseUrl: process.env.REELFORGE_BASE_URL });
-const served = [];
-const failures = [];
-
-async function call(name, fn) {
-  try {
-    const res = await fn();
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-    served.push(name);
-    return res;
-  } catch (err) {
-    failures.push({ name, error: String(err?.message ?? err), body: err?.body });
-    return undefined;
-  }
-}
+const { platform, failures, call, report } = sdkRun();
 
 async function videoDone(name, statusName, id, timeoutMs = 400000) {
   const deadline = Date.now() + timeoutMs;
@@ -54,4 +40,4 @@ const interactive = draft && await call('createTextToInteractiveVideo', () => pl
   videoModel: 'RUNWAYML', sessionId: draft.data.session_id }));
 const played = await videoDone('createTextToInteractiveVideo', 'getV2Status', interactive?.data.request_id, 600000);
 if (played && played.interactive?.tree?.choice_points?.length !== 1) failures.push({ name: 'interactive', body: played });
-console.log(JSON.stringify({ served: [...new Set(served)].sort(), failures }));
+report();
