@@ -90,6 +90,7 @@ function argPatterns(name) {
   if (/BranchingNarrative|FromNarrative|NarrativeVideo$/.test(name)) {
     return [[{ narrative_request_id: '0'.repeat(24), num_levels: 1 }]];
   }
+  if (/SingleNarrative(AndPoll)?$/.test(name)) return [[{ prompt: 'probe', duration: 10 }]];
   if (/TextToInteractiveVideo$/.test(name)) {
     return [[{ prompt: 'probe', duration: 10, num_levels: 1, image_model: 'GPTIMAGE2', video_model: 'RUNWAYML' }]];
   }
