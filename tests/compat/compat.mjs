@@ -87,6 +87,14 @@ const ROUTE_FIRST = [[/Audio(Route)?$/, 'text_to_music'], [/Image$/, 'text_to_im
 function argPatterns(name) {
   // Video-to-video gateway methods refuse raw video_data (PROBE_INPUT has it) and need URLs.
   if (/(LipSync|SoundEffect)Video$/.test(name)) return [[{ video_url: IMAGE, audio_url: IMAGE, prompt: 'probe' }]];
+  // Methods that chain on a narrative refuse, client-side, an id that is not 24 hex characters (and a prompt).
+  if (/BranchingNarrative|FromNarrative|NarrativeVideo$/.test(name)) {
+    return [[{ narrative_request_id: '0'.repeat(24), num_levels: 1 }]];
+  }
+  if (/SingleNarrative(AndPoll)?$/.test(name)) return [[{ prompt: 'probe', duration: 10 }]];
+  if (/TextToInteractiveVideo$/.test(name)) {
+    return [[{ prompt: 'probe', duration: 10, num_levels: 1, image_model: 'GPTIMAGE2', video_model: 'RUNWAYML' }]];
+  }
   if (!/^request(V2)?External(Audio|Image|Video)/.test(name)) return ARG_PATTERNS;
   const route = ROUTE_FIRST.find(([pattern]) => pattern.test(name))?.[1];
   return name.endsWith('ExternalAudio') ? [[{ route_type: route, input: PROBE_INPUT }]] : [[route, { input: PROBE_INPUT }]];
@@ -582,6 +590,13 @@ const GATEWAY_SUITE = new Set(['requestExternalAudioRoute', 'requestExternalAudi
   'createExternalSoundEffectVideo', 'getExternalVideoStatus', 'getExternalVideoStatusDetailed',
   'getExternalVideoDetailedStatus', 'createExternalVideoRequestFromImage', 'createExternalVideoRequestFromImageList',
   'createExternalVideoRequestFromText', 'requestExternalVideo'].flatMap((n) => [n, n.replace('External', 'V2External')]));
+// Narratives, narrative to video, regenerate_avatar and interactive videos: tests/v2/narrative_sdk.mjs runs them through samsar-js (the
+// names it does not call are the SDK's aliases and AndPoll/poll variants of those it does).
+const NARRATIVE_SUITE = new Set(['createExternalSingleNarrative', 'createExternalSingleNarrativeAndPoll',
+  'createExternalBranchingNarrative', 'createExternalBranchingNarrativeAndPoll', 'getExternalNarrativeStatus',
+  'pollExternalNarrative', 'createExternalVideoFromNarrative'].flatMap((n) => [n, n.replace('External', 'V2External')])
+  .concat(['createExternalNarrativeVideo', 'regenerateV2VideoAvatar', 'createTextToInteractiveVideo',
+    'createV2TextToInteractiveVideo', 'createTextToInteractiveVideoDraftSession']));
 const V2_FAMILY = /V2|ExternalAudio|ExternalImageData/;
 let failures = 0;
 for (const row of rows.filter((r) => r.served)) {
@@ -592,6 +607,10 @@ for (const row of rows.filter((r) => r.served)) {
   }
   if (!scenario && GATEWAY_SUITE.has(row.name)) {
     row.scenario = { ok: true, notes: ['checked by tests/gateway (samsar-js: 2xx, then COMPLETED with an artefact)'] };
+    continue;
+  }
+  if (!scenario && NARRATIVE_SUITE.has(row.name)) {
+    row.scenario = { ok: true, notes: ['checked by tests/v2 (samsar-js: 2xx, then COMPLETED with the script or the video)'] };
     continue;
   }
   if (!scenario && V2_FAMILY.test(row.name)) {

@@ -29,6 +29,7 @@ from reelforge.api.routers import (
     v2,
     v2_gateway,
     v2_media,
+    v2_narrative,
     video,
     video_ops,
     webhooks,
@@ -97,6 +98,8 @@ def create_app(
     app.include_router(pricing.router)
     app.include_router(v2_gateway.image)
     app.include_router(v2_gateway.video)
+    app.include_router(v2_narrative.router)
+    app.include_router(v2_narrative.sessions)
     files.install(app, rt)  # /files/{key}: a directory or an object store (api/files.py)
     studio.install(app)  # /studio/: the browser UI over this API (api/studio.py)
 

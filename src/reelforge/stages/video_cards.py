@@ -3,6 +3,7 @@ per scene, and the narrator avatar overlay. The card helpers serve session opera
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -78,7 +79,6 @@ def _with_avatar(footer: Path | None, avatar: Path, width: int, height: int, out
 
 
 def draw_cards(env: StageEnv, job: VideoJob, script: ScriptOutput) -> CardsOutput:
-    width, height = job.canvas
     language = script.language
     outro_key: str | None = None
     if job.generate_outro_image and job.cta_url:
@@ -87,20 +87,41 @@ def draw_cards(env: StageEnv, job: VideoJob, script: ScriptOutput) -> CardsOutpu
     elif job.outro_key:
         outro_key = fitted_outro(env, job.outro_key, job.canvas)
 
+    footers = job.scene_footers([scene.footer_text for scene in script.script.scenes])
+    seed = source_avatar_seed(env.request_id) if job.add_narrator_avatar else None
+    footer_keys = redraw_footers(env, job.canvas, footers, job.font_key, language, seed)
+    return CardsOutput(outro_key=outro_key, footer_keys=footer_keys, avatar=seed is not None)
+
+
+def source_avatar_seed(request_id: str) -> int:
+    """The avatar seed a generation draws its narrator with (regenerate_avatar picks another)."""
+    return len(request_id)
+
+
+def redraw_footers(
+    env: StageEnv,
+    canvas: tuple[int, int],
+    footers: Sequence[Footer | None],
+    font_key: str | None,
+    language: str,
+    avatar_seed: int | None,
+) -> list[str | None]:
+    """One stored overlay per scene: its footer card, with the narrator avatar of ``avatar_seed``
+    bottom-centre (None: no avatar); None for a scene with neither."""
+    width, height = canvas
     strip_h = footer_band(width, height)
     work = env.work_dir()
     avatar = (
-        render_narrator_avatar(strip_h * 2, seed=len(env.request_id), out_path=work / "avatar.png")
-        if job.add_narrator_avatar
+        render_narrator_avatar(strip_h * 2, seed=avatar_seed, out_path=work / f"avatar-{avatar_seed}.png")
+        if avatar_seed is not None
         else None
     )
     footer_keys: list[str | None] = []
-    footers = job.scene_footers([scene.footer_text for scene in script.script.scenes])
     for i, item in enumerate(footers):
-        path = footer_card(env, job.canvas, item, job.font_key, language, f"footer-{i}") if item else None
+        path = footer_card(env, canvas, item, font_key, language, f"footer-{i}") if item else None
         if avatar is not None:
             path = _with_avatar(
                 path, avatar, width, strip_h * 2 if path is None else strip_h, work / f"overlay-{i}.png"
             )
         footer_keys.append(env.rt.blobs.put_file(env.session_file(f"footer-{i}.png"), path) if path else None)
-    return CardsOutput(outro_key=outro_key, footer_keys=footer_keys, avatar=avatar is not None)
+    return footer_keys

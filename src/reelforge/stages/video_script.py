@@ -6,7 +6,14 @@ from __future__ import annotations
 from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob
 from reelforge.providers import registry
 from reelforge.providers.ocr import OcrUnavailableError, ocr_for_language
-from reelforge.providers.script import ScriptRequest, cta_texts_from_facts, realise, write_cta_texts
+from reelforge.providers.script import (
+    Script,
+    ScriptRequest,
+    ScriptScene,
+    cta_texts_from_facts,
+    realise,
+    write_cta_texts,
+)
 from reelforge.stages.context import StageEnv
 from reelforge.stages.image_output import open_input
 from reelforge.stages.outputs import ScriptOutput
@@ -31,6 +38,9 @@ def printed_lines(env: StageEnv, job: VideoJob) -> list[list[str]]:
 
 
 def write_script(env: StageEnv, job: VideoJob) -> ScriptOutput:
+    if job.given_scenes:  # written beforehand by the language model (a narrative): said as written
+        scenes = [ScriptScene(narration=s.narration, title=s.title) for s in job.given_scenes]
+        return ScriptOutput(language=job.language, script=Script(language=job.language, scenes=scenes))
     n_scenes = job.scene_count
     req = ScriptRequest(
         prompt=job.prompt,

@@ -27,6 +27,13 @@ class SceneImage(BaseModel):
     title: str | None = None
 
 
+class GivenScene(BaseModel):
+    """A scene of a script written before the request (a narrative): narrated as written."""
+
+    narration: str
+    title: str = ""
+
+
 class Footer(BaseModel):
     url: str | None = None
     text: str | None = None
@@ -67,6 +74,8 @@ class VideoJob(JobInput):
     footer_metadata: list[Footer] = []
     limit_single_narrator: bool = False
     add_narrator_avatar: bool = False
+    # A script written beforehand (narrative to video): the script stage uses it instead of writing one.
+    given_scenes: list[GivenScene] = []
 
     @property
     def has_outro(self) -> bool:
@@ -74,7 +83,7 @@ class VideoJob(JobInput):
 
     @property
     def scene_count(self) -> int:
-        return len(self.images) or scene_count_for_duration(self.duration or SCENE_SECONDS)
+        return len(self.images) or len(self.given_scenes) or scene_count_for_duration(self.duration or SCENE_SECONDS)
 
     @property
     def focus_area(self) -> FocusArea | None:
