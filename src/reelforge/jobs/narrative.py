@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from reelforge.core import requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
+from reelforge.core.principals import Owner
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
@@ -180,9 +181,9 @@ class SingleNarrative(_NarrativeKind, case_type="narrative_single", id_prefix="n
         return Prepared(job, request_id=narrative_id())
 
 
-def completed_narrative(rt: Runtime, account_id: str, request_id: str, field: str) -> RequestRow:
+def completed_narrative(rt: Runtime, owner: Owner, request_id: str, field: str) -> RequestRow:
     """The caller's completed narrative ``request_id`` (400/404 naming ``field`` otherwise)."""
-    req = requests.get_owned(rt.db, account_id, request_id, field=field)
+    req = requests.get_owned(rt.db, owner, request_id, field=field)
     if req.case_type not in (SINGLE_NARRATIVE.case_type, BRANCHING_NARRATIVE.case_type):
         raise BadRequest(f"{request_id} is not a narrative request.", field=field)
     if req.status != "COMPLETED":
@@ -193,7 +194,7 @@ def completed_narrative(rt: Runtime, account_id: str, request_id: str, field: st
 class BranchingNarrative(_NarrativeKind, case_type="narrative_branching", id_prefix="narr"):
     def prepare(self, body: BranchingRequest, env: PrepareEnv) -> Prepared[NarrativeJob]:
         field = "narrative_request_id"
-        source = completed_narrative(env.rt, env.account_id, body.narrative_request_id, field)
+        source = completed_narrative(env.rt, env.owner, body.narrative_request_id, field)
         if source.case_type != SINGLE_NARRATIVE.case_type:
             raise BadRequest("Branching grows a singular narrative (create_single), not a branched one.", field=field)
         stored = SINGLE_NARRATIVE.load_input(source)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from reelforge.core.errors import BadRequest
+from reelforge.core.principals import Owner
 from reelforge.jobs.base import Prepared, PrepareEnv
 from reelforge.jobs.body import aliases
 from reelforge.jobs.catalog import register
@@ -38,9 +39,9 @@ class NarrativeToVideoRequest(TextToVideoRequest):
     video_model: str | None = Field(None, validation_alias=aliases("video_model", "videoModel"))  # type: ignore[assignment]
 
 
-def narrative_scenes(rt: Runtime, account_id: str, request_id: str, node_id: str) -> tuple[Any, list[dict[str, Any]]]:
+def narrative_scenes(rt: Runtime, owner: Owner, request_id: str, node_id: str) -> tuple[Any, list[dict[str, Any]]]:
     """The completed narrative's stored input and the scenes of ``node_id``'s path (400 naming the field)."""
-    source = completed_narrative(rt, account_id, request_id, ID_FIELD)
+    source = completed_narrative(rt, owner, request_id, ID_FIELD)
     if source.case_type == SINGLE_NARRATIVE.case_type:
         return SINGLE_NARRATIVE.load_input(source), list(source.result["movieResourceList"]["scenes"])
     nodes = {n["nodeId"]: n for n in source.result["movieResourceList"]["nodes"]}
@@ -56,7 +57,7 @@ def given(scenes: list[dict[str, Any]]) -> list[GivenScene]:
 class NarrativeToVideo(TextToVideo, case_type="narrative_to_video", id_prefix="vid_narr"):
     def prepare(self, body: TextToVideoRequest, env: PrepareEnv) -> Prepared[VideoJob]:
         assert isinstance(body, NarrativeToVideoRequest)
-        stored, scenes = narrative_scenes(env.rt, env.account_id, body.narrative_request_id, body.node_id)
+        stored, scenes = narrative_scenes(env.rt, env.owner, body.narrative_request_id, body.node_id)
         if body.video_model and body.video_model != stored.video_model:
             raise BadRequest(
                 f"video_model must match the narrative's ({stored.video_model}).", field="video_model"

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reelforge.api.deps import AccountDep, JobCallDep, RuntimeDep
+from reelforge.api.deps import AccountDep, JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.v2 import with_session_id
 from reelforge.core import ledger, requests
@@ -84,7 +84,7 @@ def narrative_body(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     if branching:
         body.update(source_narrative_request_id=job.source_narrative_request_id, num_levels=job.num_levels)
     if req.status in ("COMPLETED", "FAILED", "CANCELLED"):
-        remaining = ledger.balance(rt.db, req.account_id)
+        remaining = ledger.balance(rt.db, req.account_id, req.external_user_id)
         usage = req.result.get("usage")
         body.update(
             creditsCharged=req.credits_charged,
@@ -132,8 +132,8 @@ def create_branching(body: BranchingRequest, call: JobCallDep) -> JSONResponse:
 
 
 @router.get("/status", summary="Status of a narrative request (its script once completed)")
-def narrative_status(rt: RuntimeDep, account: AccountDep, request_id: str | None = None) -> dict[str, Any]:
-    req = requests.get_owned(rt.db, account.id, request_id)
+def narrative_status(rt: RuntimeDep, principal: PrincipalDep, request_id: str | None = None) -> dict[str, Any]:
+    req = requests.get_owned(rt.db, principal.owner, request_id)
     if req.case_type not in NARRATIVE_KINDS:
         raise BadRequest(f"{req.id} is not a narrative request; see GET /v2/status.", field="request_id")
     if req.status == "PENDING":
