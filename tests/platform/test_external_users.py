@@ -83,7 +83,8 @@ def _probe_body(rid: str, user: dict[str, str]) -> dict[str, Any]:
             "template_id": rid, "video_session_ids": [rid, rid], "language": "es", "cta_text": "Shop",
             "cta_url": "https://example.com", "outro_image_url": png, "image_url": png,
             "records": [{"id": "1", "text": "x"}], "search_term": "x", "query": "x", "layer_indexes": [1],
-            "input": "x"}
+            "input": "x", "prompt": "x", "duration": 10, "image_model": "GPTIMAGE2", "video_model": "RUNWAYML",
+            "num_levels": 1}
 
 
 def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
@@ -118,6 +119,8 @@ def _refused(path: str, r: httpx.Response, allowed: set[int]) -> bool:
         return r.status_code == 403
     if path.endswith("translate_video"):  # video-api.txt: an unknown session is a 400
         return r.status_code == 400 and "No request with id" in r.text
+    if path == "/v2/text_to_interactive_video":  # session_id names a draft (24 hex), never a request id
+        return r.status_code == 400 and r.json().get("field") == "session_id"
     if path == "/v1/credits/ledger":  # request_id filters the caller's own entries: none
         return r.status_code == 200 and r.json()["entries"] == []
     if path == "/v1/webhooks/attempts":  # request_id filters the caller's own deliveries: none
