@@ -17,7 +17,7 @@ from reelforge.api.deps import AccountDep, ActingDep, JobCallDep, PrincipalDep, 
 from reelforge.api.job_routes import SYNC_JOB_RESPONSES, JobRoute, add_job_routes
 from reelforge.api.sync_jobs import failure_error, wait_terminal
 from reelforge.core import accounts, assistant_prompts, external_users, ledger, requests
-from reelforge.core.errors import ApiError, Unauthorized
+from reelforge.core.errors import Unauthorized
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.chat import (
@@ -32,6 +32,7 @@ from reelforge.jobs.chat import (
     LLMJob,
     run_streamed,
 )
+from reelforge.jobs.moderation import MODERATION, ModerationRequest
 from reelforge.pipeline.submit import Accepted, credit_headers
 from reelforge.providers import registry
 from reelforge.providers.llm import OFFLINE_MODEL, Done, configured_model
@@ -84,6 +85,24 @@ add_job_routes(
             answer="now",
             input_fields=(),
             external=True,
+        ),
+        # Run in this process: the offline classifier answers in milliseconds.
+        JobRoute(
+            "/v2/external/moderation",
+            MODERATION,
+            ModerationRequest,
+            "Moderate texts: the configured endpoint's model or the packaged offline classifier (per text)",
+            answer="now",
+            input_fields=(),
+        ),
+        # OpenAI's path too, so another reelforge (or any OpenAI SDK) can use this server's moderation.
+        JobRoute(
+            "/v1/moderations",
+            MODERATION,
+            ModerationRequest,
+            "Moderation at OpenAI's own path",
+            answer="now",
+            input_fields=(),
         ),
     ],
 )
@@ -232,35 +251,6 @@ def chat_status(
     return JSONResponse(body, headers=_settled_headers(rt, row))
 
 
-class ModerationRequest(RequestBody):
-    input: Any = None
-    model: str | None = None
-
-
-class NotImplementedHere(ApiError):
-    status_code = 501
-    code = "moderation_unavailable"
-
-
-@router.post(
-    "/v2/external/moderation",
-    summary="Not available: no packaged moderation classifier (501)",
-    responses={
-        501: {
-            "description": "No moderation classifier in this deployment",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-        }
-    },
-)
-def moderation(body: ModerationRequest, account: AccountDep) -> JSONResponse:
-    # No moderation classifier ships in a package this deployment can install offline, and a
-    # 135M chat model asked "is this unsafe?" is not a classifier: answering would be faking one.
-    raise NotImplementedHere(
-        "Moderation is not available in this deployment: reelforge ships no offline moderation classifier. "
-        "See README, 'Language model'.",
-    )
-
-
 def _model_name(settings: Any) -> str:
     configured = configured_model(settings)
     return configured.model if configured else OFFLINE_MODEL
@@ -268,7 +258,9 @@ def _model_name(settings: Any) -> str:
 
 @router.get("/v2/external/providers/capabilities", summary="Providers, models and actions this deployment serves")
 def capabilities(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
-    actions = ["chat.completions", "assistant.completion", "chat.enhance", "image.generate", "video.create"]
+    actions = [
+        "chat.completions", "assistant.completion", "chat.enhance", "moderation", "image.generate", "video.create"
+    ]
     providers: dict[str, Any] = {
         "reelforge": {
             "label": "reelforge (offline)",
@@ -281,9 +273,9 @@ def capabilities(rt: RuntimeDep, account: AccountDep) -> dict[str, Any]:
         providers["openai-compatible"] = {
             "label": "OpenAI-compatible endpoint",
             "models": [configured.model],
-            "actions": ["chat.completions", "assistant.completion", "chat.enhance"],
+            "actions": ["chat.completions", "assistant.completion", "chat.enhance", "moderation"],
         }
-    return {"providers": providers, "moderation": False}
+    return {"providers": providers, "moderation": True}
 
 
 class ProvidersValidateRequest(RequestBody):
