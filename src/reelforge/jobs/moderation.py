@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
@@ -21,23 +22,27 @@ MAX_CHARS = 32_000
 
 
 class ModerationRequest(RequestBody):
-    input: list[str] = Field(..., min_length=1, max_length=MAX_TEXTS, validation_alias=aliases("input", "text"))
+    # Checked in ``prepare`` (``texts``), not by pydantic: a field named ``input`` is the envelope's
+    # key to the error formatter, which would name no field.
+    input: Any = Field(None, validation_alias=aliases("input", "text"))
     model: str | None = Field(None, max_length=100)
 
-    @field_validator("input", mode="before")
-    @classmethod
-    def _texts(cls, value: Any) -> Any:
-        """OpenAI's forms: a string, a list of strings, or ``{"type": "text", "text": ...}`` parts."""
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            value = [v.get("text") if isinstance(v, dict) and v.get("type") == "text" else v for v in value]
-            for i, text in enumerate(value):
-                if not isinstance(text, str) or not text.strip():
-                    raise ValueError(f"input[{i}] must be a non-empty string")
-                if len(text) > MAX_CHARS:
-                    raise ValueError(f"input[{i}] is over {MAX_CHARS} characters")
-        return value
+
+def texts(value: Any) -> list[str]:
+    """OpenAI's forms: a string, a list of strings, or ``{"type": "text", "text": ...}`` parts."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_TEXTS:
+        raise BadRequest(f"input must be a string or a list of 1 to {MAX_TEXTS} strings.", field="input")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        text = item.get("text") if isinstance(item, dict) and item.get("type") == "text" else item
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest(f"input[{i}] must be a non-empty string.", field=f"input[{i}]")
+        if len(text) > MAX_CHARS:
+            raise BadRequest(f"input[{i}] is over {MAX_CHARS} characters.", field=f"input[{i}]")
+        out.append(text)
+    return out
 
 
 class ModerationJob(JobInput):
@@ -57,7 +62,7 @@ class ModerationKind(SingleStageKind[ModerationRequest, ModerationJob]):
     only_stage = StageDef[ModerationJob]("moderation", _moderate)
 
     def prepare(self, body: ModerationRequest, env: PrepareEnv) -> Prepared[ModerationJob]:
-        return Prepared(ModerationJob(texts=body.input, model=body.model))
+        return Prepared(ModerationJob(texts=texts(body.input), model=body.model))
 
     def price(self, job: ModerationJob, prices: PriceTable) -> int:
         return prices.route("moderation") * len(job.texts)

@@ -33,6 +33,7 @@ import numpy as np
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from openai.types.chat import ChatCompletionMessageParam
 
+from reelforge.providers.llm_grammar import Grammar
 from reelforge.providers.openai_compat import OpenAICompatClient, ProviderError, provider_errors
 from reelforge.settings import Settings
 
@@ -238,36 +239,58 @@ class OfflineLLM:
         self.threads = threads
 
     def complete(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float, stream: bool = True
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        stream: bool = True,
+        grammar: str | None = None,
     ) -> Iterator[Event]:
+        """``grammar``: a GBNF grammar the reply must match (``providers.llm_grammar``)."""
         with _runtime_lock:
             runtime = _runtime(self.threads)
-            prompt = runtime.prompt_tokens(messages)
-            if len(prompt) >= _OFFLINE_CONTEXT - 1:
-                raise ProviderError(f"the prompt has {len(prompt)} tokens; the offline model takes {_OFFLINE_CONTEXT}")
-            budget = min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1)
-            runtime.context.kv_cache_clear()
-            runtime.evaluate(prompt, 0)
-            rng = np.random.default_rng()
-            history = list(prompt)
-            finish = "length"
-            # Pieces of one character may span tokens: decode incrementally, never split UTF-8.
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-            # Token ids in, token ids out: the usage is counted, not estimated.
-            for _ in range(budget):
-                token = sample(runtime.logits(), history[len(prompt) :], temperature, rng)
-                if runtime.is_end(token):
-                    finish = "stop"
-                    break
-                history.append(token)
-                piece = decoder.decode(runtime.piece(token))
-                if piece:
-                    yield Token(piece)
-                runtime.evaluate([token], len(history) - 1)
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                yield Token(tail)
-            yield Done(Usage(len(prompt), len(history) - len(prompt)), finish, self.provider, self.model)
+            constraint = Grammar(runtime.api, runtime.model.model, runtime.context, grammar) if grammar else None
+            try:
+                yield from self._generate(runtime, messages, max_tokens, temperature, constraint)
+            finally:
+                if constraint is not None:
+                    constraint.close()
+
+    def _generate(
+        self, runtime: _Runtime, messages: Sequence[Message], max_tokens: int, temperature: float,
+        constraint: Grammar | None,
+    ) -> Iterator[Event]:
+        prompt = runtime.prompt_tokens(messages)
+        if len(prompt) >= _OFFLINE_CONTEXT - 1:
+            raise ProviderError(f"the prompt has {len(prompt)} tokens; the offline model takes {_OFFLINE_CONTEXT}")
+        budget = min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1)
+        runtime.context.kv_cache_clear()
+        runtime.evaluate(prompt, 0)
+        rng = np.random.default_rng()
+        history = list(prompt)
+        finish = "length"
+        # Pieces of one character may span tokens: decode incrementally, never split UTF-8.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # Token ids in, token ids out: the usage is counted, not estimated.
+        for _ in range(budget):
+            logits = runtime.logits()
+            if constraint is not None:
+                logits = constraint.mask(logits)
+            token = sample(logits, history[len(prompt) :], temperature, rng)
+            if runtime.is_end(token):
+                finish = "stop"
+                break
+            if constraint is not None:
+                constraint.accept(token)
+            history.append(token)
+            piece = decoder.decode(runtime.piece(token))
+            if piece:
+                yield Token(piece)
+            runtime.evaluate([token], len(history) - 1)
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield Token(tail)
+        yield Done(Usage(len(prompt), len(history) - len(prompt)), finish, self.provider, self.model)
 
 
 # -- configured: an OpenAI-compatible endpoint ----------------------------------------------------
