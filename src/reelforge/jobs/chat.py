@@ -17,6 +17,7 @@ from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.core.principals import Owner
 from reelforge.db.models import Request
+from reelforge.jobs import assistant_tools
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
@@ -31,6 +32,7 @@ from reelforge.providers.llm import (
     complete,
     configured_model,
 )
+from reelforge.providers.llm_tools import ARGUMENT_TOKENS
 from reelforge.runtime import Runtime
 from reelforge.sessions.context import ASSISTANT_SESSION, session_context
 from reelforge.stages.llm_chat import assistant_turn, chat_completion, chat_completion_body, enhance_message
@@ -38,6 +40,8 @@ from reelforge.stages.outputs import Published, StageOutput
 
 Route = Literal["chat", "enhance", "assistant"]
 MAX_OUTPUT_TOKENS = 2048
+# The offline tool steps' own instructions and tool schemas, in tokens (generous: measured ~150-250).
+TOOL_PROMPT_TOKENS = 400
 # Earlier turns of a session's thread replayed to the model (user + assistant messages).
 THREAD_TURNS = 6
 
@@ -229,6 +233,8 @@ class AssistantCompletionRequest(RequestBody):
 
 class AssistantJob(LLMJob):
     session_id: str | None = None
+    tool_names: list[str] = Field(default_factory=list)  # reelforge tools offered (jobs/assistant_tools.py)
+    forced_tool: str | None = None
     image_prompt: str | None = None
     image_size: tuple[int, int] = (1024, 1024)
 
@@ -236,8 +242,12 @@ class AssistantJob(LLMJob):
 def _assistant(ctx: StageContext[AssistantJob]) -> StageOutput:
     job = ctx.job
     price = _settle(ctx.env.rt.prices, "assistant")
+    env = ctx.env
     return assistant_turn(
-        ctx.env, job.messages, job.max_tokens, job.temperature, job.session_id, job.image_prompt, job.image_size, price
+        env, job.messages, job.max_tokens, job.temperature, job.session_id, job.image_prompt, job.image_size, price,
+        tools=assistant_tools.specs(job.tool_names),
+        forced_tool=job.forced_tool,
+        run_tool=lambda call, index: assistant_tools.run_tool(env, call, index),
     )
 
 
@@ -296,6 +306,7 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
         if body.session_id:
             system += "\n\n" + session_context(env.rt, env.owner, body.session_id)
             history = thread(env.rt, env.owner, body.session_id)
+        tool_names, forced_tool = assistant_tools.offered(body.tools, body.tool_choice)
         image_tool = next((t for t in body.tools if t.get("type") == "image_generation"), None)
         wants_image = image_tool is not None and body.tool_choice != "none"
         prompt = "\n".join(m["content"] for m in asked if m["role"] == "user").strip()
@@ -308,11 +319,18 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
             session_id=body.session_id,
             image_prompt=(prompt or "A clean launch poster") if wants_image else None,
             image_size=_image_size(image_tool) if image_tool else (1024, 1024),
+            tool_names=tool_names,
+            forced_tool=forced_tool,
         )
         return Prepared(job)
 
     def price(self, job: AssistantJob, prices: PriceTable) -> int:
-        return _hold(job, prices, "assistant")
+        if not job.tool_names:
+            return _hold(job, prices, "assistant")
+        # Offline, a tool turn reads the prompt up to three times (choose, fill the arguments, or answer)
+        # with instructions of its own; the hold covers that, and settles to what was measured.
+        reads = 3 * (estimated_input_tokens(job.messages) + TOOL_PROMPT_TOKENS)
+        return prices.llm_credits(job.provider, reads, job.max_tokens + ARGUMENT_TOKENS + 8, "assistant")
 
     def provider(self, job: AssistantJob) -> str:
         return job.provider

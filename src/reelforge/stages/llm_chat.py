@@ -5,11 +5,13 @@ measured usage through the ``price`` its kind passes in."""
 from __future__ import annotations
 
 import base64
+import json
 import time
 import zlib
 from collections.abc import Callable, Sequence
 
 from reelforge.providers.llm import Completion, Message, complete_text
+from reelforge.providers.llm_tools import ToolCall, ToolSpec, decide
 from reelforge.providers.registry import LOCAL, image_provider
 from reelforge.stages.context import StageEnv
 from reelforge.stages.outputs import Published
@@ -96,6 +98,21 @@ def _image_item(env: StageEnv, prompt: str, size: tuple[int, int], item_id: str)
     }
 
 
+RunTool = Callable[[ToolCall, int], dict[str, object]]
+
+
+def _function_call_items(rid: str, call: ToolCall, result: dict[str, object]) -> list[dict[str, object]]:
+    """The Responses API's call and output items; ``result`` (the started request, or why not) on both."""
+    call_id = f"call_{rid}_0"
+    arguments = json.dumps(call.arguments)
+    status = "completed" if result.get("request_id") else "failed"
+    return [
+        {"id": f"fc_{rid}", "type": "function_call", "status": status, "call_id": call_id, "name": call.name,
+         "arguments": arguments, "result": result},
+        {"id": f"fco_{rid}", "type": "function_call_output", "call_id": call_id, "output": json.dumps(result)},
+    ]
+
+
 def assistant_turn(
     env: StageEnv,
     messages: Sequence[Message],
@@ -105,26 +122,40 @@ def assistant_turn(
     image_prompt: str | None,
     image_size: tuple[int, int],
     price: Price,
+    tools: Sequence[ToolSpec] = (),
+    forced_tool: str | None = None,
+    run_tool: RunTool | None = None,
 ) -> Published:
-    """One assistant answer in the OpenAI Responses shape (``output_text``, ``output[]``)."""
-    c = complete_text(env.rt.settings, messages, max_tokens, temperature)
+    """One assistant answer in the OpenAI Responses shape (``output_text``, ``output[]``). With
+    ``tools``, the model may call one instead of answering: ``run_tool`` starts its request and the
+    answer carries a ``function_call`` item whose ``result`` names the request id."""
     rid = env.request_id
-    output: list[dict[str, object]] = [
-        {
-            "id": f"msg_{rid}",
-            "type": "message",
-            "role": "assistant",
-            "status": "completed",
-            "content": [{"type": "output_text", "text": c.text, "annotations": []}],
-        }
-    ]
+    call: ToolCall | None = None
+    if tools and run_tool is not None:
+        turn = decide(env.rt.settings, messages, tools, forced_tool, max_tokens, temperature)
+        c, call = turn.completion, turn.call
+    else:
+        c = complete_text(env.rt.settings, messages, max_tokens, temperature)
+    output: list[dict[str, object]] = []
+    if call is not None and run_tool is not None:
+        output.extend(_function_call_items(rid, call, run_tool(call, 0)))
+    else:
+        output.append(
+            {
+                "id": f"msg_{rid}",
+                "type": "message",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": c.text, "annotations": []}],
+            }
+        )
     if image_prompt is not None:
         output.append(_image_item(env, image_prompt, image_size, f"ig_{rid}"))
     response = {
         "id": f"resp_{rid}",
         "object": "response",
         "created_at": int(time.time()),
-        "status": "completed" if c.finish_reason == "stop" else "incomplete",
+        "status": "completed" if c.finish_reason in ("stop", "tool_calls") else "incomplete",
         "model": c.model,
         "provider": c.provider,
         "session_id": session_id,

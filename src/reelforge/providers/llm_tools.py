@@ -1,0 +1,223 @@
+"""Tool calling on the language model: given the tools a turn offers, the model answers in text or
+calls exactly one of them with arguments of its schema.
+
+- **configured**: the endpoint gets the tools in the Chat Completions ``tools`` form through the
+  ``openai`` SDK and decides itself (``tool_choice`` passed through);
+- **offline**: SmolLM2-135M does not call tools reliably on its own (asked freely, it wrote Python
+  or echoed its instructions), so the decision is split into two constrained steps, each under a
+  llama.cpp grammar (providers/llm_grammar.py): (1) one word naming the tool or ``chat`` — skipped
+  when ``tool_choice`` names the tool; (2) the arguments as a JSON object of the tool's schema.
+  A string argument declared ``"format": "uri"`` may only be a URL that appears in the
+  conversation, so the model picks among the caller's URLs and cannot invent one. The grammar
+  guarantees a valid call; it does not make the model's choice right (README, "Tool calls").
+
+The usage of every step is measured and summed: billing charges what the model really read and
+wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
+from reelforge.providers.llm import (
+    Completion,
+    Done,
+    Message,
+    OfflineLLM,
+    Token,
+    Usage,
+    complete_text,
+    configured_model,
+)
+from reelforge.providers.llm_grammar import choice, json_schema
+from reelforge.providers.openai_compat import ProviderError, provider_errors
+from reelforge.settings import Settings
+
+CHAT = "chat"
+# Step (1) answers in a few tokens; step (2) in at most this many (a handful of URLs and words).
+ARGUMENT_TOKENS = 256
+_URL = re.compile(r"https?://[^\s\"'<>()\[\]{}]+")
+# reelforge's ids: a prefix, an underscore, then letters, digits and underscores (vid_img_3f9c…, tpl_9).
+_ID = re.compile(r"\b[a-z][a-z0-9]*_[A-Za-z0-9_-]+\b")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    label: str  # the one word the offline model answers to choose this tool
+    description: str
+    parameters: dict[str, Any]  # JSON schema of the arguments (an object)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolTurn:
+    completion: Completion  # the text answer (empty for a call) and the usage of every step
+    call: ToolCall | None = None
+    steps: list[str] = field(default_factory=list)  # what the offline model answered at each step
+
+
+def decide(
+    settings: Settings,
+    messages: Sequence[Message],
+    tools: Sequence[ToolSpec],
+    forced: str | None,
+    max_tokens: int,
+    temperature: float,
+) -> ToolTurn:
+    """Answer or call one of ``tools`` (``forced``: that one, always)."""
+    configured = configured_model(settings)
+    if configured is not None:
+        try:
+            return _decide_configured(configured.client, configured.model, messages, tools, forced, max_tokens)
+        except ProviderError:
+            pass  # like a plain completion: the offline model answers when the endpoint fails
+    return _decide_offline(settings, messages, tools, forced, max_tokens, temperature)
+
+
+# -- configured ------------------------------------------------------------------------------------
+
+
+def _decide_configured(
+    client: Any, model: str, messages: Sequence[Message], tools: Sequence[ToolSpec], forced: str | None,
+    max_tokens: int,
+) -> ToolTurn:
+    params = cast(Iterable[ChatCompletionMessageParam], list(messages))
+    wire = [
+        cast(
+            ChatCompletionToolParam,
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            },
+        )
+        for t in tools
+    ]
+    choice_param: Any = {"type": "function", "function": {"name": forced}} if forced else "auto"
+    with provider_errors():
+        answer = client.sdk.chat.completions.create(
+            model=model, messages=params, tools=wire, tool_choice=choice_param, max_tokens=max_tokens,
+            extra_headers=client.extra_headers,
+        )
+    if answer.usage is None:
+        raise ProviderError("the endpoint reported no usage")
+    usage = Usage(answer.usage.prompt_tokens, answer.usage.completion_tokens)
+    message = answer.choices[0].message
+    finish = answer.choices[0].finish_reason or "stop"
+    completion = Completion((message.content or "").strip(), usage, finish, "openai-compatible", answer.model or model)
+    offered = {t.name for t in tools}
+    for tool_call in message.tool_calls or []:
+        function = getattr(tool_call, "function", None)
+        if function is None or function.name not in offered:
+            continue
+        try:
+            arguments = json.loads(function.arguments or "{}")
+        except json.JSONDecodeError as exc:
+            raise ProviderError(f"the endpoint's tool arguments are not JSON: {exc}") from exc
+        if isinstance(arguments, dict):
+            return ToolTurn(completion, ToolCall(function.name, arguments))
+    return ToolTurn(completion)
+
+
+# -- offline ---------------------------------------------------------------------------------------
+
+
+def _constrained(settings: Settings, messages: Sequence[Message], grammar: str, max_tokens: int) -> Completion:
+    parts: list[str] = []
+    for event in OfflineLLM(settings.llm_threads).complete(messages, max_tokens, 0.0, stream=False, grammar=grammar):
+        if isinstance(event, Token):
+            parts.append(event.text)
+        elif isinstance(event, Done):
+            return Completion("".join(parts), event.usage, event.finish_reason, event.provider, event.model)
+    raise ProviderError("the language model ended without usage")
+
+
+def _conversation(messages: Sequence[Message]) -> str:
+    return "\n".join(f"{m['role']}: {m['content']}" for m in messages if m["role"] != "system")
+
+
+def _classify(settings: Settings, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> Completion:
+    lines = [f"{t.label} - {t.description}" for t in tools]
+    words = [t.label for t in tools] + [CHAT]
+    system = (
+        "Classify the user's request with one word:\n"
+        + "\n".join(lines)
+        + f"\n{CHAT} - anything else: questions, ideas, writing, greetings\n"
+        + f"Reply with one word: {', '.join(words)}."
+    )
+    last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    asked: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": last_user}]
+    return _constrained(settings, asked, choice(words), 8)
+
+
+def _offline_schema(schema: dict[str, Any], urls: list[str], ids: list[str]) -> dict[str, Any]:
+    """``schema`` with its ``format: uri`` strings narrowed to the conversation's URLs and its
+    ``format: id`` strings to the conversation's ids (where it has any)."""
+    narrowed = {"uri": urls, "id": ids}.get(str(schema.get("format")))
+    if schema.get("type") == "string" and narrowed:
+        return {"type": "string", "enum": narrowed}
+    out = dict(schema)
+    items = schema.get("items")
+    if schema.get("type") == "array" and isinstance(items, dict) and items.get("format") == "uri" and urls:
+        # Each of the caller's URLs at most once: a small model otherwise repeats one until it runs out.
+        out["maxItems"] = min(int(schema.get("maxItems", len(urls))), len(urls))
+    if isinstance(schema.get("properties"), dict):
+        out["properties"] = {k: _offline_schema(v, urls, ids) for k, v in schema["properties"].items()}
+    if isinstance(items, dict):
+        out["items"] = _offline_schema(items, urls, ids)
+    return out
+
+
+def _arguments(settings: Settings, messages: Sequence[Message], tool: ToolSpec) -> Completion:
+    found = (u.rstrip(".,;:!?") for m in messages if m["role"] == "user" for u in _URL.findall(m["content"]))
+    urls = list(dict.fromkeys(found))
+    ids = list(dict.fromkeys(i for m in messages for i in _ID.findall(m["content"]) if not i.startswith("http")))
+    system = (
+        f"Fill in the arguments of the tool {tool.name}: {tool.description}. "
+        f"Its JSON schema: {json.dumps(tool.parameters)}. Take the values from the conversation. "
+        "Reply with the JSON object only."
+    )
+    asked: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": _conversation(messages)}]
+    return _constrained(settings, asked, json_schema(_offline_schema(tool.parameters, urls, ids)), ARGUMENT_TOKENS)
+
+
+def _sum(a: Usage, b: Usage) -> Usage:
+    return Usage(a.input_tokens + b.input_tokens, a.output_tokens + b.output_tokens)
+
+
+def _decide_offline(
+    settings: Settings, messages: Sequence[Message], tools: Sequence[ToolSpec], forced: str | None,
+    max_tokens: int, temperature: float,
+) -> ToolTurn:
+    usage = Usage(0, 0)
+    steps: list[str] = []
+    tool = next((t for t in tools if t.name == forced), None)
+    if tool is None:
+        picked = _classify(settings, messages, tools)
+        usage = picked.usage
+        steps.append(picked.text)
+        tool = next((t for t in tools if t.label == picked.text.strip()), None)
+    if tool is None:  # "chat": a plain answer
+        answer = complete_text(settings, messages, max_tokens, temperature)
+        total = Completion(answer.text, _sum(usage, answer.usage), answer.finish_reason, answer.provider, answer.model)
+        return ToolTurn(total, None, steps)
+    args = _arguments(settings, messages, tool)
+    steps.append(args.text)
+    total = Completion("", _sum(usage, args.usage), args.finish_reason, args.provider, args.model)
+    if args.finish_reason != "stop":
+        raise ProviderError(f"the offline model ran out of tokens writing {tool.name}'s arguments")
+    return ToolTurn(total, ToolCall(tool.name, json.loads(args.text)), steps)
+
+
+__all__ = ["CHAT", "ToolCall", "ToolSpec", "ToolTurn", "decide"]

@@ -1,0 +1,96 @@
+"""The assistant calling reelforge's own tools, end to end through a real server on the offline model:
+"make a video from these images" starts an image_list_to_video request for the caller (charged to
+them, invisible to another account) and the answer reports its id; bad tool offers are 400s."""
+
+from __future__ import annotations
+
+import json
+
+from reelforge.core.pricing import PriceTable
+from support import ReelforgeServer, wait_status
+from support.fixture_http import FixtureHTTP
+from support.media import png_bytes
+
+VIDEO_TOOL = {"type": "function", "name": "create_video_from_images"}
+
+
+def balance(c) -> int:  # type: ignore[no-untyped-def]
+    return int(c.get("/v2/external/api_key/validate").json()["remainingCredits"])
+
+
+def test_make_a_video_from_images_starts_a_charged_job_for_the_caller(
+    server: ReelforgeServer, fixture_http: FixtureHTTP
+) -> None:
+    url = fixture_http.serve_bytes("/assistant-tools/shirt.png", png_bytes(640, 480, seed=7), "image/png")
+    key = server.new_key(credits=100_000)
+    with server.client(key, timeout=300) as c:
+        before = balance(c)
+        r = c.post(
+            "/v1/assistant/completion",
+            json={"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL]},
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        print("assistant answer:", json.dumps(body)[:800])
+        assert body["provider"] == "offline"
+        calls = [item for item in body["output"] if item["type"] == "function_call"]
+        assert len(calls) == 1, body["output"]
+        call = calls[0]
+        assert call["name"] == "create_video_from_images"
+        assert json.loads(call["arguments"])["image_urls"] == [url]  # the grammar lets it copy, never invent
+        result = call["result"]
+        video_id = result["request_id"]
+        assert video_id and result["case_type"] == "image_list_to_video", result
+        outputs = [item for item in body["output"] if item["type"] == "function_call_output"]
+        assert json.loads(outputs[0]["output"])["request_id"] == video_id
+
+        # Both charged to the caller: the assistant's measured tokens and the video's own price.
+        assistant_charge = int(r.headers["x-credits-charged"])
+        assert assistant_charge == PriceTable().llm_credits("offline", body["usage"]["input_tokens"],
+                                                            body["usage"]["output_tokens"], "assistant")
+        assert result["creditsCharged"] > 0
+        status = c.get("/v1/status", params={"request_id": video_id})
+        assert status.status_code == 200, status.text
+        if status.json()["status"] != "FAILED":  # a failed render is refunded
+            assert balance(c) == before - assistant_charge - result["creditsCharged"]
+
+    with server.client(server.new_key(credits=10)) as other:  # another account: not theirs to see
+        assert other.get("/v1/status", params={"request_id": video_id}).status_code == 404
+
+    with server.client(key, timeout=300) as c:
+        done = wait_status(c, video_id, timeout=400)
+        assert done["status"] == "COMPLETED", done
+
+
+def test_forced_tool_with_foreign_session_is_refused_and_costs_only_tokens(
+    server: ReelforgeServer, fixture_http: FixtureHTTP
+) -> None:
+    """tool_choice forces update_outro; the session is not the caller's, so the kind's own prepare
+    refuses it (404) and the call reports that instead of a request id."""
+    logo = fixture_http.serve_bytes("/assistant-tools/logo.png", png_bytes(300, 300, seed=3), "image/png")
+    key = server.new_key(credits=100_000)
+    with server.client(key, timeout=300) as c:
+        before = balance(c)
+        r = c.post(
+            "/v1/assistant/completion",
+            json={
+                "input": f"Use {logo} as the outro of video vid_img_doesnotexist",
+                "tools": [{"type": "function", "function": {"name": "update_outro"}}],
+                "tool_choice": {"type": "function", "name": "update_outro"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        call = next(item for item in r.json()["output"] if item["type"] == "function_call")
+        assert call["name"] == "update_outro" and call["status"] == "failed"
+        assert call["result"]["status"] == "rejected" and "request_id" not in call["result"], call
+        assert balance(c) == before - int(r.headers["x-credits-charged"])
+
+
+def test_unknown_tools_are_a_400(server: ReelforgeServer) -> None:
+    with server.client(server.new_key(credits=1000)) as c:
+        r = c.post("/v1/assistant/completion",
+                   json={"input": "hi", "tools": [{"type": "function", "name": "delete_everything"}]})
+        assert r.status_code == 400 and r.json()["field"] == "tools", r.text
+        forced = {"type": "function", "name": "update_outro"}
+        r = c.post("/v1/assistant/completion", json={"input": "hi", "tools": [VIDEO_TOOL], "tool_choice": forced})
+        assert r.status_code == 400 and r.json()["field"] == "tool_choice", r.text
