@@ -5,6 +5,10 @@ them, invisible to another account) and the answer reports its id; bad tool offe
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 from reelforge.core.pricing import PriceTable
 from support import ReelforgeServer, wait_status
@@ -14,21 +18,24 @@ from support.media import png_bytes
 VIDEO_TOOL = {"type": "function", "name": "create_video_from_images"}
 
 
-def balance(c) -> int:  # type: ignore[no-untyped-def]
+def balance(c: httpx.Client) -> int:
     return int(c.get("/v2/external/api_key/validate").json()["remainingCredits"])
+
+
+def ask(server: ReelforgeServer, body: dict[str, Any]) -> tuple[str, int, httpx.Response]:
+    """A new account's assistant turn: its key, its balance before, the answer."""
+    key = server.new_key(credits=100_000)
+    with server.client(key, timeout=300) as c:
+        before = balance(c)
+        return key, before, c.post("/v1/assistant/completion", json=body)
 
 
 def test_make_a_video_from_images_starts_a_charged_job_for_the_caller(
     server: ReelforgeServer, fixture_http: FixtureHTTP
 ) -> None:
     url = fixture_http.serve_bytes("/assistant-tools/shirt.png", png_bytes(640, 480, seed=7), "image/png")
-    key = server.new_key(credits=100_000)
+    key, before, r = ask(server, {"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL]})
     with server.client(key, timeout=300) as c:
-        before = balance(c)
-        r = c.post(
-            "/v1/assistant/completion",
-            json={"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL]},
-        )
         assert r.status_code == 200, r.text
         body = r.json()
         print("assistant answer:", json.dumps(body)[:800])
@@ -68,17 +75,15 @@ def test_forced_tool_with_foreign_session_is_refused_and_costs_only_tokens(
     """tool_choice forces update_outro; the session is not the caller's, so the kind's own prepare
     refuses it (404) and the call reports that instead of a request id."""
     logo = fixture_http.serve_bytes("/assistant-tools/logo.png", png_bytes(300, 300, seed=3), "image/png")
-    key = server.new_key(credits=100_000)
-    with server.client(key, timeout=300) as c:
-        before = balance(c)
-        r = c.post(
-            "/v1/assistant/completion",
-            json={
-                "input": f"Use {logo} as the outro of video vid_img_doesnotexist",
-                "tools": [{"type": "function", "function": {"name": "update_outro"}}],
-                "tool_choice": {"type": "function", "name": "update_outro"},
-            },
-        )
+    key, before, r = ask(
+        server,
+        {
+            "input": f"Use {logo} as the outro of video vid_img_doesnotexist",
+            "tools": [{"type": "function", "function": {"name": "update_outro"}}],
+            "tool_choice": {"type": "function", "name": "update_outro"},
+        },
+    )
+    with server.client(key) as c:
         assert r.status_code == 200, r.text
         call = next(item for item in r.json()["output"] if item["type"] == "function_call")
         assert call["name"] == "update_outro" and call["status"] == "failed"
@@ -94,3 +99,79 @@ def test_unknown_tools_are_a_400(server: ReelforgeServer) -> None:
         forced = {"type": "function", "name": "update_outro"}
         r = c.post("/v1/assistant/completion", json={"input": "hi", "tools": [VIDEO_TOOL], "tool_choice": forced})
         assert r.status_code == 400 and r.json()["field"] == "tool_choice", r.text
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "the weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+def test_chat_gateway_answers_tool_calls_in_the_openai_wire_format(server: ReelforgeServer) -> None:
+    """The gateway with client functions, read by the official openai SDK: the offline model's reply
+    is a call of the offered function with arguments of its schema (the client runs it)."""
+    import openai
+
+    key = server.new_key(credits=10_000)
+    sdk = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=key, timeout=300)
+    answer = sdk.chat.completions.create(
+        model="any",
+        messages=[{"role": "user", "content": "What is the weather in Lisbon?"}],
+        tools=[WEATHER],  # type: ignore[list-item]
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+    )
+    choice = answer.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    calls = choice.message.tool_calls or []
+    assert len(calls) == 1 and calls[0].function.name == "get_weather"  # type: ignore[union-attr]
+    assert isinstance(json.loads(calls[0].function.arguments)["city"], str)  # type: ignore[union-attr]
+    assert answer.usage is not None and answer.usage.completion_tokens > 0
+    with server.client(key) as c:
+        bad = {"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {}}]}
+        r = c.post("/v2/external/chat/completions", json=bad)
+        assert r.status_code == 400 and r.json()["field"] == "tools", r.text
+        unsupported = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {
+            "x": {"type": "tuple"}}, "required": ["x"]}}}
+        r = c.post("/v2/external/chat/completions", json={**bad, "tools": [unsupported]})
+        assert r.status_code == 400 and r.json()["field"].startswith("tools[0]"), r.text
+
+
+def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
+    server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path
+) -> None:
+    """A second reelforge uses the shared one as its OpenAI-compatible endpoint: the tools go upstream
+    through the openai SDK, the upstream's tool call comes back, and the front starts the video for
+    its own caller."""
+    url = fixture_http.serve_bytes("/assistant-tools/cup.png", png_bytes(640, 480, seed=11), "image/png")
+    up_key = server.new_key(credits=10_000)
+    env = {
+        "REELFORGE_LLM_BASE_URL": server.base_url,
+        "REELFORGE_LLM_API_KEY": up_key,
+        "REELFORGE_LLM_MODEL": "any",
+        "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
+    }
+    front = ReelforgeServer(tmp_path / "front", env).start()
+    try:
+        key = front.new_key(credits=100_000)
+        with front.client(key, timeout=300) as c:
+            r = c.post(
+                "/v1/assistant/completion",
+                json={"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL],
+                      "tool_choice": "required"},
+            )
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["provider"] == "openai-compatible", body
+            call = next(item for item in body["output"] if item["type"] == "function_call")
+            assert json.loads(call["arguments"])["image_urls"] == [url]
+            video_id = call["result"]["request_id"]
+            assert c.get("/v1/status", params={"request_id": video_id}).status_code == 200  # the front's job
+        with server.client(up_key) as u:  # the upstream billed its caller for the tokens, started nothing
+            assert u.get("/v1/status", params={"request_id": video_id}).status_code == 404
+            assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000
+    finally:
+        front.stop()

@@ -7,6 +7,7 @@ token allowed), so the 402 happens up front, and its stage settles to the measur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -32,7 +33,9 @@ from reelforge.providers.llm import (
     complete,
     configured_model,
 )
-from reelforge.providers.llm_tools import ARGUMENT_TOKENS
+from reelforge.providers.llm_grammar import json_schema
+from reelforge.providers.llm_tools import ARGUMENT_TOKENS, ToolSpec
+from reelforge.providers.openai_compat import ProviderError
 from reelforge.runtime import Runtime
 from reelforge.sessions.context import ASSISTANT_SESSION, session_context
 from reelforge.stages.llm_chat import assistant_turn, chat_completion, chat_completion_body, enhance_message
@@ -59,8 +62,13 @@ class LLMJob(JobInput):
     provider: str  # whose token prices the hold uses: the deployment's configured endpoint or offline
 
 
-def _hold(job: LLMJob, prices: PriceTable, route: Route) -> int:
-    return prices.llm_credits(job.provider, estimated_input_tokens(job.messages), job.max_tokens, route)
+def _hold(job: LLMJob, prices: PriceTable, route: Route, tools: bool = False) -> int:
+    if not tools:
+        return prices.llm_credits(job.provider, estimated_input_tokens(job.messages), job.max_tokens, route)
+    # Offline, a tool turn reads the prompt up to three times (choose, fill the arguments, or answer)
+    # with instructions of its own; the hold covers that, and settles to what was measured.
+    reads = 3 * (estimated_input_tokens(job.messages) + TOOL_PROMPT_TOKENS)
+    return prices.llm_credits(job.provider, reads, job.max_tokens + ARGUMENT_TOKENS + 8, route)
 
 
 def _settle(prices: PriceTable, route: Route) -> Callable[[Completion], int]:
@@ -121,6 +129,8 @@ class ChatCompletionRequest(RequestBody):
     async_: bool = Field(False, validation_alias=aliases("async", "async_mode", "asyncMode"))
     poll: bool = Field(False, validation_alias=aliases("poll", "polling"))
     response_mode: str | None = Field(None, validation_alias=aliases("response_mode", "responseMode"))
+    tools: list[dict[str, Any]] = Field(default_factory=list, max_length=32)
+    tool_choice: Any = None
 
     @property
     def queued(self) -> bool:
@@ -128,32 +138,75 @@ class ChatCompletionRequest(RequestBody):
         return self.async_ or self.poll or (self.response_mode or "sync").lower() in ("async", "poll", "polling")
 
 
-def _chat(ctx: StageContext[LLMJob]) -> StageOutput:
+class ChatJob(LLMJob):
+    tools: list[ToolSpec] = Field(default_factory=list)  # the client's functions: the model may call one
+    forced_tool: str | None = None
+
+
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def client_tools(tools: list[dict[str, Any]], tool_choice: Any) -> tuple[list[ToolSpec], str | None]:
+    """Chat Completions ``tools`` (functions the client runs itself) and the one ``tool_choice`` forces.
+    Each schema must be one the offline model can be held to (``providers.llm_grammar``)."""
+    specs: list[ToolSpec] = []
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if tool.get("type") == "function" else None
+        name = function.get("name") if isinstance(function, dict) else None
+        if not isinstance(function, dict) or not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            raise BadRequest(f"tools[{i}] must be {{type: function, function: {{name, parameters}}}}.", field="tools")
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        try:
+            json_schema(parameters)
+        except (ProviderError, AttributeError, TypeError, ValueError) as exc:
+            raise BadRequest(f"tools[{i}].function.parameters: {exc}", field=f"tools[{i}].function.parameters") from exc
+        specs.append(ToolSpec(name, name, str(function.get("description") or name), parameters))
+    if tool_choice == "none":
+        return [], None
+    forced = None
+    if isinstance(tool_choice, dict):
+        chosen = tool_choice.get("function")
+        forced = chosen.get("name") if isinstance(chosen, dict) else tool_choice.get("name")
+    elif tool_choice == "required" and len(specs) == 1:
+        forced = specs[0].name
+    if forced is not None and forced not in {t.name for t in specs}:
+        raise BadRequest(f"tool_choice names {forced!r}, which tools does not offer.", field="tool_choice")
+    return specs, forced
+
+
+def _chat(ctx: StageContext[ChatJob]) -> StageOutput:
     job = ctx.job
-    return chat_completion(ctx.env, job.messages, job.max_tokens, job.temperature, _settle(ctx.env.rt.prices, "chat"))
+    return chat_completion(
+        ctx.env, job.messages, job.max_tokens, job.temperature, _settle(ctx.env.rt.prices, "chat"),
+        tools=job.tools, forced_tool=job.forced_tool,
+    )
 
 
-class ChatCompletion(SingleStageKind[ChatCompletionRequest, LLMJob]):
+class ChatCompletion(SingleStageKind[ChatCompletionRequest, ChatJob]):
     case_type = "chat_completion"
     media_type = "image"  # the requests table has two media types; a chat belongs to neither video list
     id_prefix = "chat"
-    input_model = LLMJob
-    only_stage = StageDef[LLMJob]("llm_completion", _chat)
+    input_model = ChatJob
+    only_stage = StageDef[ChatJob]("llm_completion", _chat)
 
-    def prepare(self, body: ChatCompletionRequest, env: PrepareEnv) -> Prepared[LLMJob]:
+    def prepare(self, body: ChatCompletionRequest, env: PrepareEnv) -> Prepared[ChatJob]:
         return Prepared(self.job(body, env.rt))
 
     @staticmethod
-    def job(body: ChatCompletionRequest, rt: Runtime) -> LLMJob:
+    def job(body: ChatCompletionRequest, rt: Runtime) -> ChatJob:
         messages = normalise_messages(body.messages, "messages")
-        return LLMJob(
-            messages=messages, max_tokens=body.max_tokens, temperature=body.temperature, provider=_provider(rt)
+        tools, forced = client_tools(body.tools, body.tool_choice)
+        if tools and body.stream:
+            raise BadRequest("stream: true with tools is not served; ask without stream.", field="stream")
+        return ChatJob(
+            messages=messages, max_tokens=body.max_tokens, temperature=body.temperature, provider=_provider(rt),
+            tools=tools, forced_tool=forced,
         )
 
-    def price(self, job: LLMJob, prices: PriceTable) -> int:
-        return _hold(job, prices, "chat")
+    def price(self, job: ChatJob, prices: PriceTable) -> int:
+        return _hold(job, prices, "chat", tools=bool(job.tools))
 
-    def provider(self, job: LLMJob) -> str:
+    def provider(self, job: ChatJob) -> str:
         return job.provider
 
 
@@ -325,12 +378,7 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
         return Prepared(job)
 
     def price(self, job: AssistantJob, prices: PriceTable) -> int:
-        if not job.tool_names:
-            return _hold(job, prices, "assistant")
-        # Offline, a tool turn reads the prompt up to three times (choose, fill the arguments, or answer)
-        # with instructions of its own; the hold covers that, and settles to what was measured.
-        reads = 3 * (estimated_input_tokens(job.messages) + TOOL_PROMPT_TOKENS)
-        return prices.llm_credits(job.provider, reads, job.max_tokens + ARGUMENT_TOKENS + 8, "assistant")
+        return _hold(job, prices, "assistant", tools=bool(job.tool_names))
 
     def provider(self, job: AssistantJob) -> str:
         return job.provider

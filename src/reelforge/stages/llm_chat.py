@@ -31,26 +31,40 @@ def usage_body(c: Completion) -> dict[str, int]:
     }
 
 
-def chat_completion_body(completion_id: str, c: Completion, created: int | None = None) -> dict[str, object]:
-    """An OpenAI ``chat.completion`` object."""
+def chat_completion_body(
+    completion_id: str, c: Completion, created: int | None = None, call: ToolCall | None = None
+) -> dict[str, object]:
+    """An OpenAI ``chat.completion`` object; with ``call``, its assistant message calls that function."""
+    message: dict[str, object] = {"role": "assistant", "content": c.text}
+    finish = c.finish_reason
+    if call is not None:
+        function = {"name": call.name, "arguments": json.dumps(call.arguments)}
+        message = {"role": "assistant", "content": None,
+                   "tool_calls": [{"id": f"call_{completion_id}_0", "type": "function", "function": function}]}
+        finish = "tool_calls"
     return {
         "id": completion_id,
         "object": "chat.completion",
         "created": created or int(time.time()),
         "model": c.model,
         "provider": c.provider,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": c.text}, "finish_reason": c.finish_reason}
-        ],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": usage_body(c),
     }
 
 
 def chat_completion(
-    env: StageEnv, messages: Sequence[Message], max_tokens: int, temperature: float, price: Price
+    env: StageEnv, messages: Sequence[Message], max_tokens: int, temperature: float, price: Price,
+    tools: Sequence[ToolSpec] = (), forced_tool: str | None = None,
 ) -> Published:
-    c = complete_text(env.rt.settings, messages, max_tokens, temperature)
-    body = chat_completion_body(f"chatcmpl-{env.request_id}", c)
+    """A chat completion; with ``tools``, the reply may call one of them (the client runs it)."""
+    call: ToolCall | None = None
+    if tools:
+        turn = decide(env.rt.settings, messages, tools, forced_tool, max_tokens, temperature)
+        c, call = turn.completion, turn.call
+    else:
+        c = complete_text(env.rt.settings, messages, max_tokens, temperature)
+    body = chat_completion_body(f"chatcmpl-{env.request_id}", c, call=call)
     return Published(result={"response": body, "provider": c.provider}, final_price=price(c))
 
 
