@@ -18,6 +18,7 @@ wrote.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any, cast
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from reelforge.providers.llm import (
+    CONFIGURED_PROVIDER,
     Completion,
     Done,
     Message,
@@ -38,6 +40,8 @@ from reelforge.providers.llm import (
 from reelforge.providers.llm_grammar import choice, json_schema
 from reelforge.providers.openai_compat import ProviderError, provider_errors
 from reelforge.settings import Settings
+
+log = logging.getLogger("reelforge.llm")
 
 CHAT = "chat"
 # Step (1) answers in a few tokens; step (2) in at most this many (a handful of URLs and words).
@@ -81,8 +85,8 @@ def decide(
     if configured is not None:
         try:
             return _decide_configured(configured.client, configured.model, messages, tools, forced, max_tokens)
-        except ProviderError:
-            pass  # like a plain completion: the offline model answers when the endpoint fails
+        except ProviderError as exc:  # like a plain completion: the offline model answers instead
+            log.warning("language model endpoint failed on a tool turn, deciding offline: %s", exc)
     return _decide_offline(settings, messages, tools, forced, max_tokens, temperature)
 
 
@@ -115,7 +119,7 @@ def _decide_configured(
     usage = Usage(answer.usage.prompt_tokens, answer.usage.completion_tokens)
     message = answer.choices[0].message
     finish = answer.choices[0].finish_reason or "stop"
-    completion = Completion((message.content or "").strip(), usage, finish, "openai-compatible", answer.model or model)
+    completion = Completion((message.content or "").strip(), usage, finish, CONFIGURED_PROVIDER, answer.model or model)
     offered = {t.name for t in tools}
     for tool_call in message.tool_calls or []:
         function = getattr(tool_call, "function", None)
