@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from reelforge.providers.llm import Done, OfflineLLM, Token
 from reelforge.providers.llm_grammar import choice, json_schema
 from reelforge.providers.llm_tools import ToolSpec, decide
+from reelforge.providers.openai_compat import ProviderError
 from reelforge.settings import Settings
 
 ASK = [{"role": "user", "content": "Describe a red running shoe for a product page."}]
@@ -67,3 +70,11 @@ def test_forced_tool_copies_urls_and_ids_from_the_conversation() -> None:
     assert turn.call is not None and turn.call.name == "update_outro"
     assert turn.call.arguments == {"session_id": "vid_img_42ab", "outro_image_url": "https://cdn.example.com/end.png"}
     assert turn.completion.usage.input_tokens > 0 and turn.completion.usage.output_tokens > 0
+
+
+def test_array_bounds_become_grammar_repeats_and_impossible_ones_are_refused() -> None:
+    exact = json_schema({"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3})
+    assert '("," ws integer){2,2}' in exact
+    assert 'value ::= "[]"' in json_schema({"type": "array", "maxItems": 0})
+    with pytest.raises(ProviderError):
+        json_schema({"type": "array", "minItems": 2, "maxItems": 1})

@@ -158,7 +158,7 @@ def client_tools(tools: list[dict[str, Any]], tool_choice: Any) -> tuple[list[To
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         try:
             json_schema(parameters)
-        except (ProviderError, AttributeError, TypeError, ValueError) as exc:
+        except (ProviderError, AttributeError, TypeError, ValueError, RecursionError) as exc:
             raise BadRequest(f"tools[{i}].function.parameters: {exc}", field=f"tools[{i}].function.parameters") from exc
         specs.append(ToolSpec(name, name, str(function.get("description") or name), parameters))
     if tool_choice == "none":

@@ -113,15 +113,23 @@ class _Rules:
         if kind == "object":
             return self.object(schema, name)
         if kind == "array":
-            item = self.value(schema.get("items") or {"type": "string"}, f"{name}-item")
-            low = int(schema.get("minItems", 0))
-            high = schema.get("maxItems")
-            first = f"{item} (\",\" ws {item})*" if high is None else f"{item} (\",\" ws {item}){{0,{int(high) - 1}}}"
-            body = f"\"[\" {first} \"]\"" if low >= 1 else f"\"[\" ({first})? \"]\""
-            return self.add(name, body)
+            return self.add(name, self.array(schema, name))
         if kind in ("string", "integer", "number", "boolean"):
             return kind
         raise ProviderError(f"{name}: JSON-schema type {kind!r} is not supported offline")
+
+    def array(self, schema: dict[str, Any], name: str) -> str:
+        low = max(int(schema.get("minItems", 0)), 0)
+        high = int(schema["maxItems"]) if schema.get("maxItems") is not None else None
+        if high is not None and high < low:
+            raise ProviderError(f"{name}: minItems {low} is above maxItems {high}")
+        if high == 0:
+            return '"[]"'
+        item = self.value(schema.get("items") or {"type": "string"}, f"{name}-item")
+        more = max(low - 1, 0)  # items after the first
+        repeat = f"{{{more},{high - 1}}}" if high is not None else (f"{{{more},}}" if more else "*")
+        items = f'{item} ("," ws {item}){repeat}'
+        return f'"[" {items} "]"' if low >= 1 else f'"[" ({items})? "]"'
 
     def object(self, schema: dict[str, Any], name: str) -> str:
         properties: dict[str, Any] = schema.get("properties") or {}
