@@ -49,7 +49,7 @@ TOOLS: dict[str, AssistantTool] = {
             ToolSpec(
                 "create_video_from_images",
                 "video",
-                "the user wants a video made from images or photos (gives image URLs)",
+                "the user wants a new video made from images or photos",
                 {
                     "type": "object",
                     "properties": {
@@ -66,7 +66,7 @@ TOOLS: dict[str, AssistantTool] = {
             ToolSpec(
                 "update_outro",
                 "outro",
-                "the user wants to change the outro (end card) of an existing video",
+                "the user wants to change the outro, end card or ending of an existing video (names a video id)",
                 {
                     "type": "object",
                     "properties": {"session_id": _ID, "outro_image_url": _URI},

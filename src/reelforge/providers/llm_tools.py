@@ -183,17 +183,43 @@ def _offline_schema(schema: dict[str, Any], urls: list[str], ids: list[str]) -> 
     return out
 
 
-def _arguments(settings: Settings, messages: Sequence[Message], tool: ToolSpec) -> Completion:
-    found = (u.rstrip(".,;:!?") for m in messages if m["role"] == "user" for u in _URL.findall(m["content"]))
-    urls = list(dict.fromkeys(found))
-    ids = list(dict.fromkeys(i for m in messages for i in _ID.findall(m["content"]) if not i.startswith("http")))
+@dataclass(frozen=True)
+class _Mentions:
+    """The URLs the user gave and the ids the conversation names: what narrowed arguments may be."""
+
+    urls: list[str]
+    ids: list[str]
+
+    @staticmethod
+    def of(messages: Sequence[Message]) -> _Mentions:
+        found = (u.rstrip(".,;:!?") for m in messages if m["role"] == "user" for u in _URL.findall(m["content"]))
+        ids = (i for m in messages for i in _ID.findall(m["content"]))
+        return _Mentions(list(dict.fromkeys(found)), list(dict.fromkeys(ids)))
+
+    def can_fill(self, schema: dict[str, Any]) -> bool:
+        """Whether every required URL or id of ``schema`` can be taken from the conversation."""
+        fmt = schema.get("format")
+        items = schema.get("items")
+        if fmt == "uri" or (isinstance(items, dict) and items.get("format") == "uri"):
+            return bool(self.urls)
+        if fmt == "id":
+            return bool(self.ids)
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            required = set(schema.get("required") or [])
+            return all(self.can_fill(v) for k, v in properties.items() if k in required and isinstance(v, dict))
+        return True
+
+
+def _arguments(settings: Settings, messages: Sequence[Message], tool: ToolSpec, seen: _Mentions) -> Completion:
     system = (
         f"Fill in the arguments of the tool {tool.name}: {tool.description}. "
         f"Its JSON schema: {json.dumps(tool.parameters)}. Take the values from the conversation. "
         "Reply with the JSON object only."
     )
     asked: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": _conversation(messages)}]
-    return _constrained(settings, asked, json_schema(_offline_schema(tool.parameters, urls, ids)), ARGUMENT_TOKENS)
+    grammar = json_schema(_offline_schema(tool.parameters, seen.urls, seen.ids))
+    return _constrained(settings, asked, grammar, ARGUMENT_TOKENS)
 
 
 def _sum(a: Usage, b: Usage) -> Usage:
@@ -206,17 +232,21 @@ def _decide_offline(
 ) -> ToolTurn:
     usage = Usage(0, 0)
     steps: list[str] = []
+    seen = _Mentions.of(messages)
     tool = next((t for t in tools if t.name == forced), None)
-    if tool is None:
-        picked = _classify(settings, messages, tools)
+    # Unforced, a tool is a candidate only if the conversation holds the URLs and ids it needs: a
+    # request without any cannot be a call of it, whatever the small model would guess.
+    candidates = [t for t in tools if seen.can_fill(t.parameters)]
+    if tool is None and candidates:
+        picked = _classify(settings, messages, candidates)
         usage = picked.usage
         steps.append(picked.text)
-        tool = next((t for t in tools if t.label == picked.text.strip()), None)
+        tool = next((t for t in candidates if t.label == picked.text.strip()), None)
     if tool is None:  # "chat": a plain answer
         answer = complete_text(settings, messages, max_tokens, temperature)
         total = Completion(answer.text, _sum(usage, answer.usage), answer.finish_reason, answer.provider, answer.model)
         return ToolTurn(total, None, steps)
-    args = _arguments(settings, messages, tool)
+    args = _arguments(settings, messages, tool, seen)
     steps.append(args.text)
     total = Completion("", _sum(usage, args.usage), args.finish_reason, args.provider, args.model)
     if args.finish_reason != "stop":
