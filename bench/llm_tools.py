@@ -27,7 +27,10 @@ def main() -> None:
     prompts = json.loads(PROMPTS.read_text())["prompts"]
     right = 0
     for prompt in prompts:
-        messages = [{"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": prompt["text"]}]
+        messages = [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": prompt["text"]},
+        ]
         started = time.perf_counter()
         turn = decide(settings, messages, tools, None, 48, 0.2)
         took = time.perf_counter() - started
