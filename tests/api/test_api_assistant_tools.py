@@ -111,6 +111,16 @@ WEATHER = {
 }
 
 
+def tool_loop(answer: Any) -> list[Any]:
+    """The OpenAI tool loop's second request: the question, the model's call, the function's result."""
+    call = answer.choices[0].message.tool_calls[0]
+    return [
+        {"role": "user", "content": "What is the weather in Lisbon?"},
+        answer.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"city": "Lisbon", "sky": "sunny", "c": 24})},
+    ]
+
+
 def test_chat_gateway_answers_tool_calls_in_the_openai_wire_format(server: ReelforgeServer) -> None:
     """The gateway with client functions, read by the official openai SDK: the offline model's reply
     is a call of the offered function with arguments of its schema (the client runs it)."""
@@ -130,6 +140,10 @@ def test_chat_gateway_answers_tool_calls_in_the_openai_wire_format(server: Reelf
     assert len(calls) == 1 and calls[0].function.name == "get_weather"  # type: ignore[union-attr]
     assert isinstance(json.loads(calls[0].function.arguments)["city"], str)  # type: ignore[union-attr]
     assert answer.usage is not None and answer.usage.completion_tokens > 0
+    # The client runs the function and sends its result back: the model answers in text.
+    follow_up = sdk.chat.completions.create(model="any", messages=tool_loop(answer), tools=[WEATHER])  # type: ignore[list-item]
+    assert follow_up.choices[0].finish_reason in ("stop", "length")
+    assert follow_up.choices[0].message.content and not follow_up.choices[0].message.tool_calls
     with server.client(key) as c:
         bad = {"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {}}]}
         r = c.post("/v2/external/chat/completions", json=bad)
@@ -170,6 +184,18 @@ def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
             assert json.loads(call["arguments"])["image_urls"] == [url]
             video_id = call["result"]["request_id"]
             assert c.get("/v1/status", params={"request_id": video_id}).status_code == 200  # the front's job
+
+        # The chat gateway's client functions go upstream too, the tool loop's messages in wire form.
+        import openai
+
+        sdk = openai.OpenAI(base_url=f"{front.base_url}/v1", api_key=key, timeout=300)
+        forced = {"type": "function", "function": {"name": "get_weather"}}
+        ask = [{"role": "user", "content": "What is the weather in Lisbon?"}]
+        answer = sdk.chat.completions.create(model="any", messages=ask, tools=[WEATHER], tool_choice=forced)  # type: ignore[arg-type,list-item]
+        assert answer.model_dump()["provider"] == "openai-compatible"
+        assert answer.choices[0].message.tool_calls
+        follow_up = sdk.chat.completions.create(model="any", messages=tool_loop(answer), tools=[WEATHER])  # type: ignore[list-item]
+        assert follow_up.model_dump()["provider"] == "openai-compatible" and follow_up.choices[0].message.content
         with server.client(up_key) as u:  # the upstream billed its caller for the tokens, started nothing
             assert u.get("/v1/status", params={"request_id": video_id}).status_code == 404
             assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000

@@ -7,6 +7,7 @@ token allowed), so the 402 happens up front, and its stage settles to the measur
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -93,7 +94,22 @@ def text_of(content: Any, field: str) -> str:
 
 
 _TEXT_PARTS = ("input_text", "text", "output_text")
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
+
+
+def _message(m: dict[str, Any], role: str, where: str) -> Message:
+    """One chat message; an assistant's ``tool_calls`` and a tool result's ``tool_call_id`` are kept
+    (as text: providers/llm.py turns them back into the wire form for an endpoint)."""
+    calls = m.get("tool_calls") if role == "assistant" else None
+    if calls:
+        if not isinstance(calls, list) or not all(isinstance(c, dict) and c.get("function") for c in calls):
+            raise BadRequest(f"{where}.tool_calls must be a list of function calls.", field=f"{where}.tool_calls")
+        content = m.get("content")
+        return {"role": role, "content": text_of(content, where) if content else "", "tool_calls": json.dumps(calls)}
+    message = {"role": role, "content": text_of(m.get("content", ""), where)}
+    if role == "tool":
+        message["tool_call_id"] = str(m.get("tool_call_id") or "")
+    return message
 
 
 def normalise_messages(raw: Any, field: str) -> list[Message]:
@@ -111,7 +127,7 @@ def normalise_messages(raw: Any, field: str) -> list[Message]:
         role = _ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
         if role is None:
             raise BadRequest(f"{field}[{i}].role must be one of {sorted(_ROLES)}.", field=field)
-        out.append({"role": role, "content": text_of(m.get("content", ""), f"{field}[{i}]")})
+        out.append(_message(m, role, f"{field}[{i}]"))
     return out
 
 

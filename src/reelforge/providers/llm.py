@@ -22,9 +22,10 @@ import codecs
 import ctypes
 import functools
 import importlib.util
+import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -51,7 +52,33 @@ _PREFILL_CHUNK = 16
 # SmolLM2 was trained with 8k context; 4k keeps the KV cache small (tens of MB) on 2 cores.
 _OFFLINE_CONTEXT = 4096
 
-Message = dict[str, str]  # {"role": ..., "content": ...}
+# {"role": ..., "content": ...}; an assistant's function calls add "tool_calls" (their JSON), a tool
+# result "tool_call_id".
+Message = dict[str, str]
+
+
+def wire_messages(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+    """Chat messages in the Chat Completions wire form, for an OpenAI-compatible endpoint."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if "tool_calls" in m:
+            calls = json.loads(m["tool_calls"])
+            out.append({"role": "assistant", "content": m["content"] or None, "tool_calls": calls})
+        elif m["role"] == "tool":
+            out.append({"role": "tool", "tool_call_id": m.get("tool_call_id", ""), "content": m["content"]})
+        else:
+            out.append({"role": m["role"], "content": m["content"]})
+    return cast(list[ChatCompletionMessageParam], out)
+
+
+def template_messages(messages: Sequence[Message]) -> list[Message]:
+    """Messages for the offline model's chat template (role + content): an assistant turn that only
+    called functions shows the calls, so the model sees what the tool results answer."""
+    return [
+        {"role": m["role"], "content": m["content"] or m["tool_calls"]} if "tool_calls" in m
+        else {"role": m["role"], "content": m["content"]}
+        for m in messages
+    ]
 
 
 @dataclass(frozen=True)
@@ -156,7 +183,7 @@ class _Runtime:
             size = n + 1
 
     def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
-        prompt = self.template.render(messages=list(messages), add_generation_prompt=True)
+        prompt = self.template.render(messages=template_messages(messages), add_generation_prompt=True)
         return cast(list[int], self.model.tokenize(prompt, add_bos=False, special=True))
 
     def is_end(self, token: int) -> bool:
@@ -307,7 +334,7 @@ class OpenAICompatLLM:
         self, messages: Sequence[Message], max_tokens: int, temperature: float, stream: bool = True
     ) -> Iterator[Event]:
         del stream  # see below
-        params = cast(Iterable[ChatCompletionMessageParam], list(messages))
+        params = wire_messages(messages)
         sdk, headers = self.client.sdk, self.client.extra_headers
         # Always streamed from the endpoint: one code path, and usage comes with the last chunk.
         with provider_errors():

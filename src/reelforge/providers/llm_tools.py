@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+from openai.types.chat import ChatCompletionToolParam
 
 from reelforge.providers.llm import (
     CONFIGURED_PROVIDER,
@@ -36,6 +36,7 @@ from reelforge.providers.llm import (
     Usage,
     complete_text,
     configured_model,
+    wire_messages,
 )
 from reelforge.providers.llm_grammar import choice, json_schema
 from reelforge.providers.openai_compat import ProviderError, provider_errors
@@ -97,7 +98,7 @@ def _decide_configured(
     client: Any, model: str, messages: Sequence[Message], tools: Sequence[ToolSpec], forced: str | None,
     max_tokens: int,
 ) -> ToolTurn:
-    params = cast(Iterable[ChatCompletionMessageParam], list(messages))
+    params = wire_messages(messages)
     wire = [
         cast(
             ChatCompletionToolParam,
@@ -236,7 +237,10 @@ def _decide_offline(
     tool = next((t for t in tools if t.name == forced), None)
     # Unforced, a tool is a candidate only if the conversation holds the URLs and ids it needs: a
     # request without any cannot be a call of it, whatever the small model would guess.
-    candidates = [t for t in tools if seen.can_fill(t.parameters)]
+    # Right after a tool result the offline model answers from it: asked to choose again, it calls the
+    # same function again (measured: get_weather, answered, was called a second time).
+    answering = bool(messages) and messages[-1]["role"] == "tool"
+    candidates = [] if answering else [t for t in tools if seen.can_fill(t.parameters)]
     if tool is None and candidates:
         picked = _classify(settings, messages, candidates)
         usage = picked.usage
