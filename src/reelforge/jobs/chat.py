@@ -53,7 +53,7 @@ THREAD_TURNS = 6
 def estimated_input_tokens(messages: list[Message]) -> int:
     # Generous on purpose (BPE averages ~4 characters a token in English): the hold must not be
     # below what settles, and the difference is refunded at settlement.
-    return sum(len(m["content"]) // 3 + 8 for m in messages)
+    return sum((len(m["content"]) + len(m.get("tool_calls", ""))) // 3 + 8 for m in messages)
 
 
 class LLMJob(JobInput):
