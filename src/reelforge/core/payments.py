@@ -65,21 +65,24 @@ class StripePayments:
 
     def checkout(self, payment: Payment, return_url: str, email: str | None = None) -> Checkout:
         import stripe
+        from stripe.params.checkout import SessionCreateParams
 
-        session = stripe.checkout.Session.create(
-            **({"customer_email": email} if email else {}),  # pre-filled on the page; the receipt goes there
-            api_key=self.api_key,
-            mode="payment",
-            client_reference_id=payment.id,
-            metadata={"payment_id": payment.id},
-            line_items=[{
+        params: SessionCreateParams = {
+            "api_key": self.api_key,
+            "mode": "payment",
+            "client_reference_id": payment.id,
+            "metadata": {"payment_id": payment.id},
+            "line_items": [{
                 "quantity": 1,
                 "price_data": {"currency": self.currency, "unit_amount": payment.amount_cents,
                                "product_data": {"name": f"{payment.credits} reelforge credits"}},
             }],
-            success_url=return_url,
-            cancel_url=return_url,
-        )
+            "success_url": return_url,
+            "cancel_url": return_url,
+        }
+        if email:
+            params["customer_email"] = email  # pre-filled on the page; Stripe sends the receipt there
+        session = stripe.checkout.Session.create(**params)
         return Checkout(str(session.url), str(session.id))
 
 
