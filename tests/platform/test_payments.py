@@ -163,9 +163,14 @@ def test_v2_user_recharge_by_the_dollar_and_its_status(platform_server: Reelforg
             assert r.status_code == 400 and r.json()["field"] == field, (bad, r.text)
         assert c.get("/v2/user/payment_status", params={}).status_code == 400
         # acting for an external user: their wallet's payment, hidden from another external user
-        external_session(c, alice)
+        alice_key = external_session(c, alice)["external_api_key"]
         theirs = c.post("/v2/user/recharge_credits", json={**body, "external_user": alice}).json()["checkoutSessionId"]
+        # samsar-js's options.externalUser without a provider comes flattened into the body (withV2ExternalUser)
+        flat = c.post("/v2/user/recharge_credits", json={**body, "unique_key": alice["unique_key"]})
         bob = external_session(c, identity("recharger-b"))["external_api_key"]
+    with platform_server.client(alice_key) as c:
+        for ref_ in (theirs, flat.json()["checkoutSessionId"]):
+            assert c.get("/v2/user/payment_status", params={"checkoutSessionId": ref_}).status_code == 200
     with platform_server.client(bob) as c:
         assert c.get("/v2/user/payment_status", params={"checkoutSessionId": theirs}).status_code == 404
     with platform_server.client(platform_server.new_key()) as other:
