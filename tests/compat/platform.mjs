@@ -152,9 +152,16 @@ export function platformScenarios({ client, expect, expectError, once, completed
       return ['2xx, data.publication'];
     },
     async archiveExternalUserRequest() {
-      const r = await client.archiveExternalUserRequest(await extRender(), user);
+      // A request of its own (a free assistant session): the shared render must stay in the library that
+      // listExternalUserRequests reads.
+      await funded();
+      const own = (await client.createExternalAssistantSession(user, { session_name: 'to archive' })).data.session_id;
+      const r = await client.archiveExternalUserRequest(own, user);
       expect(r.data.request?.archived === true, 'not archived');
-      return ['2xx, data.request.archived'];
+      const library = (await client.listExternalUserRequests(user, { limit: 50 })).data.requests;
+      expect(!library.some((q) => q.request_id === own), 'archived request still listed');
+      return ['2xx, data.request.archived, left out of the library',
+        await expectError(client.archiveExternalUserRequest(own, other), 404, 'another external user')];
     },
     async chargeExternalUserUtilityUsage() {
       await funded();
