@@ -144,3 +144,21 @@ def test_bad_input_is_400_naming_the_field(platform_server: ReelforgeServer) -> 
             assert r.status_code == 400 and r.json()["field"] == field, (body, r.text)
         assert _ledger_rows(platform_server) == before
         assert _balances(c, user) == (1000, 0)
+
+
+def test_a_retried_grant_with_its_idempotency_key_moves_credits_once(platform_server: ReelforgeServer) -> None:
+    key, user, _ = _platform(platform_server, "hal")
+    body = {"input": {"credits": 40}, "unique_key": user["unique_key"]}
+    with platform_server.client(key) as c:
+        first = c.post(GRANT, json=body, headers={"Idempotency-Key": "grant-hal-1"})
+        again = c.post(GRANT, json=body, headers={"Idempotency-Key": "grant-hal-1"})
+        assert first.status_code == again.status_code == 200, again.text
+        assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+        assert _balances(c, user) == (960, 40)
+        other = c.post(GRANT, json={**body, "input": {"credits": 41}}, headers={"Idempotency-Key": "grant-hal-1"})
+        assert other.status_code == 409 and other.json()["field"] == "Idempotency-Key"
+        # a refused grant leaves its key free for the corrected retry
+        assert c.post(GRANT, json={**body, "input": {"credits": 5000}},
+                      headers={"Idempotency-Key": "grant-hal-2"}).status_code == 402
+        assert c.post(GRANT, json=body, headers={"Idempotency-Key": "grant-hal-2"}).status_code == 200
+        assert _balances(c, user) == (920, 80)
