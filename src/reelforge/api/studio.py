@@ -7,7 +7,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
@@ -24,6 +26,19 @@ class _StudioFiles(StaticFiles):
         response = await super().get_response(path, scope)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+def login_redirect(request: Request, login_token: str) -> RedirectResponse | None:
+    """Where a login link opened in a browser goes: the Studio, with the token in the URL's fragment.
+
+    A login URL (``/users/verify_token?loginToken=…``) is a JSON route for SDKs, but people open it in a
+    browser. A browser's navigation (it asks for HTML) is sent on to the Studio, which redeems the token itself
+    with a JSON call and then drops it from the address bar. The token is not redeemed here: a link
+    previewer fetching the URL cannot burn it, and the fragment is never sent to a server or a Referer.
+    """
+    if "text/html" not in request.headers.get("accept", "") or request.headers.get("authorization"):
+        return None
+    return RedirectResponse(f"/studio/#login={quote(login_token, safe='')}", status_code=303)
 
 
 def install(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from reelforge.api.deps import ExternalDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import AccountAdminDep, ExternalDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
@@ -144,6 +144,13 @@ def create_login_token(body: LoginTokenBody, rt: RuntimeDep, principal: External
     return _with_user(rt, user, {"loginToken": issued.token, "loginUrl": url,
                                  "expiresInSeconds": int(credentials.LIFETIMES["login"].total_seconds()),
                                  "expiresAt": issued.expires_at.isoformat() + "Z"})
+
+
+@router.get("/list", summary="The account's external users with their balances, newest first (account credentials "
+            "only; free)")
+def list_users(rt: RuntimeDep, account: AccountAdminDep,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    return {"external_users": [summary(rt, u) for u in external_users.newest(rt.db, account.id, limit)]}
 
 
 # -- the user's library --------------------------------------------------------------------------------------------
