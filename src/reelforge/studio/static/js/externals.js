@@ -43,14 +43,24 @@ export async function externalUsersView(root) {
       "The users your app acts for. Each has their own credits and library; a login link opens the Studio as them.",
     ),
     link,
+    // Three columns, so the table fits a phone: who (with their key and since when), credits, link.
     table(
       "External users, newest first",
       [
-        ["User", (u) => nameOf(u)],
-        ["Key", (u) => h("span", { class: "mono wrap" }, `${u.provider ? `${u.provider} · ` : ""}${u.unique_key}`)],
+        [
+          "User",
+          (u) => [
+            h("strong", {}, nameOf(u)),
+            h("p", { class: "mono small" }, `${u.provider ? `${u.provider} · ` : ""}${u.unique_key}`),
+            h("p", { class: "small" }, `since ${when(u.created_at)}`),
+          ],
+        ],
         ["Credits", (u) => u.credits.toLocaleString()],
-        ["Since", (u) => when(u.created_at)],
-        ["", (u) => h("button", { type: "button", onclick: () => loginLink(u) }, `Login link for ${nameOf(u)}`)],
+        [
+          "",
+          (u) =>
+            h("button", { type: "button", onclick: () => loginLink(u) }, "Login link", h("span", { class: "sr-only" }, ` for ${nameOf(u)}`)),
+        ],
       ],
       data.external_users,
     ),
