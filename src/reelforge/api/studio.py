@@ -1,12 +1,11 @@
 """The Studio: a browser UI at ``/studio``, plain HTML + ES modules + CSS shipped in the package
 (``reelforge/studio/static``), so running it needs no Node build. It calls the same HTTP API as
-any client, with the user's API key, so it gets no powers of its own."""
+any client, with the user's API key or a login link's auth token, so it gets no powers of its own."""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
