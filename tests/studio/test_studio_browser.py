@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from support import ReelforgeServer, wait_status
-from support.platform_flows import external_session, identity
+from support.platform_flows import expire, external_session, identity
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -378,7 +378,14 @@ def test_external_user_signs_in_with_a_login_link(server: ReelforgeServer, brows
     sync_api.expect(cards).to_have_count(1)
     assert cards.first.get_attribute("data-session-id") == mine
     assert not any(rid in page.content() for rid in others)
+    # An hour on, her auth token has expired: the page's calls (three at once) renew it with the refresh
+    # token once, unnoticed; presenting that refresh token twice would have revoked the session.
+    held = "() => JSON.parse(sessionStorage.getItem('reelforge.studio.credential')).value"
+    before = page.evaluate(held)
+    expire(server, before["auth"][: len("rf_auth_") + 4])
     page.get_by_role("link", name="Credits").click()
+    sync_api.expect(page.get_by_test_id("balance")).to_have_text(f"{5_000 - quoted:,}")
+    assert page.evaluate(held)["auth"] != before["auth"]
     rows = page.get_by_role("table").locator("tbody tr")
     sync_api.expect(rows).to_have_count(2)  # the app's grant and her video's charge
     sync_api.expect(rows.first).to_contain_text(mine)
