@@ -18,6 +18,7 @@ from PIL import Image
 
 from support import ReelforgeServer, submit
 from support.media import product_photo
+from support.platform_flows import external_session, identity, login
 
 IMAGES = [product_photo(0), product_photo(1)]
 RECORDS = [{"id": "1", "city": "Austin", "description": "modern downtown flat"},
@@ -107,6 +108,19 @@ def test_dry_run_alias_and_pricing_table(api_only: ReelforgeServer) -> None:
     with api_only.client(api_only.new_key(credits=10)) as poor:  # a quote is free and says it would not go through
         quote = poor.post("/v1/image/enhance", json={"image_url": _png(), "quote_only": True}).json()
         assert quote["sufficient"] is False and quote["remainingCredits"] == 10
+
+
+def test_quote_of_a_utility_usage_charge(api_only: ReelforgeServer) -> None:
+    """The one paid route that is no job: a platform passing a cost on to its user (their own wallet)."""
+    key = api_only.new_key(credits=1_000)
+    user = identity("quoted-usage")
+    with api_only.client(key) as c:
+        external_session(c, user, grant=1_000)
+        auth = login(c, user)["authToken"]
+    with api_only.client(auth) as c:  # the user's own credential: /v1/credits and the ledger are theirs
+        body = {"utility_type": "transcription", "cost_usd": 0.25, "pricingMultiplier": 2}
+        quoted, charged, _ = quote_then_charge(c, "/v1/external_users/utils/usage_charge", body)
+    assert quoted == charged == 50
 
 
 def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:

@@ -110,6 +110,11 @@ def usage_charge(body: UsageCharge, rt: RuntimeDep, principal: ExternalDep) -> J
         amount = max(1, round(body.cost_usd * 100 * body.multiplier))
     else:
         raise BadRequest("credits or cost_usd is required.", field="credits")
+    if body.quote_only:  # as on every paid route: the price, nothing charged
+        balance = ledger.balance(rt.db, user.account_id, user.id)
+        return _with_user(rt, user, {"status": "quote", "quote_only": True, "utilityType": body.utility_type,
+                                     "credits": amount, "creditsCharged": 0, "sufficient": balance >= amount,
+                                     "breakdown": [{"item": f"utility: {body.utility_type}", "credits": amount}]})
     ledger.post(rt.db, user.account_id, "charge", amount, note=f"utility: {body.utility_type}"[:300],
                 external_user_id=user.id)
     return _with_user(rt, user, {"utilityType": body.utility_type, "provider": body.provider, "model": body.model,
