@@ -89,6 +89,11 @@ ACCEPTANCE_PRICED = [
     ("/v2/video/step/text_to_video", {"prompt": "A bicycle repair shop"}),
     ("/v2/video/step/image_to_video", {"image_url": IMAGES[0]}),
     ("/v2/external/audio/text_to_speech", {"text": "Fresh bread every morning from six."}),
+    ("/v2/external/audio/text_to_music", {"prompt": "A calm piano loop for a bakery"}),
+    ("/v2/external/audio/sound_effect", {"prompt": "A shop door bell rings twice"}),
+    ("/v1/image/assign_title", {"image_url": _png()}),
+    ("/v1/chat/enhance", {"message": "fresh bread daily from six", "maxwords": 40}),
+    ("/v1/assistant/completion", {"message": "Name three breads.", "max_output_tokens": 40}),
 ]
 
 
@@ -143,6 +148,8 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             ("/v1/chat/similar_to_embedding", {"template_id": tid, "search_json": {"description": "loft"}}),
             ("/v1/chat/update_embedding", {"template_id": tid, "records": [{"id": "3", "description": "barn"}]}),
             ("/v2/translate_video", {"videoSessionId": sid, "language": "fr"}),
+            ("/v1/video/remove_subtitles", {"videoSessionId": sid}),  # free: quoted as 0, charged 0
+            ("/v1/video/clone", {"videoSessionId": sid}),
         ]
         for route, body in routes:
             quoted, charged, request_id = quote_then_charge(c, route, {"input": body})
