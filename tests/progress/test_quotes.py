@@ -94,6 +94,9 @@ ACCEPTANCE_PRICED = [
     ("/v1/image/assign_title", {"image_url": _png()}),
     ("/v1/chat/enhance", {"message": "fresh bread daily from six", "maxwords": 40}),
     ("/v1/assistant/completion", {"message": "Name three breads.", "max_output_tokens": 40}),
+    ("/v2/external/narrative/create_single", {"prompt": "A baker's first morning", "duration": 20}),
+    ("/v2/text_to_interactive_video", {"prompt": "A baker's first morning", "duration": 20,
+                                       "image_model": "SEEDREAM", "video_model": "RUNWAYML", "num_levels": 2}),
 ]
 
 
