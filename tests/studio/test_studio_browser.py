@@ -399,6 +399,7 @@ def test_external_user_signs_in_with_a_login_link(server: ReelforgeServer, brows
     # A login link works once.
     context, page = open_login_link(browser, link, PHONE)
     sync_api.expect(page.get_by_role("alert")).to_contain_text("already used")
+    screenshot(page, tmp_path, "studio-login-link-used-phone")
     context.close()
 
     # The app owner's Studio lists its external users and makes Bob a link: Bob sees only his video.

@@ -111,7 +111,10 @@ async function render() {
   main.focus({ preventScroll: true });
 }
 
-window.addEventListener("hashchange", render);
+// A login link opened in a tab already showing the Studio changes only the fragment.
+window.addEventListener("hashchange", async () => {
+  if (await loginFromLink()) render();
+});
 window.addEventListener("studio:credits", refreshCredits);
 window.addEventListener("studio:signout", () => {
   signOut();
