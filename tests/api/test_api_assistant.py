@@ -180,6 +180,31 @@ def test_chat_gateway_sync_polling_and_stream(server: ReelforgeServer) -> None:
     assert usage["completion_tokens"] >= len(tokens) - 1
 
 
+
+def test_samsar_js_external_chat_path_is_the_gateway(server: ReelforgeServer) -> None:
+    """samsar-js createExternalChat / createV2ExternalChat post the Chat Completions body to /v2/external/chat:
+    the same handler answers (charged by usage), and a bad body is a 400 naming the field, charging nothing."""
+    key = server.new_key(credits=1000)
+    with server.client(key, timeout=120) as c:
+        r = c.post("/v2/external/chat", json={"messages": [{"role": "user", "content": "Name a colour."}],
+                                              "max_tokens": 12})
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        assert answer["object"] == "chat.completion" and answer["choices"][0]["message"]["content"]
+        charged = int(r.headers["x-credits-charged"])
+        assert charged == credits("offline", answer["usage"], "chat") > 0
+        assert int(r.headers["x-credits-remaining"]) == 1000 - charged
+        bad = c.post("/v2/external/chat", json={"messages": []})
+        assert bad.status_code == 400 and bad.json()["field"] == "messages", bad.text
+        assert c.get("/v1/credits").json()["remainingCredits"] == 1000 - charged
+        queued = c.post("/v2/external/chat", json={"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4,
+                                                    "async": True, "response_mode": "polling"})
+        assert queued.status_code == 202 and queued.json()["poll_url"].startswith("/v2/external/chat/status")
+        rid = queued.json()["request_id"]
+    with server.client(server.new_key()) as other:  # the queued chat is not another account's to read
+        assert other.get("/v2/external/chat/status", params={"request_id": rid}).status_code == 404
+
+
 def upstream_chats(up: ReelforgeServer) -> int:
     """Chat completions the upstream reelforge accepted (its own request log)."""
     db = Database(f"sqlite:///{(up.data_dir / 'reelforge.db').resolve()}")
@@ -209,7 +234,7 @@ def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path
             body = r.json()
             assert body["provider"] == "openai-compatible" and body["output_text"]
             assert int(r.headers["x-credits-charged"]) == credits("openai-compatible", body["usage"], "assistant")
-            with up.client(up_key) as u:  # the upstream billed its own account for the same tokens
+            with up.client(up_key, timeout=120) as u:  # the upstream billed its own account for the same tokens
                 assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 100_000
 
             # The video script writer asks the upstream; the status names whoever really wrote the
@@ -233,7 +258,8 @@ def test_configured_upstream_is_a_second_reelforge_and_falls_back(tmp_path: Path
         assert upstream_chats(up) == asked + 1
 
         up.stop()  # switched off: the front answers with its own offline model
-        with front.client(key, timeout=120) as c:
+        # Generous: the front first retries the switched-off endpoint (the openai SDK's backoff).
+        with front.client(key, timeout=300) as c:
             messages = [{"role": "user", "content": "Say hello."}]
             r = c.post("/v2/external/chat/completions", json={"messages": messages, "max_tokens": 8})
             assert r.status_code == 200, r.text

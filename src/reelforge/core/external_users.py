@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from reelforge.core import ledger
 from reelforge.core.errors import BadRequest, NotFound
@@ -159,3 +160,17 @@ def grant(db: Database, user: ExternalUser, credits: int, note: str = "grant") -
     if credits <= 0:
         raise BadRequest("credits must be a positive integer.", field="credits")
     return ledger.post(db, user.account_id, "grant", credits, note=note, external_user_id=user.id)
+
+
+def transfer_in(s: Session, user: ExternalUser, credits: int, note: str = "") -> tuple[int, int]:
+    """Move ``credits`` from the account's own wallet to its external user's inside the caller's transaction:
+    both entries or neither (a 402 when the account has too few). Returns (account balance, user balance)."""
+    if credits <= 0:
+        raise BadRequest("credits must be a positive integer.", field="credits")
+    suffix = f": {note}" if note else ""
+    # The debit goes first: its guarded UPDATE refuses an over-balance grant before anything is credited.
+    account_left = ledger.post_in(s, user.account_id, "adjustment", -credits,
+                                  note=f"granted to external user {user.id}{suffix}"[:300])
+    user_has = ledger.post_in(s, user.account_id, "grant", credits, note=f"granted by the account{suffix}"[:300],
+                              external_user_id=user.id)
+    return account_left, user_has

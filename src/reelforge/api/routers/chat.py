@@ -119,6 +119,8 @@ def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, principal: Acti
     summary="OpenAI Chat Completions: sync, async (polling) or SSE stream",
     responses=CHAT_RESPONSES,
 )
+# samsar-js's createExternalChat / createV2ExternalChat send the same body to /v2/external/chat.
+@router.post("/v2/external/chat", summary="Alias of /v2/external/chat/completions", responses=CHAT_RESPONSES)
 # The OpenAI path too, so any OpenAI SDK (and another reelforge's llm_base_url) can use this server as is.
 @router.post("/v1/chat/completions", summary="OpenAI Chat Completions at OpenAI's own path", responses=CHAT_RESPONSES)
 async def chat_completions(body: ChatCompletionRequest, call: JobCallDep) -> Any:
