@@ -126,6 +126,13 @@ def get(db: Database, account_id: str, external_user_id: str) -> ExternalUser:
     return row
 
 
+def newest(db: Database, account_id: str, limit: int) -> list[ExternalUser]:
+    """The account's external users, newest first (the Studio's list for the account)."""
+    with db.session() as s:
+        q = select(ExternalUser).where(ExternalUser.account_id == account_id)
+        return list(s.execute(q.order_by(ExternalUser.created_at.desc()).limit(limit)).scalars())
+
+
 def set_system_prompt(db: Database, user: ExternalUser, prompt: str | None) -> None:
     with db.session() as s:
         stored = s.get(ExternalUser, user.id)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field, field_validator
 
 from reelforge.api.deps import ActingDep, PrincipalDep, RuntimeDep, authenticate
 from reelforge.api.routers.external_users import summary
+from reelforge.api.studio import login_redirect
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, Unauthorized
 from reelforge.core.principals import Principal
@@ -57,13 +58,18 @@ def create_login_token(rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
 
 
 @router.get("/users/verify_token", summary="Exchange a login token (once) for an auth + refresh token, or "
-            "verify an auth token")
+            "verify an auth token; a browser opening a login link is sent on to the Studio",
+            response_model=None, responses={303: {"description": "A browser's navigation: on to the Studio, "
+                                                                 "which redeems the login token"}})
 def verify_token(
+    request: Request,
     rt: RuntimeDep,
     login_token: Annotated[str | None, Query(alias="loginToken")] = None,
     auth_token: Annotated[str | None, Query(alias="authToken")] = None,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | RedirectResponse:
+    if login_token and (to_studio := login_redirect(request, login_token.strip())):
+        return to_studio
     if login_token:
         pair = credentials.redeem_login(rt.db, login_token.strip())
         principal = authenticate(rt.db, f"Bearer {pair.auth.token}")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from reelforge.api.deps import ExternalDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import AccountAdminDep, ExternalDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
@@ -110,6 +110,11 @@ def usage_charge(body: UsageCharge, rt: RuntimeDep, principal: ExternalDep) -> J
         amount = max(1, round(body.cost_usd * 100 * body.multiplier))
     else:
         raise BadRequest("credits or cost_usd is required.", field="credits")
+    if body.quote_only:  # as on every paid route: the price, nothing charged
+        balance = ledger.balance(rt.db, user.account_id, user.id)
+        return _with_user(rt, user, {"status": "quote", "quote_only": True, "utilityType": body.utility_type,
+                                     "credits": amount, "creditsCharged": 0, "sufficient": balance >= amount,
+                                     "breakdown": [{"item": f"utility: {body.utility_type}", "credits": amount}]})
     ledger.post(rt.db, user.account_id, "charge", amount, note=f"utility: {body.utility_type}"[:300],
                 external_user_id=user.id)
     return _with_user(rt, user, {"utilityType": body.utility_type, "provider": body.provider, "model": body.model,
@@ -144,6 +149,13 @@ def create_login_token(body: LoginTokenBody, rt: RuntimeDep, principal: External
     return _with_user(rt, user, {"loginToken": issued.token, "loginUrl": url,
                                  "expiresInSeconds": int(credentials.LIFETIMES["login"].total_seconds()),
                                  "expiresAt": issued.expires_at.isoformat() + "Z"})
+
+
+@router.get("/list", summary="The account's external users with their balances, newest first (account credentials "
+            "only; free)")
+def list_users(rt: RuntimeDep, account: AccountAdminDep,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    return {"external_users": [summary(rt, u) for u in external_users.newest(rt.db, account.id, limit)]}
 
 
 # -- the user's library --------------------------------------------------------------------------------------------
