@@ -5,6 +5,8 @@ and the provider label says so."""
 
 from __future__ import annotations
 
+from typing import ClassVar, TypeVar
+
 from pydantic import Field, field_validator
 
 from reelforge.core.errors import BadRequest
@@ -34,8 +36,31 @@ class VideoToVideoRequest(RequestBody):
         return value
 
 
-def _label(what: str, model: str | None) -> str:
-    return f"LOCAL ({what}, offline default for {model})" if model else f"LOCAL ({what})"
+class VideoToVideoJob(JobInput):
+    video_key: str
+    seconds: float  # what is priced: the speech's length for lip sync, the clip's for sound effects
+    aspect_ratio: str | None = None
+    model: str | None = None  # the hosted model key the client asked for: only named in the provider label
+
+
+JobT = TypeVar("JobT", bound=VideoToVideoJob)
+BodyT = TypeVar("BodyT", bound=VideoToVideoRequest)
+
+
+class VideoToVideoKind(SingleStageKind[BodyT, JobT], media_type="video"):
+    """What both kinds share: a video request polled at ``/v2/external/video/status``, priced per
+    second of ``seconds`` (at least one credit), served offline under a label naming the asked model."""
+
+    what: ClassVar[str]  # what the offline provider does, for the provider label
+
+    def accepted(self, job: JobT) -> Prepared[JobT]:
+        return Prepared(job, response_extra=VIDEO_STATUS)
+
+    def provider(self, job: JobT) -> str:
+        return f"LOCAL ({self.what}, offline default for {job.model})" if job.model else f"LOCAL ({self.what})"
+
+    def price(self, job: JobT, prices: PriceTable) -> int:
+        return max(1, prices.per_second(self.case_type, job.seconds))
 
 
 class LipSyncRequest(VideoToVideoRequest):
@@ -44,12 +69,8 @@ class LipSyncRequest(VideoToVideoRequest):
         "lip_sync_model", "lipSyncModel", "video_model", "videoModel", "model"))
 
 
-class LipSyncJob(JobInput):
-    video_key: str
+class LipSyncJob(VideoToVideoJob):
     audio_key: str
-    seconds: float
-    aspect_ratio: str | None = None
-    model: str | None = None
 
 
 def _lip_sync(ctx: StageContext[LipSyncJob]) -> StageOutput:
@@ -57,23 +78,15 @@ def _lip_sync(ctx: StageContext[LipSyncJob]) -> StageOutput:
     return lip_sync_video(ctx.env, job.video_key, job.audio_key, job.aspect_ratio)
 
 
-class LipSync(SingleStageKind[LipSyncRequest, LipSyncJob], case_type="external_lip_sync", media_type="video",
-              id_prefix="vid_lip"):
-    input_model = LipSyncJob
+class LipSync(VideoToVideoKind[LipSyncRequest, LipSyncJob], case_type="external_lip_sync", id_prefix="vid_lip"):
     only_stage = StageDef[LipSyncJob]("lip_sync_generation", _lip_sync)
+    what = "envelope lip sync of the first frame"
 
     def prepare(self, body: LipSyncRequest, env: PrepareEnv) -> Prepared[LipSyncJob]:
         video = env.media.media(body.video_url, "video_url", "video")
         audio = env.media.media(body.audio_url, "audio_url", "audio").at_most(MAX_SPEECH_S, "audio_url")
-        job = LipSyncJob(video_key=video.key, audio_key=audio.key, seconds=audio.duration_s,
-                         aspect_ratio=body.aspect_ratio, model=body.model)
-        return Prepared(job, response_extra=VIDEO_STATUS)
-
-    def provider(self, job: LipSyncJob) -> str:
-        return _label("envelope lip sync of the first frame", job.model)
-
-    def price(self, job: LipSyncJob, prices: PriceTable) -> int:
-        return prices.per_second("external_lip_sync", job.seconds)
+        return self.accepted(LipSyncJob(video_key=video.key, audio_key=audio.key, seconds=audio.duration_s,
+                                        aspect_ratio=body.aspect_ratio, model=body.model))
 
 
 class SoundEffectVideoRequest(VideoToVideoRequest):
@@ -83,12 +96,8 @@ class SoundEffectVideoRequest(VideoToVideoRequest):
         "sound_effect_model", "soundEffectModel", "video_model", "videoModel", "model"))
 
 
-class SoundEffectVideoJob(JobInput):
-    video_key: str
-    seconds: float
+class SoundEffectVideoJob(VideoToVideoJob):
     prompt: str
-    aspect_ratio: str | None = None
-    model: str | None = None
 
 
 def _sound_effect(ctx: StageContext[SoundEffectVideoJob]) -> StageOutput:
@@ -96,24 +105,17 @@ def _sound_effect(ctx: StageContext[SoundEffectVideoJob]) -> StageOutput:
     return sound_effect_video(ctx.env, job.video_key, job.prompt, job.aspect_ratio)
 
 
-class SoundEffectVideo(SingleStageKind[SoundEffectVideoRequest, SoundEffectVideoJob],
-                       case_type="external_sound_effect_video", media_type="video", id_prefix="vid_sfx"):
-    input_model = SoundEffectVideoJob
+class SoundEffectVideo(VideoToVideoKind[SoundEffectVideoRequest, SoundEffectVideoJob],
+                       case_type="external_sound_effect_video", id_prefix="vid_sfx"):
     only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", _sound_effect)
+    what = "procedural sound effects"
 
     def prepare(self, body: SoundEffectVideoRequest, env: PrepareEnv) -> Prepared[SoundEffectVideoJob]:
         video = env.media.media(body.video_url, "video_url", "video").at_most(MAX_VIDEO_S, "video_url")
         if not video.duration_s:
             raise BadRequest("video_url is a still, not a video; sound effects need its duration.", field="video_url")
-        job = SoundEffectVideoJob(video_key=video.key, seconds=video.duration_s, prompt=body.prompt,
-                                  aspect_ratio=body.aspect_ratio, model=body.model)
-        return Prepared(job, response_extra=VIDEO_STATUS)
-
-    def provider(self, job: SoundEffectVideoJob) -> str:
-        return _label("procedural sound effects", job.model)
-
-    def price(self, job: SoundEffectVideoJob, prices: PriceTable) -> int:
-        return max(1, prices.per_second("external_sound_effect_video", job.seconds))
+        return self.accepted(SoundEffectVideoJob(video_key=video.key, seconds=video.duration_s, prompt=body.prompt,
+                                                 aspect_ratio=body.aspect_ratio, model=body.model))
 
 
 LIP_SYNC = register(LipSync())
