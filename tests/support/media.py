@@ -32,6 +32,17 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
+def png_of(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def image_data_url(img: Image.Image) -> str:
+    """``img`` as a PNG data URL (what a request body carries when the test has no server to fetch from)."""
+    return data_url(png_of(img))
+
+
 def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
     """A flat-colour "product" (disc and square) as a JPEG data URL; ``seed`` picks the colours."""
     colours = ["#e76f51", "#2a9d8f", "#264653", "#f4a261"]
