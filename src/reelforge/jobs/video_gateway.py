@@ -5,17 +5,16 @@ and the provider label says so."""
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field, field_validator
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.sessions.document import CANVAS_SIZES
-from reelforge.stages.outputs import StageOutput
 from reelforge.stages.video_gateway import lip_sync_video, sound_effect_video
 
 VIDEO_STATUS = {"status_endpoint": "/v2/external/video/status"}
@@ -43,6 +42,11 @@ class VideoToVideoJob(JobInput):
     model: str | None = None  # the hosted model key the client asked for: only named in the provider label
 
 
+def model_key(*own: str) -> Any:
+    """The ``model`` field: the kind's own spellings of its model key, then the generic ones."""
+    return Field(None, validation_alias=aliases(*own, "video_model", "videoModel", "model"))
+
+
 JobT = TypeVar("JobT", bound=VideoToVideoJob)
 BodyT = TypeVar("BodyT", bound=VideoToVideoRequest)
 
@@ -65,21 +69,16 @@ class VideoToVideoKind(SingleStageKind[BodyT, JobT], media_type="video"):
 
 class LipSyncRequest(VideoToVideoRequest):
     audio_url: str = Field(..., min_length=1, validation_alias=aliases("audio_url", "audioUrl", "audioLink", "audio"))
-    model: str | None = Field(None, validation_alias=aliases(
-        "lip_sync_model", "lipSyncModel", "video_model", "videoModel", "model"))
+    model: str | None = model_key("lip_sync_model", "lipSyncModel")
 
 
 class LipSyncJob(VideoToVideoJob):
     audio_key: str
 
 
-def _lip_sync(ctx: StageContext[LipSyncJob]) -> StageOutput:
-    job = ctx.job
-    return lip_sync_video(ctx.env, job.video_key, job.audio_key, job.aspect_ratio)
-
-
 class LipSync(VideoToVideoKind[LipSyncRequest, LipSyncJob], case_type="external_lip_sync", id_prefix="vid_lip"):
-    only_stage = StageDef[LipSyncJob]("lip_sync_generation", _lip_sync)
+    only_stage = StageDef[LipSyncJob]("lip_sync_generation", lambda ctx: lip_sync_video(
+        ctx.env, ctx.job.video_key, ctx.job.audio_key, ctx.job.aspect_ratio))
     what = "envelope lip sync of the first frame"
 
     def prepare(self, body: LipSyncRequest, env: PrepareEnv) -> Prepared[LipSyncJob]:
@@ -92,22 +91,17 @@ class LipSync(VideoToVideoKind[LipSyncRequest, LipSyncJob], case_type="external_
 class SoundEffectVideoRequest(VideoToVideoRequest):
     prompt: str = Field(..., min_length=1, max_length=1000, validation_alias=aliases(
         "prompt", "audio_prompt", "audioPrompt", "sound_effect_prompt", "soundEffectPrompt"))
-    model: str | None = Field(None, validation_alias=aliases(
-        "sound_effect_model", "soundEffectModel", "video_model", "videoModel", "model"))
+    model: str | None = model_key("sound_effect_model", "soundEffectModel")
 
 
 class SoundEffectVideoJob(VideoToVideoJob):
     prompt: str
 
 
-def _sound_effect(ctx: StageContext[SoundEffectVideoJob]) -> StageOutput:
-    job = ctx.job
-    return sound_effect_video(ctx.env, job.video_key, job.prompt, job.aspect_ratio)
-
-
 class SoundEffectVideo(VideoToVideoKind[SoundEffectVideoRequest, SoundEffectVideoJob],
                        case_type="external_sound_effect_video", id_prefix="vid_sfx"):
-    only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", _sound_effect)
+    only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", lambda ctx: sound_effect_video(
+        ctx.env, ctx.job.video_key, ctx.job.prompt, ctx.job.aspect_ratio))
     what = "procedural sound effects"
 
     def prepare(self, body: SoundEffectVideoRequest, env: PrepareEnv) -> Prepared[SoundEffectVideoJob]:
