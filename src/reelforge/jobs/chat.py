@@ -16,7 +16,7 @@ from reelforge.core import assistant_prompts, requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.core.principals import Owner
-from reelforge.db.models import Request
+from reelforge.db.models import Request, wire_time
 from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
@@ -343,7 +343,7 @@ def _open_session(ctx: StageContext[AssistantSessionJob]) -> StageOutput:
     sid = ctx.env.request_id
     return Published(
         result={"session_id": sid, "session_type": job.session_type, "session_name": job.session_name,
-                "created_at": ctx.env.request.created_at.isoformat() + "Z"},
+                "created_at": wire_time(ctx.env.request.created_at)},
         final_price=0,
     )
 
