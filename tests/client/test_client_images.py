@@ -9,7 +9,6 @@ from PIL import Image, ImageDraw
 
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from reelforge.client import ReelforgeError, to_data_url
-from support import ReelforgeServer
 from support.client import Api
 from support.media import png_of
 
@@ -25,16 +24,6 @@ def product_photo() -> bytes:
 PHOTO = to_data_url(product_photo())
 RECEIPT = to_data_url(png_of(render_receipt(english_sample())))
 SECOND_RECEIPT = to_data_url(png_of(render_receipt(english_second())))
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(server: ReelforgeServer, mode: str) -> Api:
-    return Api(mode, server.new_key(credits=100_000), server.base_url)
 
 
 def _saved_image(api: Api, request_id: str, path: Path) -> Image.Image:

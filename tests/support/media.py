@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
 from functools import cache
 from pathlib import Path
 
 import cv2
 import httpx
+import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -61,6 +63,13 @@ def download(url: str, path: Path) -> Path:
 
 
 # --- media out ---------------------------------------------------------------------------------
+
+
+def assert_decodes_cleanly(video: Path) -> None:
+    """Every packet of ``video`` decodes with no error (``ffmpeg -v error`` into the null muxer)."""
+    decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=120)
+    assert decoded.returncode == 0 and not decoded.stderr.strip(), decoded.stderr
 
 
 def frame_at(video: Path, seconds: float, out: Path | None = None) -> np.ndarray:
