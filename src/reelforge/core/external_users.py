@@ -20,7 +20,7 @@ from reelforge.core import ledger
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.db.database import Database
-from reelforge.db.models import ExternalUser
+from reelforge.db.models import ExternalUser, wire_time
 
 PROFILE_FIELDS = {
     "email": ("email",),
@@ -152,7 +152,7 @@ def payload(user: ExternalUser, balance: int | None = None) -> dict[str, Any]:
         "system_prompt": user.system_prompt,
         "credits": remaining,
         "remainingCredits": remaining,
-        "created_at": user.created_at.isoformat() + "Z",
+        "created_at": wire_time(user.created_at),
     }
 
 

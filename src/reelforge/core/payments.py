@@ -12,7 +12,6 @@ grant in one transaction, so a replayed webhook or a second confirm grants nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -22,7 +21,7 @@ from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.core.principals import Owner
 from reelforge.db.database import Database
-from reelforge.db.models import Payment, utcnow
+from reelforge.db.models import Payment, utcnow, wire_time
 from reelforge.settings import Settings
 
 CREDITS_PER_USD = 100  # samsar-js: "Business rule: 1 USD = 100 credits"
@@ -176,13 +175,10 @@ def find(db: Database, owner: Owner, ref: str) -> Payment:
 
 def status_body(row: Payment) -> dict[str, Any]:
     """samsar-js ``PaymentStatusResponse``."""
-    def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() + "Z" if moment else None
-
     return {
         "status": row.status, "mode": "payment", "checkoutSessionId": row.provider_ref,
         "paymentStatus": {"succeeded": "paid", "pending": "unpaid", "failed": "failed"}[row.status],
         "paymentIntentId": None, "amountCents": row.amount_cents, "currency": row.currency,
         "credits": row.credits, "provider": row.provider, "kind": row.kind, "external_payment_id": row.id,
-        "created_at": iso(row.created_at), "completed_at": iso(row.completed_at),
+        "created_at": wire_time(row.created_at), "completed_at": wire_time(row.completed_at),
     }

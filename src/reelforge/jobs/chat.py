@@ -16,8 +16,8 @@ from reelforge.core import assistant_prompts, requests
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.core.principals import Owner
-from reelforge.db.models import Request
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.db.models import Request, wire_time
+from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, ServedInput, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.pipeline.recovery import inline_heartbeat
@@ -48,11 +48,12 @@ def estimated_input_tokens(messages: list[Message]) -> int:
     return sum(len(m["content"]) // 3 + 8 for m in messages)
 
 
-class LLMJob(JobInput):
+class LLMJob(ServedInput):
+    """``provider`` (also whose token prices the hold uses): the deployment's configured endpoint or offline."""
+
     messages: list[Message]
     max_tokens: int
     temperature: float = 0.7
-    provider: str  # whose token prices the hold uses: the deployment's configured endpoint or offline
 
 
 def _hold(job: LLMJob, prices: PriceTable, route: Route) -> int:
@@ -149,8 +150,6 @@ class ChatCompletion(SingleStageKind[ChatCompletionRequest, LLMJob]):
     def price(self, job: LLMJob, prices: PriceTable) -> int:
         return _hold(job, prices, "chat")
 
-    def provider(self, job: LLMJob) -> str:
-        return job.provider
 
 
 CHAT_COMPLETION = register(ChatCompletion())
@@ -206,8 +205,6 @@ class EnhanceMessage(SingleStageKind[EnhanceMessageRequest, EnhanceJob]):
     def price(self, job: EnhanceJob, prices: PriceTable) -> int:
         return _hold(job, prices, "enhance")
 
-    def provider(self, job: EnhanceJob) -> str:
-        return job.provider
 
 
 ENHANCE_MESSAGE = register(EnhanceMessage())
@@ -317,8 +314,6 @@ class AssistantCompletion(SingleStageKind[AssistantCompletionRequest, AssistantJ
     def price(self, job: AssistantJob, prices: PriceTable) -> int:
         return _hold(job, prices, "assistant")
 
-    def provider(self, job: AssistantJob) -> str:
-        return job.provider
 
 
 ASSISTANT_COMPLETION = register(AssistantCompletion())
@@ -346,7 +341,7 @@ def _open_session(ctx: StageContext[AssistantSessionJob]) -> StageOutput:
     sid = ctx.env.request_id
     return Published(
         result={"session_id": sid, "session_type": job.session_type, "session_name": job.session_name,
-                "created_at": ctx.env.request.created_at.isoformat() + "Z"},
+                "created_at": wire_time(ctx.env.request.created_at)},
         final_price=0,
     )
 

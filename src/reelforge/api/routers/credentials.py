@@ -17,7 +17,7 @@ from reelforge.api.studio import login_redirect
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, Unauthorized
 from reelforge.core.principals import Principal
-from reelforge.db.models import Credential
+from reelforge.db.models import Credential, wire_time
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.pipeline.submit import credit_headers
 from reelforge.runtime import Runtime
@@ -26,7 +26,7 @@ router = APIRouter(tags=["credentials"])
 
 
 def _iso(issued: credentials.Issued) -> str:
-    return issued.expires_at.isoformat() + "Z"
+    return wire_time(issued.expires_at)
 
 
 def _who(rt: Runtime, principal: Principal) -> dict[str, Any]:
@@ -113,8 +113,8 @@ class AppKeyRefreshBody(AppKeyBody):
 
 def _record(row: Credential) -> dict[str, Any]:
     return {"id": row.id, "appKeyPrefix": row.prefix, "status": "revoked" if row.revoked_at else "active",
-            "expiresAt": row.expires_at.isoformat() + "Z", "createdAt": row.created_at.isoformat() + "Z",
-            "revokedAt": row.revoked_at.isoformat() + "Z" if row.revoked_at else None,
+            "expiresAt": wire_time(row.expires_at), "createdAt": wire_time(row.created_at),
+            "revokedAt": wire_time(row.revoked_at),
             "authScheme": "AppKey", "authHeader": "Authorization", "secretHeader": "x-app-secret"}
 
 
@@ -220,7 +220,7 @@ def usage_logs(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size: 
     items = [{"id": str(e.id), "source": e.kind, "credits": e.amount, "balanceAfter": e.balance_after,
               "direction": "debit" if e.amount < 0 else "credit",
               "metadata": {"request_id": e.request_id, "note": e.note},
-              "createdAt": e.created_at.isoformat() + "Z"} for e in rows]
+              "createdAt": wire_time(e.created_at)} for e in rows]
     return {"items": items, "pagination": _pagination(page, size, total)}
 
 
@@ -229,6 +229,6 @@ def v2_requests(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size:
                 limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
     size = limit or page_size
     rows, total = requests.page_for(rt.db, principal.owner, (page - 1) * size, size)
-    return {"requests": [{**requests.status_payload(r), "created_at": r.created_at.isoformat() + "Z",
+    return {"requests": [{**requests.status_payload(r), "created_at": wire_time(r.created_at),
                           "archived": r.archived} for r in rows],
             "pagination": _pagination(page, size, total)}

@@ -20,7 +20,7 @@ from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.core.principals import Principal
-from reelforge.db.models import ExternalUser
+from reelforge.db.models import ExternalUser, wire_time
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.session_ops.footer import UPDATE_FOOTER_IMAGE, FooterUpdate
@@ -65,7 +65,7 @@ def session(rt: RuntimeDep, principal: ExternalDep) -> JSONResponse:
     credentials.revoke(rt.db, account_id=user.account_id, external_user_id=user.id, kind="external_key")
     issued = credentials.issue(rt.db, "external_key", user.account_id, user.id)
     return _with_user(rt, user, {"external_api_key": issued.token, "external_api_key_expires_at":
-                                 issued.expires_at.isoformat() + "Z"})
+                                 wire_time(issued.expires_at)})
 
 
 @router.get("/credits", summary="The external user's own balance (free)")
@@ -148,7 +148,7 @@ def create_login_token(body: LoginTokenBody, rt: RuntimeDep, principal: External
         url += f"&redirect={body.redirect}"
     return _with_user(rt, user, {"loginToken": issued.token, "loginUrl": url,
                                  "expiresInSeconds": int(credentials.LIFETIMES["login"].total_seconds()),
-                                 "expiresAt": issued.expires_at.isoformat() + "Z"})
+                                 "expiresAt": wire_time(issued.expires_at)})
 
 
 @router.get("/list", summary="The account's external users with their balances, newest first (account credentials "
@@ -163,7 +163,7 @@ def list_users(rt: RuntimeDep, account: AccountAdminDep,
 
 def _summary_of(req: RequestRow) -> dict[str, Any]:
     return {**requests.status_payload(req), "external_request_id": req.id, "archived": req.archived,
-            "created_at": req.created_at.isoformat() + "Z", "updated_at": req.updated_at.isoformat() + "Z"}
+            "created_at": wire_time(req.created_at), "updated_at": wire_time(req.updated_at)}
 
 
 @router.get("/requests", summary="The external user's requests, newest first, archived ones left out (free)")
