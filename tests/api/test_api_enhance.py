@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import httpx
@@ -10,10 +9,7 @@ import pytest
 from PIL import Image
 
 from support import ReelforgeServer, wait_status
-
-
-def data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+from support.media import data_url
 
 
 @pytest.mark.parametrize(("resolution", "edge", "price"), [("1k", 1024, 45), ("2k", 2048, 75), ("4k", 4096, 90)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from typing import Any
 
@@ -13,19 +12,10 @@ from PIL import Image
 
 from imaging.photo_fixtures import landscape_photo, logo_image, stamp_logo, stamp_watermark
 from reelforge.providers.ocr import rapid_engine
-from support import FixtureHTTP, ReelforgeServer, wait_status
+from support import FixtureHTTP, ReelforgeServer, credits_left, wait_status
+from support.media import image_data_url, png_of
 
 Box = tuple[int, int, int, int]
-
-
-def png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def data_url(img: Image.Image) -> str:
-    return "data:image/png;base64," + base64.b64encode(png(img)).decode()
 
 
 def fetch_png(url: str) -> Image.Image:
@@ -55,12 +45,8 @@ def marked(fixture_http: FixtureHTTP) -> dict[str, Any]:
         "marked": img,
         "logo_box": logo_box,
         "mark_box": mark_box,
-        "url": fixture_http.serve_bytes("/branding/marked.png", png(img), "image/png"),
+        "url": fixture_http.serve_bytes("/branding/marked.png", png_of(img), "image/png"),
     }
-
-
-def credits(c: httpx.Client) -> int:
-    return int(c.get("/v1/credits").json()["remainingCredits"])
 
 
 def test_remove_branding_clears_watermark_and_logo(server: ReelforgeServer, marked: dict[str, Any]) -> None:
@@ -89,7 +75,7 @@ def test_remove_branding_clears_watermark_and_logo(server: ReelforgeServer, mark
         assert [(s["request_id"], s["case_type"], s["status"]) for s in listed] == [
             (body["request_id"], "logo_remove", "COMPLETED")
         ]
-        assert credits(c) == 125
+        assert credits_left(c) == 125
 
 
 def test_replace_branding_puts_the_new_logo_where_the_old_one_was(
@@ -98,7 +84,8 @@ def test_replace_branding_puts_the_new_logo_where_the_old_one_was(
     new_logo = logo_image(60, colour=(30, 90, 220), letters="NW")
     key = server.new_key(credits=75)
     with server.client(key) as c:
-        r = c.post("/v1/image/remove_branding", json={"input": {"image_urls": [marked["url"], data_url(new_logo)]}})
+        r = c.post("/v1/image/remove_branding",
+                   json={"input": {"image_urls": [marked["url"], image_data_url(new_logo)]}})
         assert r.status_code == 200, r.text
         assert r.json()["creditsCharged"] == 75 and r.json()["remainingCredits"] == 0
         done = wait_status(c, r.json()["request_id"], path="/v1/image/status")
@@ -118,7 +105,7 @@ def test_explicit_regions_change_only_those_pixels(server: ReelforgeServer) -> N
     with server.client(key) as c:
         r = c.post(
             "/v1/image/remove_branding",
-            json={"image_url": data_url(photo), "regions": [{"x": 40, "y": 30, "width": 80, "height": 50}]},
+            json={"image_url": image_data_url(photo), "regions": [{"x": 40, "y": 30, "width": 80, "height": 50}]},
         )
         assert r.status_code == 200, r.text
         assert r.json()["image_url"].startswith("data:image/png;base64,…")  # data: URLs are summarised
@@ -151,18 +138,18 @@ def test_bad_input_is_a_400_naming_the_field_and_free(
     server: ReelforgeServer, payload: dict[str, Any], field: str
 ) -> None:
     if payload.get("image_url") == "DATA":
-        payload = {**payload, "image_url": data_url(Image.new("RGB", (64, 48), (90, 120, 160)))}
+        payload = {**payload, "image_url": image_data_url(Image.new("RGB", (64, 48), (90, 120, 160)))}
     key = server.new_key(credits=100)
     with server.client(key) as c:
         r = c.post("/v1/image/remove_branding", json=payload)
         assert r.status_code == 400, r.text
         assert r.json()["field"] == field, r.json()
-        assert credits(c) == 100 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 100 and c.get("/v1/image/list").json()["sessions"] == []
 
 
 def test_short_of_credits_is_a_402(server: ReelforgeServer) -> None:
     key = server.new_key(credits=74)
     with server.client(key) as c:
-        r = c.post("/v1/image/remove_branding", json={"image_url": data_url(landscape_photo(96, 64))})
+        r = c.post("/v1/image/remove_branding", json={"image_url": image_data_url(landscape_photo(96, 64))})
         assert r.status_code == 402, r.text
-        assert credits(c) == 74 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 74 and c.get("/v1/image/list").json()["sessions"] == []

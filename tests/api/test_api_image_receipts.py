@@ -3,35 +3,23 @@ validation of receipts that do not add up, ownership (404 across accounts), bill
 
 from __future__ import annotations
 
-import base64
 import io
 from difflib import SequenceMatcher
 from typing import Any
 
-import httpx
 import pytest
-from PIL import Image
 
 from imaging.photo_fixtures import landscape_photo
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt, thai_sample, thai_second
 from reelforge.imaging.receipts import STANDARD_FIELDS
 from reelforge.imaging.receipts.parsing import squash
 from reelforge.providers.ocr import tesseract_available
-from support import FixtureHTTP, ReelforgeServer
+from support import FixtureHTTP, ReelforgeServer, credits_left
+from support.media import image_data_url
 
 pytestmark = pytest.mark.skipif(
     not tesseract_available("tha+eng"), reason="tesseract-ocr with eng+tha packs is not installed"
 )
-
-
-def data_url(img: Image.Image) -> str:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def credits(c: httpx.Client) -> int:
-    return int(c.get("/v1/credits").json()["remainingCredits"])
 
 
 def names_match(found: list[dict[str, Any]], expected: list[tuple[str, int, float]]) -> None:
@@ -72,7 +60,7 @@ def test_english_create_template_json_and_query(
     assert tpl["sample_receipt"]["transaction_date"] == "2026-01-14"
 
     with server.client(owner, timeout=120) as c:
-        before = credits(c)
+        before = credits_left(c)
         for path in ("/v1/image/template_json", "/v1/image/receipt_templates/template_json"):
             r = c.get(path, params={"template_id": tpl["template_id"]})
             assert r.status_code == 200, r.text
@@ -82,7 +70,7 @@ def test_english_create_template_json_and_query(
             assert saved["source_image_url"].endswith("/receipts/harbour.png") and saved["created_at"].endswith("Z")
 
         spec = english_second()
-        query = {"template_id": tpl["template_id"], "image_url": data_url(render_receipt(spec))}
+        query = {"template_id": tpl["template_id"], "image_url": image_data_url(render_receipt(spec))}
         r = c.post("/v1/image/receipt_templates/query", json=query, headers={"Idempotency-Key": "q-1"})
         assert r.status_code == 200, r.text
         replay = c.post("/v1/image/receipt_templates/query", json=query, headers={"Idempotency-Key": "q-1"})
@@ -102,7 +90,7 @@ def test_english_create_template_json_and_query(
         names_match(out["items"], [(i.name, i.qty, i.amount) for i in spec.items])
         assert out["validation"] == {"is_valid": True, "issues": []}
         assert out["unreadable_fields"] == [] and 0 < out["confidence"] <= 1 and out["attempts"] >= 1
-        assert credits(c) == before - 50
+        assert credits_left(c) == before - 50
 
         listed = {s["case_type"]: s for s in c.get("/v1/image/list").json()["sessions"]}
         assert listed["receipt_template_query"]["status"] == "COMPLETED"
@@ -119,7 +107,7 @@ def test_receipt_that_does_not_add_up_is_invalid(
             json={
                 "input": {
                     "receipt_template_id": english_template["template_id"],
-                    "receipt_url": data_url(render_receipt(spec)),
+                    "receipt_url": image_data_url(render_receipt(spec)),
                 }
             },
         )
@@ -134,7 +122,8 @@ def test_receipt_that_does_not_add_up_is_invalid(
 def test_thai_create_and_query(server: ReelforgeServer) -> None:
     key = server.new_key(credits=50)
     with server.client(key, timeout=120) as c:
-        r = c.post("/v1/image/receipt_templates/create", json={"receipt_url": data_url(render_receipt(thai_sample()))})
+        r = c.post("/v1/image/receipt_templates/create",
+                   json={"receipt_url": image_data_url(render_receipt(thai_sample()))})
         assert r.status_code == 200, r.text
         tpl = r.json()
         normalized = tpl["normalized_template"]
@@ -145,7 +134,7 @@ def test_thai_create_and_query(server: ReelforgeServer) -> None:
         spec = thai_second()
         r = c.post(
             "/v1/image/receipt_templates/query",
-            json={"template_id": tpl["template_id"], "image_url": data_url(render_receipt(spec))},
+            json={"template_id": tpl["template_id"], "image_url": image_data_url(render_receipt(spec))},
         )
         assert r.status_code == 200, r.text
         out = r.json()
@@ -156,7 +145,7 @@ def test_thai_create_and_query(server: ReelforgeServer) -> None:
         assert std["total"] == pytest.approx(spec.total)
         names_match(out["items"], [(i.name, i.qty, i.amount) for i in spec.items])
         assert out["validation"]["is_valid"] is True
-        assert out["remainingCredits"] == 0 and credits(c) == 0
+        assert out["remainingCredits"] == 0 and credits_left(c) == 0
 
 
 def test_templates_are_private_to_their_account(
@@ -171,20 +160,20 @@ def test_templates_are_private_to_their_account(
             "/v1/image/receipt_templates/query",
             json={
                 "template_id": english_template["template_id"],
-                "image_url": data_url(render_receipt(english_second())),
+                "image_url": image_data_url(render_receipt(english_second())),
             },
         )
         assert r.status_code == 404, r.text
         assert c.get("/v1/image/template_json").status_code == 400  # template_id is required
-        assert credits(c) == 100 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 100 and c.get("/v1/image/list").json()["sessions"] == []
 
 
 def test_receipt_errors_are_free_and_a_short_query_is_a_402(server: ReelforgeServer) -> None:
     key = server.new_key(credits=49)
-    receipt = data_url(render_receipt(english_second()))
+    receipt = image_data_url(render_receipt(english_second()))
     with server.client(key, timeout=120) as c:
         # Not a receipt: the job fails and the answer is a 400 on image_url; no template is kept.
-        r = c.post("/v1/image/receipt_templates/create", json={"image_url": data_url(landscape_photo(320, 214))})
+        r = c.post("/v1/image/receipt_templates/create", json={"image_url": image_data_url(landscape_photo(320, 214))})
         assert r.status_code == 400 and r.json()["field"] == "image_url", r.text
         r = c.post("/v1/image/receipt_templates/create", json={"template_name": "x"})
         assert r.status_code == 400 and r.json()["field"] == "image_url", r.text
@@ -193,15 +182,14 @@ def test_receipt_errors_are_free_and_a_short_query_is_a_402(server: ReelforgeSer
         r = c.post("/v1/image/receipt_templates/query", json={"image_url": receipt})
         assert r.status_code == 400 and r.json()["field"] == "template_id", r.text
 
-        r = c.post(
-            "/v1/image/receipt_templates/create", json={"template_url": data_url(render_receipt(english_sample()))}
-        )
+        r = c.post("/v1/image/receipt_templates/create",
+                   json={"template_url": image_data_url(render_receipt(english_sample()))})
         assert r.status_code == 200, r.text
         template_id = r.json()["template_id"]
         r = c.post("/v1/image/receipt_templates/query", json={"template_id": template_id})
         assert r.status_code == 400 and r.json()["field"] == "image_url", r.text
         r = c.post("/v1/image/receipt_templates/query", json={"template_id": template_id, "image_url": receipt})
         assert r.status_code == 402, r.text  # 49 credits, a query costs 50
-        assert credits(c) == 49
+        assert credits_left(c) == 49
         statuses = sorted((s["case_type"], s["status"]) for s in c.get("/v1/image/list").json()["sessions"])
         assert statuses == [("receipt_template_create", "COMPLETED"), ("receipt_template_create", "FAILED")]

@@ -3,7 +3,6 @@ billing, and a 400 for every invalid ``image_tiling_position`` value."""
 
 from __future__ import annotations
 
-import base64
 import io
 from typing import Any
 
@@ -13,21 +12,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from reelforge.providers.ocr import rapid_engine
-from support import FixtureHTTP, ReelforgeServer, wait_status
+from support import FixtureHTTP, ReelforgeServer, credits_left, wait_status
+from support.media import image_data_url, png_of
 
 COLOURS = [(200, 80, 60), (60, 140, 90), (50, 90, 190), (220, 180, 60), (140, 70, 160)]
 BACKGROUND = (245, 243, 238)
 TILE_W = 600
-
-
-def png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def data_url(img: Image.Image) -> str:
-    return "data:image/png;base64," + base64.b64encode(png(img)).decode()
 
 
 def tile_image(colour: tuple[int, int, int], size: tuple[int, int] = (500, 625)) -> Image.Image:
@@ -41,10 +31,6 @@ def fetch(url: str) -> Image.Image:
     return Image.open(io.BytesIO(httpx.get(url, timeout=30).content)).convert("RGB")
 
 
-def credits(c: httpx.Client) -> int:
-    return int(c.get("/v1/credits").json()["remainingCredits"])
-
-
 def runs(line: np.ndarray) -> int:
     """How many non-background stretches a line of pixels crosses (= tiles along it)."""
     is_gutter = (np.abs(line.astype(int) - BACKGROUND).max(axis=1) < 3).astype(int)
@@ -53,9 +39,9 @@ def runs(line: np.ndarray) -> int:
 
 def test_rollup_banner_grid_overlays_and_thumbnail(server: ReelforgeServer, fixture_http: FixtureHTTP) -> None:
     urls = [
-        fixture_http.serve_bytes(f"/rollup/t{i}.png", png(tile_image(c)), "image/png") for i, c in enumerate(COLOURS)
+        fixture_http.serve_bytes(f"/rollup/t{i}.png", png_of(tile_image(c)), "image/png") for i, c in enumerate(COLOURS)
     ]
-    header = fixture_http.serve_bytes("/rollup/header.png", png(Image.new("RGB", (1200, 200), (20, 24, 30))))
+    header = fixture_http.serve_bytes("/rollup/header.png", png_of(Image.new("RGB", (1200, 200), (20, 24, 30))))
     items: list[dict[str, Any]] = [
         {"image_url": urls[0], "title": "Rooftop Bar", "image_category": "Social", "image_duration": "2 hours"},
         {"enhanced_url": urls[1], "overlay": {"top_left": "Half day", "top_right": "Pool", "footer": "Cabana"}},
@@ -88,7 +74,7 @@ def test_rollup_banner_grid_overlays_and_thumbnail(server: ReelforgeServer, fixt
         banner, thumb = fetch(done["result_url"]), fetch(done["thumbnail_url"])
         listed = c.get("/v1/image/list").json()["sessions"]
         assert [(s["case_type"], s["status"]) for s in listed] == [("rollup_banner", "COMPLETED")]
-        assert credits(c) == 70
+        assert credits_left(c) == 70
 
     # Grid: 28 tiles (the 5 repeated) in 4 columns and 7 rows, counted from the pixels.
     pixels = np.asarray(banner)
@@ -115,8 +101,8 @@ def test_rollup_banner_grid_overlays_and_thumbnail(server: ReelforgeServer, fixt
 def test_rollup_with_enhance_upscales_small_tiles_and_bills_them(
     server: ReelforgeServer, fixture_http: FixtureHTTP
 ) -> None:
-    small = fixture_http.serve_bytes("/rollup/small.png", png(tile_image(COLOURS[0], (400, 500))), "image/png")
-    large = fixture_http.serve_bytes("/rollup/large.png", png(tile_image(COLOURS[2], (2020, 2526))), "image/png")
+    small = fixture_http.serve_bytes("/rollup/small.png", png_of(tile_image(COLOURS[0], (400, 500))), "image/png")
+    large = fixture_http.serve_bytes("/rollup/large.png", png_of(tile_image(COLOURS[2], (2020, 2526))), "image/png")
     key = server.new_key(credits=200)
     with server.client(key) as c:
         r = c.post(  # the samsar-js path of create_rollup_banner_with_enhance
@@ -155,7 +141,7 @@ def test_rollup_with_enhance_upscales_small_tiles_and_bills_them(
 
 
 def test_rollup_short_of_credits_is_a_402(server: ReelforgeServer) -> None:
-    small = data_url(tile_image(COLOURS[1], (80, 100)))
+    small = image_data_url(tile_image(COLOURS[1], (80, 100)))
     key = server.new_key(credits=100)
     with server.client(key) as c:
         r = c.post("/v1/image/create_rollup_banner_with_enhance", json={"images": [small], "tile_width": 64})
@@ -165,7 +151,7 @@ def test_rollup_short_of_credits_is_a_402(server: ReelforgeServer) -> None:
     with server.client(poor) as c:
         r = c.post("/v1/image/create_rollup_banner", json={"image_urls": [small], "tile_width": 64})
         assert r.status_code == 402, r.text
-        assert credits(c) == 29 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 29 and c.get("/v1/image/list").json()["sessions"] == []
 
 
 @pytest.mark.parametrize(
@@ -230,7 +216,7 @@ def test_rollup_short_of_credits_is_a_402(server: ReelforgeServer) -> None:
     ],
 )
 def test_invalid_rollup_values_are_a_free_400(server: ReelforgeServer, body: dict[str, Any], field: str) -> None:
-    tile = data_url(tile_image(COLOURS[3], (40, 50)))
+    tile = image_data_url(tile_image(COLOURS[3], (40, 50)))
     full: dict[str, Any] = {"image_list": [{"image_url": tile}], **body}
     if full["image_list"]:
         full["image_list"] = [
@@ -242,4 +228,4 @@ def test_invalid_rollup_values_are_a_free_400(server: ReelforgeServer, body: dic
             r = c.post(path, json=full)
             assert r.status_code == 400, r.text
             assert r.json()["field"] == field, r.json()
-        assert credits(c) == 200 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 200 and c.get("/v1/image/list").json()["sessions"] == []

@@ -14,30 +14,16 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from imaging.photo_fixtures import BOLD, landscape_photo
-from support import FixtureHTTP, ReelforgeServer, wait_status
-
-
-def png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def data_url(img: Image.Image) -> str:
-    return "data:image/png;base64," + base64.b64encode(png(img)).decode()
-
-
-def credits(c: httpx.Client) -> int:
-    return int(c.get("/v1/credits").json()["remainingCredits"])
-
+from support import FixtureHTTP, ReelforgeServer, credits_left, wait_status
+from support.media import image_data_url, png_of
 
 # --- add_image_set -----------------------------------------------------------------------------
 
 
 def test_image_set_makes_distinct_images_of_the_aspect(server: ReelforgeServer, fixture_http: FixtureHTTP) -> None:
     urls = [
-        fixture_http.serve_bytes("/sets/a.png", png(landscape_photo(480, 320, seed=1)), "image/png"),
-        fixture_http.serve_bytes("/sets/b.png", png(landscape_photo(480, 320, seed=5)), "image/png"),
+        fixture_http.serve_bytes("/sets/a.png", png_of(landscape_photo(480, 320, seed=1)), "image/png"),
+        fixture_http.serve_bytes("/sets/b.png", png_of(landscape_photo(480, 320, seed=5)), "image/png"),
     ]
     key = server.new_key(credits=1000)
     with server.client(key) as c:
@@ -72,11 +58,11 @@ def test_image_set_makes_distinct_images_of_the_aspect(server: ReelforgeServer, 
 
         listed = c.get("/v1/image/list").json()["sessions"]
         assert [(s["case_type"], s["status"]) for s in listed] == [("image_list_to_image_set", "COMPLETED")]
-        assert credits(c) == 775
+        assert credits_left(c) == 775
 
 
 def test_image_set_defaults_to_one_image_per_url(server: ReelforgeServer) -> None:
-    photos = [data_url(landscape_photo(160, 120, seed=s)) for s in (2, 3)]
+    photos = [image_data_url(landscape_photo(160, 120, seed=s)) for s in (2, 3)]
     key = server.new_key(credits=150)
     with server.client(key) as c:
         r = c.post("/v1/image/add_image_set", json={"input": {"image_urls": photos, "aspect_ratio": "16:9"}})
@@ -104,23 +90,24 @@ def test_image_set_defaults_to_one_image_per_url(server: ReelforgeServer) -> Non
     ],
 )
 def test_image_set_bad_input_is_a_free_400(server: ReelforgeServer, payload: dict[str, Any], field: str) -> None:
-    photo = data_url(landscape_photo(64, 48))
+    photo = image_data_url(landscape_photo(64, 48))
     payload = {k: ([photo if u == "PHOTO" else u for u in v] if k == "image_urls" else v) for k, v in payload.items()}
     key = server.new_key(credits=500)
     with server.client(key) as c:
         r = c.post("/v1/image/add_image_set", json=payload)
         assert r.status_code == 400, r.text
         assert r.json()["field"] == field, r.json()
-        assert credits(c) == 500 and c.get("/v1/image/list").json()["sessions"] == []
+        assert credits_left(c) == 500 and c.get("/v1/image/list").json()["sessions"] == []
 
 
 def test_image_set_short_of_credits_is_a_402(server: ReelforgeServer) -> None:
     key = server.new_key(credits=149)
     with server.client(key) as c:
-        r = c.post("/v1/image/add_image_set", json={"image_urls": [data_url(landscape_photo(64, 48))], "num_images": 2})
+        r = c.post("/v1/image/add_image_set",
+                   json={"image_urls": [image_data_url(landscape_photo(64, 48))], "num_images": 2})
         assert r.status_code == 402, r.text
         assert r.json()["creditsRequired"] == 150
-        assert credits(c) == 149
+        assert credits_left(c) == 149
 
 
 # --- assign_title ------------------------------------------------------------------------------
@@ -135,7 +122,7 @@ def labelled_product(text: str) -> Image.Image:
 
 
 def test_title_from_metadata_matches_the_readme(server: ReelforgeServer, fixture_http: FixtureHTTP) -> None:
-    url = fixture_http.serve_bytes("/titles/product-photo.png", png(landscape_photo(200, 150)), "image/png")
+    url = fixture_http.serve_bytes("/titles/product-photo.png", png_of(landscape_photo(200, 150)), "image/png")
     key = server.new_key(credits=10)
     with server.client(key) as c:
         r = c.post(
@@ -144,12 +131,12 @@ def test_title_from_metadata_matches_the_readme(server: ReelforgeServer, fixture
         )
         assert r.status_code == 200, r.text
         assert r.json()["content"] == "Linen Travel Shirt"
-        assert credits(c) == 10  # free
+        assert credits_left(c) == 10  # free
 
 
 def test_title_for_a_binary_upload(server: ReelforgeServer) -> None:
     key = server.new_key(credits=10)
-    photo = png(landscape_photo(200, 150))
+    photo = png_of(landscape_photo(200, 150))
     with server.client(key) as c:
         r = c.post(
             "/v1/image/assign_title",
@@ -163,11 +150,11 @@ def test_title_for_a_binary_upload(server: ReelforgeServer) -> None:
         assert r.status_code == 200, r.text
         assert r.json()["content"] == "Linen Travel Shirt"
         # Without metadata the title comes from the text printed on the image (OCR).
-        upload = png(labelled_product("Alpine Trail Boots"))
+        upload = png_of(labelled_product("Alpine Trail Boots"))
         r = c.post("/v1/image/assign_title", files={"image": ("boots.png", upload, "image/png")})
         assert r.status_code == 200, r.text
         assert r.json()["content"] == "Alpine Trail Boots"
-        assert credits(c) == 10
+        assert credits_left(c) == 10
 
 
 @pytest.mark.parametrize(
@@ -183,7 +170,7 @@ def test_title_for_a_binary_upload(server: ReelforgeServer) -> None:
     ],
 )
 def test_title_bad_input_is_a_400(server: ReelforgeServer, kwargs: dict[str, Any], field: str) -> None:
-    photo = png(landscape_photo(64, 48))
+    photo = png_of(landscape_photo(64, 48))
     if kwargs.get("json", {}).get("image_url") == "PHOTO":
         kwargs = {"json": {**kwargs["json"], "image_url": "data:image/png;base64," + base64.b64encode(photo).decode()}}
     if "files" in kwargs and kwargs["files"]["image"][1] == b"PNG":
@@ -215,7 +202,7 @@ def test_title_from_a_configured_vision_model(vision_server: ReelforgeServer, fi
         json.dumps(reply).encode(),
     )
     key = vision_server.new_key(credits=10)
-    photo = png(landscape_photo(200, 150))
+    photo = png_of(landscape_photo(200, 150))
     with vision_server.client(key) as c:
         r = c.post(
             "/v1/image/assign_title",

@@ -19,7 +19,7 @@ from PIL import Image
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from support import ReelforgeServer
 from support.client import cli_env, write_photo
-from support.media import png_bytes
+from support.media import assert_decodes_cleanly, png_bytes
 
 CLI = [sys.executable, "-m", "reelforge.cli"]
 
@@ -98,13 +98,7 @@ def test_video_from_two_local_images_with_live_progress(server: ReelforgeServer,
         assert ok and frame.std() > 5  # a picture, not a blank frame
     finally:
         capture.release()
-    probe = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(out), "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert probe.returncode == 0 and not probe.stderr.strip(), probe.stderr
+    assert_decodes_cleanly(out)
     streams = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)], capture_output=True, text=True)
     assert "Video: h264" in streams.stderr and "Audio: aac" in streams.stderr
 

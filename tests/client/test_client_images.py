@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,8 @@ from PIL import Image, ImageDraw
 
 from imaging.receipt_fixtures import english_sample, english_second, render_receipt
 from reelforge.client import ReelforgeError, to_data_url
-from support import ReelforgeServer
 from support.client import Api
-
-
-def png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
+from support.media import png_of
 
 
 def product_photo() -> bytes:
@@ -25,22 +18,12 @@ def product_photo() -> bytes:
     draw = ImageDraw.Draw(img)
     draw.ellipse((90, 40, 270, 200), fill="#264653")
     draw.text((250, 215), "SAMPLE", fill="white")
-    return png(img)
+    return png_of(img)
 
 
 PHOTO = to_data_url(product_photo())
-RECEIPT = to_data_url(png(render_receipt(english_sample())))
-SECOND_RECEIPT = to_data_url(png(render_receipt(english_second())))
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(server: ReelforgeServer, mode: str) -> Api:
-    return Api(mode, server.new_key(credits=100_000), server.base_url)
+RECEIPT = to_data_url(png_of(render_receipt(english_sample())))
+SECOND_RECEIPT = to_data_url(png_of(render_receipt(english_second())))
 
 
 def _saved_image(api: Api, request_id: str, path: Path) -> Image.Image:
@@ -52,7 +35,7 @@ def test_remove_and_replace_branding(api: Api, tmp_path: Path) -> None:
     removed = api("remove_branding_from_image", image_url=PHOTO, regions=[[240, 205, 330, 235]])
     assert removed.credits_charged == 75
     assert _saved_image(api, removed.data.request_id, tmp_path / "clean.png").size == (360, 240)
-    replaced = api("image.replace_branding", image_urls=[PHOTO, to_data_url(png(Image.new("RGB", (40, 20), "red")))])
+    replaced = api("image.replace_branding", image_urls=[PHOTO, to_data_url(png_of(Image.new("RGB", (40, 20), "red")))])
     assert replaced.data["image_urls"][1].startswith("data:image/png")
     api("cancel_render", video_session_id=replaced.data.request_id)
     with pytest.raises(ReelforgeError) as caught:
@@ -107,7 +90,7 @@ def test_rollup_banners(api: Api, tmp_path: Path) -> None:
     with _saved_image(api, banner.data.request_id, tmp_path / "banner.png") as img:
         assert img.height > img.width  # a roll-up banner is portrait
     # A tile already at print size needs no upscaling: the enhance variant then costs the banner's 30.
-    print_size = to_data_url(png(Image.new("RGB", (2020, 2526), "#2a9d8f")))
+    print_size = to_data_url(png_of(Image.new("RGB", (2020, 2526), "#2a9d8f")))
     enhanced = api(
         "image.enhance_and_generate_rollup_banner", images=[{"image_url": print_size}], max_tiles=2, tile_width=128
     )

@@ -24,11 +24,6 @@ from support.client import Api, DroppingProxy
 from support.media import png_bytes
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def proxy(server: ReelforgeServer) -> Iterator[DroppingProxy]:
     proxy = DroppingProxy(server.port, drop=1)

@@ -37,16 +37,6 @@ from support.media import png_bytes
 PHOTO = to_data_url(png_bytes(96, 64, seed=3))
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(server: ReelforgeServer, mode: str) -> Api:
-    return Api(mode, server.new_key(credits=100_000), server.base_url)
-
-
 def test_enhance_wait_download_status_history_and_ledger(api: Api, tmp_path: Path) -> None:
     accepted = api("enhance_image", image_url=PHOTO, resolution="2k")
     assert accepted.status == 200

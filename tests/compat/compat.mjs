@@ -74,7 +74,9 @@ const PROBE_INPUT = {
   prompt: 'probe', message: 'probe', language: 'es', outro_image_url: IMAGE, cta_text: 'probe',
   name: 'probe', records: [{ id: '1', text: 'probe' }], search_term: 'probe', system_prompt: 'probe',
   input: 'probe', thresholdCredits: 100, amountUsd: 10, checkoutSessionId: 'probe', loginToken: 'probe',
-  secret: 'probe-secret', amount: 5, appKey: 'probe', imageData: [IMAGE], video_data: {}, images: [{ image_url: IMAGE }],
+  // secret: app keys need ≥ 32 characters; email + redirect_url: createV2UserRechargeCredits needs both.
+  secret: 'probe-secret-of-at-least-32-characters', amount: 5, appKey: 'probe', email: 'probe@example.com',
+  redirect_url: 'https://example.com/probe', imageData: [IMAGE], video_data: {}, images: [{ image_url: IMAGE }],
 };
 const ARG_PATTERNS = [
   [PROBE_INPUT], ['probe_request', PROBE_INPUT], [PROBE_USER, PROBE_INPUT], [PROBE_INPUT, PROBE_USER],
@@ -85,6 +87,8 @@ const ARG_PATTERNS = [
 const ROUTE_FIRST = [[/Audio(Route)?$/, 'text_to_music'], [/Image$/, 'text_to_image'], [/Video$/, 'text_to_video']];
 
 function argPatterns(name) {
+  // The request id first, then the external user (samsar-js refuses a PROBE_INPUT-shaped identity).
+  if (name === 'archiveExternalUserRequest') return [['probe_request', PROBE_USER]];
   // Video-to-video gateway methods refuse raw video_data (PROBE_INPUT has it) and need URLs.
   if (/(LipSync|SoundEffect)Video$/.test(name)) return [[{ video_url: IMAGE, audio_url: IMAGE, prompt: 'probe' }]];
   // Methods that chain on a narrative refuse, client-side, an id that is not 24 hex characters (and a prompt).
@@ -436,7 +440,7 @@ const SCENARIOS = {
       await expectError(client.createAssistantCompletion({ session_id: 'vid_does_not_exist', input: 'hi' }), 404, 'unknown session'),
     ];
   },
-  ...Object.fromEntries(['createExternalChatCompletion', 'createV2ExternalChatCompletion'].map((name) => [name, async () => {
+  ...Object.fromEntries(['createExternalChatCompletion', 'createV2ExternalChatCompletion', 'createExternalChat', 'createV2ExternalChat'].map((name) => [name, async () => {
     const r = await client[name]({ messages: [{ role: 'user', content: 'Name three colours.' }], max_tokens: 24 });
     expect(r.data.object === 'chat.completion' && r.data.choices?.[0]?.message?.content, `${name}: no choices[0].message.content`);
     expect(typeof r.data.usage?.total_tokens === 'number', `${name}: no usage`);

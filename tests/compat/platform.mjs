@@ -6,6 +6,7 @@ export function platformScenarios({ client, expect, expectError, once, completed
   const user = { provider: 'compat', unique_key: 'compat:u1', external_user_id: 'u1', username: 'compat' };
   const other = { provider: 'compat', unique_key: 'compat:u2', external_user_id: 'u2' };
   const SECRET = 'compat-app-secret-0123456789-abcdefghij';
+  const USER_RECHARGE = { amount: 25, email: 'member@example.com', redirect_url: 'https://example.com/samsar/callback' };
   const funded = () => once('ext-funded', async () => {
     const session = await client.createExternalUserSession(user);
     await client.grantExternalUserCredits(user, 20000);
@@ -151,9 +152,16 @@ export function platformScenarios({ client, expect, expectError, once, completed
       return ['2xx, data.publication'];
     },
     async archiveExternalUserRequest() {
-      const r = await client.archiveExternalUserRequest(await extRender(), user);
+      // A request of its own (a free assistant session): the shared render must stay in the library that
+      // listExternalUserRequests reads.
+      await funded();
+      const own = (await client.createExternalAssistantSession(user, { session_name: 'to archive' })).data.session_id;
+      const r = await client.archiveExternalUserRequest(own, user);
       expect(r.data.request?.archived === true, 'not archived');
-      return ['2xx, data.request.archived'];
+      const library = (await client.listExternalUserRequests(user, { limit: 50 })).data.requests;
+      expect(!library.some((q) => q.request_id === own), 'archived request still listed');
+      return ['2xx, data.request.archived, left out of the library',
+        await expectError(client.archiveExternalUserRequest(own, other), 404, 'another external user')];
     },
     async chargeExternalUserUtilityUsage() {
       await funded();
@@ -214,6 +222,31 @@ export function platformScenarios({ client, expect, expectError, once, completed
     async getV2PaymentStatus() {
       const r = await client.createCreditsRecharge(100);
       return [`2xx, status=${(await client.getV2PaymentStatus({ checkoutSessionId: r.data.checkoutSessionId })).data.status}`];
+    },
+    createV2UserRechargeCredits: async () => [
+      ...(await paid(() => client.createV2UserRechargeCredits(USER_RECHARGE))()),
+      await expectError(client.createV2UserRechargeCredits({ ...USER_RECHARGE, email: 'nobody' }), 400, 'bad email'),
+    ],
+    async getV2UserPaymentStatus() {
+      const r = await client.createV2UserRechargeCredits(USER_RECHARGE);
+      const s = await client.getV2UserPaymentStatus({ checkoutSessionId: r.data.checkoutSessionId });
+      expect(s.data.status === 'pending' && s.data.credits === 2500, 'status or credits wrong');
+      return [`2xx, status=${s.data.status}`,
+        await expectError(client.getV2UserPaymentStatus({ checkoutSessionId: 'nope' }), 404, 'unknown')];
+    },
+    async grantV2Credits() {
+      await funded();
+      const before = (await client.getExternalCreditsBalance(user)).data.remainingCredits;
+      const account = (await client.getCreditsBalance()).data.credits;
+      const r = await client.grantV2Credits(100, { externalUser: user });
+      expect(r.data.creditsGranted === 100 && r.data.remainingCredits === before + 100, 'user balance not raised');
+      expect(r.data.internalRemainingCredits === account - 100, 'account balance not lowered');
+      expect((await client.getCreditsBalance()).data.credits === account - 100, 'account balance differs');
+      return [`2xx, creditsGranted=100, account -100, user +100`,
+        await expectError(client.grantV2Credits(account, { externalUser: { unique_key: user.unique_key } }), 402,
+          'over the balance'),
+        await expectError(client.grantV2Credits(1, { externalUser: { unique_key: 'compat:nobody' } }), 404,
+          'unknown user')];
     },
     async getExternalPaymentStatus() {
       const r = await client.createExternalCreditsRecharge(user, 100);

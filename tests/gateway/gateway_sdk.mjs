@@ -2,43 +2,13 @@
 // call must answer 2xx and its request reach COMPLETED through the SDK's own status method. Media the
 // calls need (a still, a short clip) come from the fixture server (COMPAT_STILL, COMPAT_CLIP). Prints
 // one JSON line: the methods served and the failures.
-import { SamsarClient } from '../compat/node_modules/samsar-js/dist/index.js';
+import { sdkRun } from '../support/sdk_run.mjs';
 
-const platform = new SamsarClient({ apiKey: process.env.REELFORGE_API_KEY, baseUrl: process.env.REELFORGE_BASE_URL });
+const { platform, failures, call, completed: completedId, report } = sdkRun();
 const still = process.env.COMPAT_STILL;
 const clip = process.env.COMPAT_CLIP;
-const served = [];
-const failures = [];
-
-async function call(name, fn) {
-  try {
-    const res = await fn();
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-    served.push(name);
-    return res;
-  } catch (err) {
-    failures.push({ name, error: String(err?.message ?? err), body: err?.body });
-    return undefined;
-  }
-}
-
-// Polls with the SDK's status method `statusName`; the final body, or undefined (a failure recorded).
-async function completed(name, statusName, res, timeoutMs = 400000) {
-  if (!res) return undefined;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s = await call(statusName, () => platform[statusName](res.data.request_id));
-    if (!s) return undefined;
-    if (s.data.status === 'COMPLETED') {
-      if (!s.data.result_url) { failures.push({ name, error: 'no result_url', body: s.data }); return undefined; }
-      return s.data;
-    }
-    if (s.data.status !== 'PENDING') { failures.push({ name, error: `ended ${s.data.status}`, body: s.data }); return undefined; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  failures.push({ name, error: 'timed out' });
-  return undefined;
-}
+// The request `res` made, polled with the SDK's status method `statusName` until it ends.
+const completed = (name, statusName, res) => completedId(name, statusName, res?.data.request_id);
 
 const audio = 'getV2ExternalAudioStatus';
 const speech = await completed('requestV2ExternalAudioRoute', audio, await call('requestV2ExternalAudioRoute',
@@ -67,4 +37,4 @@ if (results[3] && results[3].method !== 'tts_word_events') failures.push({ name:
 const text = await call('createV2ExternalVideoRequestFromText', () => platform.createV2ExternalVideoRequestFromText({
   prompt: 'A slow tour of a quiet harbour', duration: 60 }));
 if (text) await call('cancelV2Render', () => platform.cancelV2Render({ videoSessionId: text.data.request_id }));
-console.log(JSON.stringify({ served: [...new Set(served)].sort(), failures }));
+report();

@@ -3,15 +3,13 @@ answers 2xx and its request reaches COMPLETED through the SDK's own status metho
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 from compat.test_compat_samsar_js import node_or_skip
 from reelforge.render.ffmpeg import run_ffmpeg
 from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
+from support.samsar_js import run_sdk_script, sdk_env
 
 HERE = Path(__file__).parent
 # Kept in step with V2_SUITE in tests/compat/compat.mjs (docs/compatibility.md marks these checked).
@@ -28,17 +26,10 @@ def test_gateway_methods_through_samsar_js(server: ReelforgeServer, fixture_http
     node = node_or_skip()
     clip = tmp_path / "clip.mp4"
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2", "-pix_fmt", "yuv420p", str(clip)])
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")},
-        "REELFORGE_BASE_URL": server.base_url + "/v1",
-        "REELFORGE_API_KEY": server.new_key(credits=100_000, name="samsar-js-gateway"),
-        "COMPAT_STILL": fixture_http.serve_bytes("/gateway-sdk/still.png", png_bytes(640, 480, seed=9), "image/png"),
-        "COMPAT_CLIP": fixture_http.serve_bytes("/gateway-sdk/clip.mp4", clip.read_bytes(), "video/mp4"),
-    }
-    run = subprocess.run([node, str(HERE / "gateway_sdk.mjs")], env=env, cwd=HERE, capture_output=True, text=True,
-                         timeout=900)
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no summary:\n{run.stderr}"
-    summary = json.loads(lines[-1])
-    assert not summary["failures"], json.dumps(summary["failures"], indent=2)[:4000]
-    assert set(summary["served"]) == EXPECTED, summary["served"]
+    env = sdk_env(
+        server, 100_000, "samsar-js-gateway",
+        COMPAT_STILL=fixture_http.serve_bytes("/gateway-sdk/still.png", png_bytes(640, 480, seed=9), "image/png"),
+        COMPAT_CLIP=fixture_http.serve_bytes("/gateway-sdk/clip.mp4", clip.read_bytes(), "video/mp4"),
+    )
+    served = run_sdk_script(node, HERE / "gateway_sdk.mjs", env, timeout=900)
+    assert served == EXPECTED, served

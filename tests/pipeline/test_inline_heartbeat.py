@@ -59,7 +59,8 @@ def test_a_live_inline_run_is_left_alone_and_a_dead_one_is_recovered(tmp_path: P
     try:
         with server.client(key, timeout=120) as c:
             started = time.monotonic()
-            with c.stream("POST", "/v2/external/chat/completions", json=BODY) as resp:
+            # Long enough to outlive the grace several times even on a fast host (~90 tokens/s).
+            with c.stream("POST", "/v2/external/chat/completions", json={**BODY, "max_tokens": 400}) as resp:
                 assert resp.status_code == 200
                 lines = data_lines(resp)
                 rid = request_id(next(lines))

@@ -25,6 +25,22 @@ def test_login_token_works_once_and_auth_token_acts_as_the_user(platform_server:
         assert c.get("/users/verify_token").json()["valid"] is True
 
 
+def test_a_browser_opening_a_login_link_is_sent_to_the_studio_unredeemed(platform_server: ReelforgeServer) -> None:
+    """A person opens the loginUrl in a browser: the Studio redeems it (tests/studio), not the redirect, so a
+    link previewer fetching the page cannot spend it; the token rides in the fragment, never sent to a server."""
+    key = platform_server.new_key(credits=10)
+    alice = identity("link-alice")
+    with platform_server.client(key) as c:
+        external_session(c, alice)
+        url = c.post("/v1/external_users/create_login_token", json={"external_user": alice}).json()["loginUrl"]
+    token = url.split("loginToken=")[1]
+    with platform_server.client(None) as anon:
+        page = anon.get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert page.status_code == 303 and page.headers["location"] == f"/studio/#login={token}"
+        redeemed = anon.get("/users/verify_token", params={"loginToken": token})
+        assert redeemed.status_code == 200 and redeemed.json()["isExternalUser"] is True
+
+
 def test_refresh_rotates_and_reuse_revokes_the_family(platform_server: ReelforgeServer) -> None:
     key = platform_server.new_key(credits=10)
     with platform_server.client(key) as c:

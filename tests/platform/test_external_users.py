@@ -16,7 +16,10 @@ from support.platform_flows import expire, external_session, identity, login
 
 VIDEO = {"prompt": "A sleek teaser for a futuristic running shoe", "duration": 5, "image_model": "LOCAL",
          "video_model": "LOCAL"}
-ID_NAMES = {"request_id", "session_id", "template_id", "videoSessionId"}
+ID_NAMES = {"request_id", "session_id", "template_id", "videoSessionId", "checkoutSessionId"}
+# Routes that name an external user rather than an id: probed with the victim's identity. An external user's
+# own credential may never grant (403, whoever it names); another account does not find the user (404).
+USER_ROUTES = {("POST", "/v2/credits/grant"): {"input": {"credits": 1}}}
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +36,12 @@ def story(platform_server: ReelforgeServer) -> dict[str, Any]:
         # getExternalStatus sends no external user: the platform key alone resolves the extreq_ id.
         done = wait_status(c, rid, timeout=240, path="/v1/external_users/status")
         assert done["status"] == "COMPLETED", done
+        paid = c.post("/v1/external_users/credits/recharge", json={"external_user": alice, "input": {"credits": 100}})
+        assert paid.status_code == 200, paid.text
     return {"key": key, "alice": alice, "bob": bob, "rid": rid, "charged": int(r.headers["x-credits-charged"]),
             "remaining": int(r.headers["x-credits-remaining"]), "result_url": done["result_url"],
-            "alice_key": alice_session["external_api_key"], "bob_key": bob_session["external_api_key"]}
+            "alice_key": alice_session["external_api_key"], "bob_key": bob_session["external_api_key"],
+            "payment": paid.json()["checkoutSessionId"]}
 
 
 def test_charges_go_to_the_external_users_wallet(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:
@@ -102,10 +108,12 @@ def _id_routes(c: httpx.Client) -> list[tuple[str, str]]:
     return found
 
 
-def _attempt(c: httpx.Client, method: str, path: str, rid: str, user: dict[str, str]) -> httpx.Response:
+def _attempt(c: httpx.Client, method: str, path: str, rid: str, user: dict[str, str], payment: str
+             ) -> httpx.Response:
     path = re.sub(r"\{[^}]+\}", rid, path)  # /v2/video/step/{request_id}/status names the id in its path
     if method == "GET":
-        return c.get(path, params={"request_id": rid, "session_id": rid, "template_id": rid})
+        return c.get(path, params={"request_id": rid, "session_id": rid, "template_id": rid,
+                                   "checkoutSessionId": payment})
     return c.request(method, path, json=_probe_body(rid, user))
 
 
@@ -151,12 +159,17 @@ def test_isolation_over_every_id_route(platform_server: ReelforgeServer, story: 
     for who, (token, user, allowed) in principals.items():
         with platform_server.client(token) as c:
             for method, path in routes:
-                r = _attempt(c, method, path, rid, user)
+                r = _attempt(c, method, path, rid, user, story["payment"])
                 if not _refused(path, r, allowed) or story["result_url"] in r.text:
+                    wrong.append((who, method, path, r.status_code, r.text[:200]))
+            for (method, path), body in USER_ROUTES.items():
+                r = c.request(method, path, json={**body, "external_user": story["alice"]})
+                if r.status_code not in (allowed if who != "another external user" else {403}):
                     wrong.append((who, method, path, r.status_code, r.text[:200]))
     assert not wrong, "\n".join(map(str, wrong))
     with platform_server.client(story["alice_key"]) as c:  # and the owner still gets it
         assert c.get("/v1/status", params={"request_id": rid}).json()["result_url"] == story["result_url"]
+        assert c.get("/v1/credits").json()["remainingCredits"] == story["remaining"]  # no refused grant landed
 
 
 def test_usage_logs_and_request_lists_are_per_wallet(platform_server: ReelforgeServer, story: dict[str, Any]) -> None:

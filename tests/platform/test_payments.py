@@ -132,3 +132,49 @@ def test_stripe_webhook_grants_once_and_refuses_forgeries(stripe_server: Reelfor
     with stripe_server.client(key) as c:
         assert c.get("/v1/credits").json()["remainingCredits"] == 1500
         assert c.get("/v1/payment_status", params={"checkoutSessionId": session_id}).json()["status"] == "succeeded"
+
+
+def test_v2_user_recharge_by_the_dollar_and_its_status(platform_server: ReelforgeServer) -> None:
+    """samsar-js createV2UserRechargeCredits / getV2UserPaymentStatus: a dollar amount for the caller's wallet
+    (an external user's when one is named), its status at /v2/user/payment_status, 404 for anyone else."""
+    key = platform_server.new_key(credits=0)
+    alice = identity("recharger-a")
+    body = {"amount": 25.5, "email": "member@example.com", "redirect_url": "https://example.com/samsar/callback"}
+    with platform_server.client(key) as c:
+        made = c.post("/v2/user/recharge_credits", json=body)
+        assert made.status_code == 200, made.text
+        m = made.json()
+        assert (m["credits"], m["amountCents"], m["amount"], m["status"]) == (2550, 2550, 25.5, "pending")
+        assert m["redirectUrl"] == body["redirect_url"] and m["email"] == body["email"]
+        ref = m["checkoutSessionId"]
+        assert m["paymentStatusEndpoint"] == f"/v2/user/payment_status?checkoutSessionId={ref}"
+        status = c.get("/v2/user/payment_status", params={"checkoutSessionId": ref})
+        assert status.json() == c.get("/v1/payment_status", params={"checkoutSessionId": ref}).json()
+        assert status.json()["status"] == "pending"
+        assert _confirm(platform_server, ref).json()["granted"] is True
+        assert c.get("/v2/user/payment_status", params={"checkoutSessionId": ref}).json()["status"] == "succeeded"
+        assert c.get("/v1/credits").json()["remainingCredits"] == 2550
+        # bad input names the field
+        for bad, field in (({**body, "amount": 0}, "amount"), ({**body, "amount": 1.005}, "amount"),
+                           ({**body, "email": "nobody"}, "email"),
+                           ({**body, "redirect_url": "ftp://x"}, "redirect_url"),
+                           ({"amount": 5, "email": "a@b.co"}, "redirect_url")):
+            r = c.post("/v2/user/recharge_credits", json=bad)
+            assert r.status_code == 400 and r.json()["field"] == field, (bad, r.text)
+        assert c.get("/v2/user/payment_status", params={}).status_code == 400
+        # acting for an external user: their wallet's payment, hidden from another external user
+        alice_key = external_session(c, alice)["external_api_key"]
+        theirs = c.post("/v2/user/recharge_credits", json={**body, "external_user": alice}).json()["checkoutSessionId"]
+        # samsar-js's options.externalUser without a provider comes flattened into the body (withV2ExternalUser)
+        flat = c.post("/v2/user/recharge_credits", json={**body, "unique_key": alice["unique_key"]})
+        bob = external_session(c, identity("recharger-b"))["external_api_key"]
+    with platform_server.client(alice_key) as c:
+        for ref_ in (theirs, flat.json()["checkoutSessionId"]):
+            assert c.get("/v2/user/payment_status", params={"checkoutSessionId": ref_}).status_code == 200
+    with platform_server.client(bob) as c:
+        assert c.get("/v2/user/payment_status", params={"checkoutSessionId": theirs}).status_code == 404
+    with platform_server.client(platform_server.new_key()) as other:
+        for ref_ in (ref, theirs):
+            assert other.get("/v2/user/payment_status", params={"checkoutSessionId": ref_}).status_code == 404
+    with platform_server.client(None) as anon:  # no self-service sign-up: a credential is needed
+        assert anon.post("/v2/user/recharge_credits", json=body).status_code in (400, 401)

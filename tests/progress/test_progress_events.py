@@ -28,9 +28,11 @@ def _sse(client: httpx.Client, rid: str, last: int | None = None,
 
 def test_sse_resume_and_queue_positions(tmp_path: Path, sample_png: bytes) -> None:
     # One job at a time on the queue: the fourth waits behind three and moves up as each starts.
+    # Each stage is held 3 s, so the four submissions land while the first still runs, even on a
+    # loaded host (at 1.5 s two jobs had finished before the fourth was queued).
     concurrency = '{"cpu": 1, "render": 1, "io": 8, "gpu": 1}'
     srv = ReelforgeServer(tmp_path / "srv", {"REELFORGE_QUEUE_CONCURRENCY": concurrency,
-                                            "REELFORGE_FAULT_STAGE_DELAY_S": "1.5"}).start()
+                                            "REELFORGE_FAULT_STAGE_DELAY_S": "3"}).start()
     try:
         key = srv.new_key(credits=2000)
         body = {"image_url": "data:image/png;base64," + base64.b64encode(sample_png).decode()}

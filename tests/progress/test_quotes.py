@@ -18,6 +18,7 @@ from PIL import Image
 
 from support import ReelforgeServer, submit
 from support.media import product_photo
+from support.platform_flows import external_session, identity, login
 
 IMAGES = [product_photo(0), product_photo(1)]
 RECORDS = [{"id": "1", "city": "Austin", "description": "modern downtown flat"},
@@ -88,6 +89,14 @@ ACCEPTANCE_PRICED = [
     ("/v2/video/step/text_to_video", {"prompt": "A bicycle repair shop"}),
     ("/v2/video/step/image_to_video", {"image_url": IMAGES[0]}),
     ("/v2/external/audio/text_to_speech", {"text": "Fresh bread every morning from six."}),
+    ("/v2/external/audio/text_to_music", {"prompt": "A calm piano loop for a bakery"}),
+    ("/v2/external/audio/sound_effect", {"prompt": "A shop door bell rings twice"}),
+    ("/v1/image/assign_title", {"image_url": _png()}),
+    ("/v1/chat/enhance", {"message": "fresh bread daily from six", "maxwords": 40}),
+    ("/v1/assistant/completion", {"message": "Name three breads.", "max_output_tokens": 40}),
+    ("/v2/external/narrative/create_single", {"prompt": "A baker's first morning", "duration": 20}),
+    ("/v2/text_to_interactive_video", {"prompt": "A baker's first morning", "duration": 20,
+                                       "image_model": "SEEDREAM", "video_model": "RUNWAYML", "num_levels": 2}),
 ]
 
 
@@ -107,6 +116,19 @@ def test_dry_run_alias_and_pricing_table(api_only: ReelforgeServer) -> None:
     with api_only.client(api_only.new_key(credits=10)) as poor:  # a quote is free and says it would not go through
         quote = poor.post("/v1/image/enhance", json={"image_url": _png(), "quote_only": True}).json()
         assert quote["sufficient"] is False and quote["remainingCredits"] == 10
+
+
+def test_quote_of_a_utility_usage_charge(api_only: ReelforgeServer) -> None:
+    """The one paid route that is no job: a platform passing a cost on to its user (their own wallet)."""
+    key = api_only.new_key(credits=1_000)
+    user = identity("quoted-usage")
+    with api_only.client(key) as c:
+        external_session(c, user, grant=1_000)
+        auth = login(c, user)["authToken"]
+    with api_only.client(auth) as c:  # the user's own credential: /v1/credits and the ledger are theirs
+        body = {"utility_type": "transcription", "cost_usd": 0.25, "pricingMultiplier": 2}
+        quoted, charged, _ = quote_then_charge(c, "/v1/external_users/utils/usage_charge", body)
+    assert quoted == charged == 50
 
 
 def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
@@ -129,6 +151,8 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             ("/v1/chat/similar_to_embedding", {"template_id": tid, "search_json": {"description": "loft"}}),
             ("/v1/chat/update_embedding", {"template_id": tid, "records": [{"id": "3", "description": "barn"}]}),
             ("/v2/translate_video", {"videoSessionId": sid, "language": "fr"}),
+            ("/v1/video/remove_subtitles", {"videoSessionId": sid}),  # free: quoted as 0, charged 0
+            ("/v1/video/clone", {"videoSessionId": sid}),
         ]
         for route, body in routes:
             quoted, charged, request_id = quote_then_charge(c, route, {"input": body})

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from support import ReelforgeServer
+from support import ReelforgeServer, wait_status
+from support.platform_flows import expire, external_session, identity
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -298,4 +299,127 @@ def test_keys_image_tools_and_webhooks_pages(server: ReelforgeServer, browser: o
     sync_api.expect(page.get_by_text("Signing with:")).to_contain_text(secret[:8])
     assert_accessible(page, "webhooks")
     assert not errors, errors
+    context.close()
+
+
+SHORT_VIDEO = {"prompt": "A quiet lake at dawn.", "duration": 5, "image_model": "LOCAL", "video_model": "LOCAL"}
+
+
+def submitted(c: object, path: str, body: dict[str, object]) -> str:
+    r = c.post(path, json=body)  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text
+    return str(r.json()["request_id"])
+
+
+def open_login_link(browser: object, url: str, viewport: dict[str, int]) -> tuple[object, object]:
+    """A fresh browser context (nothing stored) opening a login link, as a person clicking it would."""
+    context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(url)
+    return context, page
+
+
+@pytest.mark.timeout(900)
+def test_external_user_signs_in_with_a_login_link(server: ReelforgeServer, browser: object, tmp_path: Path) -> None:
+    """An app (its API key) makes external users and a login link; the link opens the Studio as that
+    user, who sees only their own work and spends their own credits, quoted first, with live progress."""
+    key = server.new_key(credits=100_000, name="studio-platform")
+    alice, bob = identity("studio-alice"), identity("studio-bob")
+    with server.client(key) as c:
+        external_session(c, alice, grant=5_000)
+        external_session(c, bob, grant=5_000)
+        # Other people's work, rendering while Alice works: the app owner's own video and Bob's.
+        others = [submitted(c, "/v1/video/text_to_video", {"input": SHORT_VIDEO}),
+                  submitted(c, "/v1/external_users/text_to_video", {"external_user": bob, "input": SHORT_VIDEO})]
+        owner_balance = c.get("/v1/credits").json()["credits"]
+        link = c.post("/v1/external_users/create_login_token", json={"external_user": alice}).json()["loginUrl"]
+        # What the Studio's form will send for her (its model defaults), quoted for her.
+        form = {"prompt": SHORT_VIDEO["prompt"], "duration": 5, "language": "en", "aspect_ratio": "16:9",
+                "enable_subtitles": True}
+        quoted = c.post("/v1/external_users/text_to_video",
+                        json={"external_user": alice, "input": form, "quote_only": True}).json()["credits"]
+
+    # The link lands in the Studio signed in as Alice; the token leaves the address bar.
+    context, page = open_login_link(browser, link, DESKTOP)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sync_api.expect(page.get_by_role("heading", name="Gallery")).to_be_visible()
+    assert page.url.endswith("/studio/#/gallery"), page.url
+    sync_api.expect(page.get_by_test_id("signed-in-as")).to_have_text("studio-alice")
+    sync_api.expect(page.get_by_test_id("header-credits")).to_have_text("5,000 credits")
+    sync_api.expect(page.get_by_role("link", name="API keys")).to_have_count(0)  # account pages: not hers
+
+    # A prompt-only five-second video: quoted first (Alice's price), charged as quoted, followed live.
+    page.get_by_role("link", name="New video").click()
+    page.get_by_label("Prompt", exact=True).fill(SHORT_VIDEO["prompt"])
+    page.get_by_label("Language", exact=True).select_option("en")
+    page.get_by_label("Length in seconds (prompt only)", exact=True).fill("5")
+    quote = page.locator("#quote")
+    sync_api.expect(quote).to_have_text(re.compile(rf"^Costs {quoted} credits"), timeout=30_000)
+    streams = watch_progress(page)
+    page.get_by_role("button", name="Create video").click()
+    sync_api.expect(quote).to_have_text(f"Charged {quoted} credits.")
+    sync_api.expect(page.get_by_test_id("header-credits")).to_have_text(f"{5_000 - quoted:,} credits")
+    sync_api.expect(page.get_by_test_id("percent")).to_have_text("100 %", timeout=RENDER_TIMEOUT_MS)
+    assert_live_progress(page, streams)
+    assert 3 < video_duration(page.locator(".progress-panel video")) < 9
+    mine = page.locator(".progress-panel").get_attribute("data-request-id")
+    assert mine and mine.startswith("extreq_"), mine
+    screenshot(page, tmp_path, "studio-external-new-video-desktop")
+
+    # Her gallery holds her video only, once the others' are done too; her ledger only her wallet.
+    with server.client(key) as c:
+        for rid in others:
+            assert wait_status(c, rid, timeout=300)["status"] == "COMPLETED"
+        assert c.get("/v1/credits").json()["credits"] == owner_balance  # the app's wallet paid nothing for her
+        assert c.get("/v1/external_users/credits", params=alice).json()["remainingCredits"] == 5_000 - quoted
+    page.get_by_role("link", name="Gallery").click()
+    cards = page.locator("article.session")
+    sync_api.expect(cards).to_have_count(1)
+    assert cards.first.get_attribute("data-session-id") == mine
+    assert not any(rid in page.content() for rid in others)
+    # An hour on, her auth token has expired: the page's calls (three at once) renew it with the refresh
+    # token once, unnoticed; presenting that refresh token twice would have revoked the session.
+    held = "() => JSON.parse(sessionStorage.getItem('reelforge.studio.credential')).value"
+    before = page.evaluate(held)
+    expire(server, before["auth"][: len("rf_auth_") + 4])
+    page.get_by_role("link", name="Credits").click()
+    sync_api.expect(page.get_by_test_id("balance")).to_have_text(f"{5_000 - quoted:,}")
+    assert page.evaluate(held)["auth"] != before["auth"]
+    rows = page.get_by_role("table").locator("tbody tr")
+    sync_api.expect(rows).to_have_count(2)  # the app's grant and her video's charge
+    sync_api.expect(rows.first).to_contain_text(mine)
+    page.set_viewport_size(PHONE)
+    screenshot(page, tmp_path, "studio-external-credits-phone")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page, "external user's credits")
+    assert not errors, errors
+    context.close()
+
+    # A login link works once.
+    context, page = open_login_link(browser, link, PHONE)
+    sync_api.expect(page.get_by_role("alert")).to_contain_text("already used")
+    screenshot(page, tmp_path, "studio-login-link-used-phone")
+    context.close()
+
+    # The app owner's Studio lists its external users and makes Bob a link: Bob sees only his video.
+    context = browser.new_context(viewport=PHONE)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(server.base_url + "/studio/#/external-users")
+    page.get_by_label("API key", exact=True).fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    table = page.get_by_role("table")
+    sync_api.expect(table).to_contain_text("studio-bob")
+    sync_api.expect(table.locator("tr", has_text="studio-alice")).to_contain_text(f"{5_000 - quoted:,}")
+    page.get_by_role("button", name="Login link for studio-bob").click()
+    bob_link = page.get_by_label(re.compile("^Login link for studio-bob")).input_value()
+    screenshot(page, tmp_path, "studio-external-users-phone")
+    assert_accessible(page, "external users")
+    context.close()
+    context, page = open_login_link(browser, bob_link, PHONE)
+    sync_api.expect(page.get_by_test_id("signed-in-as")).to_have_text("studio-bob")
+    cards = page.locator("article.session")
+    sync_api.expect(cards).to_have_count(1)
+    assert cards.first.get_attribute("data-session-id") == others[1]
+    screenshot(page, tmp_path, "studio-external-gallery-phone")
     context.close()

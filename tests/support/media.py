@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
 from functools import cache
 from pathlib import Path
 
 import cv2
 import httpx
+import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -32,6 +34,17 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
+def png_of(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def image_data_url(img: Image.Image) -> str:
+    """``img`` as a PNG data URL (what a request body carries when the test has no server to fetch from)."""
+    return data_url(png_of(img))
+
+
 def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
     """A flat-colour "product" (disc and square) as a JPEG data URL; ``seed`` picks the colours."""
     colours = ["#e76f51", "#2a9d8f", "#264653", "#f4a261"]
@@ -50,6 +63,13 @@ def download(url: str, path: Path) -> Path:
 
 
 # --- media out ---------------------------------------------------------------------------------
+
+
+def assert_decodes_cleanly(video: Path) -> None:
+    """Every packet of ``video`` decodes with no error (``ffmpeg -v error`` into the null muxer)."""
+    decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=120)
+    assert decoded.returncode == 0 and not decoded.stderr.strip(), decoded.stderr
 
 
 def frame_at(video: Path, seconds: float, out: Path | None = None) -> np.ndarray:

@@ -221,6 +221,11 @@ class ReelforgeWorker:
         kill_group(self.proc)
 
 
+def credits_left(c: httpx.Client) -> int:
+    """The balance of the client's key (``GET /v1/credits``)."""
+    return int(c.get("/v1/credits").json()["remainingCredits"])
+
+
 def submit(server: ReelforgeServer, key: str, route: str, body: dict[str, Any], timeout: float = 400) -> dict[str, Any]:
     """POST ``{"input": body}`` to a job route and wait for the request to finish; the final status."""
     with server.client(key, timeout=120) as c:

@@ -1,22 +1,9 @@
 // Narratives, narrative to video and regenerate_avatar through the published samsar-js 0.48.48 against a
 // reelforge server: each call answers 2xx and reaches COMPLETED through the SDK's own status or poll
 // method. Prints one JSON line: the methods that answered and the failures.
-import { sdkRun } from './sdk_run.mjs';
+import { sdkRun } from '../support/sdk_run.mjs';
 
-const { platform, failures, call, report } = sdkRun();
-
-async function videoDone(name, statusName, id, timeoutMs = 400000) {
-  const deadline = Date.now() + timeoutMs;
-  while (id && Date.now() < deadline) {
-    const s = await call(statusName, () => platform[statusName](id));
-    if (!s) return undefined;
-    if (s.data.status === 'COMPLETED') return s.data.result_url ? s.data : failures.push({ name, error: 'no result_url' }) && undefined;
-    if (s.data.status !== 'PENDING') { failures.push({ name, error: `ended ${s.data.status}`, body: s.data }); return undefined; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  failures.push({ name, error: 'timed out' });
-  return undefined;
-}
+const { platform, failures, call, completed, report } = sdkRun();
 
 const poll = { pollIntervalMs: 500, pollTimeoutMs: 300000 };
 const single = await call('createExternalSingleNarrativeAndPoll', () => platform.createExternalSingleNarrativeAndPoll(
@@ -30,14 +17,14 @@ const tree = queued && await call('pollV2ExternalNarrative', () => platform.poll
 if (tree && tree.data.branchingMeta?.nodeCount !== 3) failures.push({ name: 'branching', body: tree.data });
 const video = await call('createExternalVideoFromNarrative',
   () => platform.createExternalVideoFromNarrative({ narrative_request_id: id, image_model: 'GPTIMAGE2' }));
-const rendered = await videoDone('createExternalVideoFromNarrative', 'getV2ExternalVideoStatus', video?.data.request_id);
+const rendered = await completed('createExternalVideoFromNarrative', 'getV2ExternalVideoStatus', video?.data.request_id);
 const avatar = rendered && await call('regenerateV2VideoAvatar',
   () => platform.regenerateV2VideoAvatar({ videoSessionId: video.data.request_id }));
-await videoDone('regenerateV2VideoAvatar', 'getV2Status', avatar?.data.request_id);
+await completed('regenerateV2VideoAvatar', 'getV2Status', avatar?.data.request_id);
 const draft = await call('createTextToInteractiveVideoDraftSession', () => platform.createTextToInteractiveVideoDraftSession());
 const interactive = draft && await call('createTextToInteractiveVideo', () => platform.createTextToInteractiveVideo({
   prompt: 'A fox chooses a path through a winter forest', duration: 10, numLevels: 1, imageModel: 'GPTIMAGE2',
   videoModel: 'RUNWAYML', sessionId: draft.data.session_id }));
-const played = await videoDone('createTextToInteractiveVideo', 'getV2Status', interactive?.data.request_id, 600000);
+const played = await completed('createTextToInteractiveVideo', 'getV2Status', interactive?.data.request_id, { timeoutMs: 600000 });
 if (played && played.interactive?.tree?.choice_points?.length !== 1) failures.push({ name: 'interactive', body: played });
 report();

@@ -5,10 +5,8 @@ has the requested depth, and a new avatar re-renders the scenes it changed, not 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ from compat.test_compat_samsar_js import node_or_skip
 from reelforge.render.probe import probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import download, frame_at, product_photo
+from support.samsar_js import run_sdk_script, sdk_env
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))
 from test_video_ops import render_reuse, stages_run  # noqa: E402
@@ -154,24 +153,14 @@ def test_narratives_through_samsar_js(server: ReelforgeServer) -> None:
     """tests/v2/narrative_sdk.mjs: the SDK's narrative, narrative-to-video and avatar methods, each 2xx and
     then COMPLETED through the SDK's own status or poll method (docs/compatibility.md marks them checked)."""
     node = node_or_skip()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")},
-        "REELFORGE_BASE_URL": server.base_url + "/v1",
-        "REELFORGE_API_KEY": server.new_key(credits=100_000, name="samsar-js-narrative"),
-    }
-    here = Path(__file__).parent
-    run = subprocess.run([node, str(here / "narrative_sdk.mjs")], env=env, cwd=here, capture_output=True,
-                         text=True, timeout=900)
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no summary:\n{run.stderr}"
-    summary = json.loads(lines[-1])
-    assert not summary["failures"], json.dumps(summary["failures"], indent=2)[:4000]
-    assert set(summary["served"]) == {
+    served = run_sdk_script(node, Path(__file__).parent / "narrative_sdk.mjs",
+                            sdk_env(server, 100_000, "samsar-js-narrative"), timeout=900)
+    assert served == {
         "createExternalSingleNarrativeAndPoll", "getExternalNarrativeStatus", "createV2ExternalBranchingNarrative",
         "pollV2ExternalNarrative", "createExternalVideoFromNarrative", "getV2ExternalVideoStatus",
         "regenerateV2VideoAvatar", "getV2Status", "createTextToInteractiveVideoDraftSession",
         "createTextToInteractiveVideo",
-    }, summary["served"]
+    }, served
 
 
 def test_text_to_interactive_video(server: ReelforgeServer, tmp_path: Path) -> None:

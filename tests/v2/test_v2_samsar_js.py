@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 from compat.test_compat_samsar_js import node_or_skip
 from support import ReelforgeServer
 from support.media import product_photo
+from support.samsar_js import run_sdk_script, sdk_env
 
 HERE = Path(__file__).parent
 EXPECTED = {
@@ -23,17 +22,10 @@ EXPECTED = {
 
 def test_readme_v2_examples(server: ReelforgeServer) -> None:
     node = node_or_skip()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")},
-        "REELFORGE_BASE_URL": server.base_url + "/v1",
-        "REELFORGE_API_KEY": server.new_key(credits=200_000, name="samsar-js-v2"),
-        "COMPAT_IMAGES": json.dumps([product_photo(0, (480, 360)), product_photo(1, (480, 360))]),
-        "COMPAT_DURATION": "6",  # one scene (a scene per started 6 s): every method, least rendering
-    }
-    run = subprocess.run([node, str(HERE / "v2_readme.mjs")], env=env, cwd=HERE, capture_output=True, text=True,
-                         timeout=1500)
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no summary:\n{run.stderr}"
-    summary = json.loads(lines[-1])
-    assert not summary["failures"], json.dumps(summary["failures"], indent=2)[:4000]
-    assert set(summary["served"]) == EXPECTED, summary["served"]
+    env = sdk_env(
+        server, 200_000, "samsar-js-v2",
+        COMPAT_IMAGES=json.dumps([product_photo(0, (480, 360)), product_photo(1, (480, 360))]),
+        COMPAT_DURATION="6",  # one scene (a scene per started 6 s): every method, least rendering
+    )
+    served = run_sdk_script(node, HERE / "v2_readme.mjs", env, timeout=1500)
+    assert served == EXPECTED, served

@@ -2,37 +2,14 @@
 // are the readme's; only its cdn.example.com image URLs are replaced by images uploaded first with
 // uploadV2ImageData (nothing outside can be reached), and durations are shortened (COMPAT_DURATION) to keep
 // renders short. Prints one JSON line: the methods that answered 2xx and reached COMPLETED, and failures.
-import { SamsarClient } from '../compat/node_modules/samsar-js/dist/index.js';
+import { sdkRun } from '../support/sdk_run.mjs';
 
-const platform = new SamsarClient({ apiKey: process.env.REELFORGE_API_KEY, baseUrl: process.env.REELFORGE_BASE_URL });
+const { platform, failures, call, completed: completedId, report } = sdkRun();
 const images = JSON.parse(process.env.COMPAT_IMAGES); // data URLs
 const duration = Number(process.env.COMPAT_DURATION ?? 20);
-const served = [];
-const failures = [];
-
-async function call(name, fn) {
-  try {
-    const res = await fn();
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-    served.push(name);
-    return res;
-  } catch (err) {
-    failures.push({ name, error: String(err?.message ?? err), body: err?.body });
-    return undefined;
-  }
-}
-
-async function completed(name, requestId, timeoutMs = 600000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s = await platform.getV2Status(requestId);
-    if (s.data.status === 'COMPLETED') return s;
-    if (s.data.status !== 'PENDING') { failures.push({ name, error: `ended ${s.data.status}`, body: s.data }); return undefined; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  failures.push({ name, error: 'timed out' });
-  return undefined;
-}
+// Polls request `requestId` with getV2Status until it ends: COMPLETED is what is asked of the readme's
+// requests here, not a result_url.
+const completed = (name, requestId) => completedId(name, 'getV2Status', requestId, { timeoutMs: 600000, needResultUrl: false });
 
 const uploaded = await call('uploadV2ImageData', () => platform.uploadV2ImageData(images));
 const [a, b] = uploaded.data.image_urls;
@@ -50,25 +27,18 @@ const v2ImageTitle = await call('assignV2ImageTitle', () => platform.assignV2Ima
 }));
 if (v2ImageTitle && !v2ImageTitle.data.content) failures.push({ name: 'assignV2ImageTitle', error: 'no content' });
 
-const stepVideo = await call('createV2StepVideoFromText', () => platform.createV2StepVideoFromText({
+// The readme sends the same step request twice: straight through, then in two-step mode.
+const stepRequest = {
   prompt: 'A 20 second launch teaser for a new travel app',
   image_model: 'GPTIMAGE2',
   video_model: 'RUNWAYML',
   duration,
   aspect_ratio: '16:9',
   enable_subtitles: true,
-}));
-const twoStepVideo = await call('createV2StepVideoFromText(two_step)', () => platform.createV2StepVideoFromText(
-  {
-    prompt: 'A 20 second launch teaser for a new travel app',
-    image_model: 'GPTIMAGE2',
-    video_model: 'RUNWAYML',
-    duration,
-    aspect_ratio: '16:9',
-    enable_subtitles: true,
-  },
-  { stepMode: 'two_step' },
-));
+};
+const stepVideo = await call('createV2StepVideoFromText', () => platform.createV2StepVideoFromText(stepRequest));
+const twoStepVideo = await call('createV2StepVideoFromText(two_step)',
+  () => platform.createV2StepVideoFromText(stepRequest, { stepMode: 'two_step' }));
 const stepImageVideo = await call('createV2StepVideoFromImage', () => platform.createV2StepVideoFromImage({
   image_url: a,
   prompt: 'Turn this product frame into a cinematic ad',
@@ -128,4 +98,4 @@ if (toCancel) {
   const cancelled = await call('cancelV2Render', () => platform.cancelV2Render({ videoSessionId: toCancel.data.request_id }));
   if (cancelled && cancelled.data.sessionID !== toCancel.data.request_id) failures.push({ name: 'cancelV2Render', error: 'sessionID' });
 }
-console.log(JSON.stringify({ served: [...new Set(served)].sort(), failures }));
+report();

@@ -15,6 +15,7 @@ from reelforge.api.routers import (
     accounts,
     chat,
     credentials,
+    credit_grants,
     embeddings,
     external_users,
     gallery,
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(external_users.router)
     app.include_router(credentials.router)
     app.include_router(payments.router)
+    app.include_router(credit_grants.router)
     app.include_router(publications.router)
     app.include_router(gallery.router)
     app.include_router(progress.router)

@@ -124,7 +124,7 @@ async def _external_user_data(request: Request) -> dict[str, Any] | None:
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
         raw = await request.body()  # cached: the route's body parsing reads the same bytes
         # Skip a second JSON parse of bodies that name no external user (image routes carry megabytes).
-        if b"xternal_user" in raw or b"xternalUser" in raw:
+        if any(name in raw for name in (b"xternal_user", b"xternalUser", b"unique_key", b"uniqueKey")):
             try:
                 data = json.loads(raw)
             except ValueError:
@@ -134,6 +134,8 @@ async def _external_user_data(request: Request) -> dict[str, Any] | None:
         if isinstance(nested, dict):
             # samsar-js v2 sends an identity without provider flattened into the body, the provider nested.
             return nested if external_users.identity_from(nested) else {**data, **nested}
+        if external_users.identity_from(data):
+            return data  # samsar-js v2 flattens an identity without provider into the body (withV2ExternalUser)
     query = dict(request.query_params)
     return query if external_users.identity_from(query) else None
 

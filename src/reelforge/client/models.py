@@ -67,22 +67,27 @@ class Accepted(ApiModel):
     remaining_credits: int | None = Field(None, alias="remainingCredits")
 
 
-class RequestStatus(ApiModel):
+class SessionResult(ApiModel):
+    """What every answer about a rendered video session says of its result."""
+
+    session_id: str | None = None
+    result_url: str | None = None
+    has_subtitles: bool | None = None
+    result_language: str | None = None
+
+
+class RequestStatus(SessionResult):
     """``GET /v1/status``: PENDING with per-stage progress, or a final state with its result."""
 
     status: str = "PENDING"
     request_id: str | None = None
-    session_id: str | None = None
     type: str | None = None
     provider: str | None = None
     case_type: str | None = None
-    result_url: str | None = None
     result_urls: list[str] | None = None
     express_generation_status: dict[str, str] | None = Field(None, alias="expressGenerationStatus")
     express_generation_error: str | None = Field(None, alias="expressGenerationError")
     message: str | None = None
-    has_subtitles: bool | None = None
-    result_language: str | None = None
     duration: float | None = None
 
     @property
@@ -143,13 +148,9 @@ class SupportedFonts(ApiModel):
     fonts_by_language: dict[str, list[str]] = Field(default_factory=dict, alias="fontsByLanguage")
 
 
-class LatestVersion(ApiModel):
-    session_id: str | None = None
+class LatestVersion(SessionResult):
     status: str | None = None
-    result_url: str | None = None
     message: str | None = None
-    has_subtitles: bool | None = None
-    result_language: str | None = None
 
 
 class CancelResult(ApiModel):
@@ -164,12 +165,8 @@ class RequestList(ApiModel):
     sessions: list[RequestStatus] = Field(default_factory=list)
 
 
-class CompletedSession(ApiModel):
-    session_id: str | None = None
+class CompletedSession(SessionResult):
     request_id: str | None = None
-    result_url: str | None = None
-    result_language: str | None = None
-    has_subtitles: bool | None = None
     duration: float | None = None
 
 

@@ -30,7 +30,26 @@ class FooterItem(TypedDict, total=False):
     text: str
 
 
-class VideoOptionsInput(TypedDict, total=False):
+class OutroImageFields(TypedDict, total=False):
+    """The outro image a video ends on, as every method that sets one names it."""
+
+    outro_image_url: str
+    add_outro_animation: bool
+    add_outro_focus_area: bool
+    outro_focust_area: FocusArea
+
+
+class OutroCtaFields(OutroImageFields, total=False):
+    """An outro image, or one generated from a call to action (QR code of ``cta_url`` and its texts)."""
+
+    generate_outro_image: bool
+    cta_url: str
+    cta_text_top: str
+    cta_text_bottom: str
+    cta_logo: str
+
+
+class VideoOptionsInput(OutroCtaFields, total=False):
     prompt: str
     language: str
     enable_subtitles: bool
@@ -39,15 +58,6 @@ class VideoOptionsInput(TypedDict, total=False):
     tone: str
     metadata: dict[str, Any]
     video_model: str
-    outro_image_url: str
-    add_outro_animation: bool
-    add_outro_focus_area: bool
-    outro_focust_area: FocusArea
-    generate_outro_image: bool
-    cta_url: str
-    cta_text_top: str
-    cta_text_bottom: str
-    cta_logo: str
     express_cta_generation: bool
     add_footer_animation: bool
     footer_metadata: list[FooterItem]
@@ -69,23 +79,10 @@ class SessionInput(TypedDict, total=False):
     """The session to operate on (sent as ``videoSessionId``)."""
 
 
-class UpdateOutroInput(SessionInput, total=False):
-    outro_image_url: str
-    generate_outro_image: bool
-    cta_url: str
-    cta_text_top: str
-    cta_text_bottom: str
-    cta_logo: str
-    add_outro_animation: bool
-    add_outro_focus_area: bool
-    outro_focust_area: FocusArea
+class UpdateOutroInput(SessionInput, OutroCtaFields, total=False): ...
 
 
-class AddOutroInput(SessionInput, total=False):
-    outro_image_url: str
-    add_outro_animation: bool
-    add_outro_focus_area: bool
-    outro_focust_area: FocusArea
+class AddOutroInput(SessionInput, OutroImageFields, total=False): ...
 
 
 class UpdateFooterInput(SessionInput, total=False):

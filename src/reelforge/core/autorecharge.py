@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reelforge.core.ids import new_id
-from reelforge.db.models import AutoRecharge, Payment, utcnow
+from reelforge.db.models import AutoRecharge, Payment, utcnow, wire_time
 
 CREDITS_PER_USD = 100
 
@@ -52,7 +52,7 @@ def _fire(s: Session, row: AutoRecharge, balance: int) -> None:
     ).scalar_one()
     cents = row.amount_usd * 100
     run: dict[str, Any] = {"balance": balance, "maxMonthlyUsd": row.max_monthly_usd,
-                           "monthlyTotalUsd": int(spent) / 100, "at": utcnow().isoformat() + "Z"}
+                           "monthlyTotalUsd": int(spent) / 100, "at": wire_time(utcnow())}
     if int(spent) + cents > row.max_monthly_usd * 100:
         run.update(status="skipped", reason="monthly cap reached")
     else:

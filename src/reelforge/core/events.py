@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelforge.db.database import Database
-from reelforge.db.models import Request, RequestEvent, utcnow
+from reelforge.db.models import Request, RequestEvent, utcnow, wire_time
 
 log = logging.getLogger("reelforge.events")
 
@@ -132,7 +132,7 @@ def wire(event: RequestEvent) -> dict[str, Any]:
         "type": event.type,
         "request_id": event.request_id,
         "percent": event.percent,
-        "created_at": event.created_at.isoformat() + "Z",
+        "created_at": wire_time(event.created_at),
     }
 
 

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from reelforge.core import ledger
 from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.db.database import Database
-from reelforge.db.models import ExternalUser
+from reelforge.db.models import ExternalUser, wire_time
 
 PROFILE_FIELDS = {
     "email": ("email",),
@@ -125,6 +126,13 @@ def get(db: Database, account_id: str, external_user_id: str) -> ExternalUser:
     return row
 
 
+def newest(db: Database, account_id: str, limit: int) -> list[ExternalUser]:
+    """The account's external users, newest first (the Studio's list for the account)."""
+    with db.session() as s:
+        q = select(ExternalUser).where(ExternalUser.account_id == account_id)
+        return list(s.execute(q.order_by(ExternalUser.created_at.desc()).limit(limit)).scalars())
+
+
 def set_system_prompt(db: Database, user: ExternalUser, prompt: str | None) -> None:
     with db.session() as s:
         stored = s.get(ExternalUser, user.id)
@@ -144,7 +152,7 @@ def payload(user: ExternalUser, balance: int | None = None) -> dict[str, Any]:
         "system_prompt": user.system_prompt,
         "credits": remaining,
         "remainingCredits": remaining,
-        "created_at": user.created_at.isoformat() + "Z",
+        "created_at": wire_time(user.created_at),
     }
 
 
@@ -152,3 +160,17 @@ def grant(db: Database, user: ExternalUser, credits: int, note: str = "grant") -
     if credits <= 0:
         raise BadRequest("credits must be a positive integer.", field="credits")
     return ledger.post(db, user.account_id, "grant", credits, note=note, external_user_id=user.id)
+
+
+def transfer_in(s: Session, user: ExternalUser, credits: int, note: str = "") -> tuple[int, int]:
+    """Move ``credits`` from the account's own wallet to its external user's inside the caller's transaction:
+    both entries or neither (a 402 when the account has too few). Returns (account balance, user balance)."""
+    if credits <= 0:
+        raise BadRequest("credits must be a positive integer.", field="credits")
+    suffix = f": {note}" if note else ""
+    # The debit goes first: its guarded UPDATE refuses an over-balance grant before anything is credited.
+    account_left = ledger.post_in(s, user.account_id, "adjustment", -credits,
+                                  note=f"granted to external user {user.id}{suffix}"[:300])
+    user_has = ledger.post_in(s, user.account_id, "grant", credits, note=f"granted by the account{suffix}"[:300],
+                              external_user_id=user.id)
+    return account_left, user_has

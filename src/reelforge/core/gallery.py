@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelforge.core.errors import NotFound
-from reelforge.db.models import GalleryView, Publication, Request, utcnow
+from reelforge.db.models import GalleryView, Publication, Request, utcnow, wire_time
 from reelforge.runtime import Runtime
 from reelforge.search.engine import EmbeddingEngine
 from reelforge.search.service import engine_for
@@ -141,10 +141,6 @@ def _stale_ids(rt: Runtime, force: bool) -> tuple[list[str], int]:
         return list(s.scalars(q)), total
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() + "Z" if moment else None
-
-
 def _last_sync(rt: Runtime) -> datetime | None:
     tpl = _engine(rt).find(TEMPLATE_ID)
     at = tpl.progress.get("last_sync_at") if tpl else None
@@ -175,11 +171,11 @@ def sync(rt: Runtime, *, force: bool = False, only_if_stale: bool = False) -> di
                 failed += len(batch)
         done = utcnow()
         _engine(rt).update_state(TEMPLATE_ID, last_sync_at=done.isoformat(), last_sync={
-            "indexed": indexed, "failed": failed, "startedAt": _iso(started), "completedAt": _iso(done)})
+            "indexed": indexed, "failed": failed, "startedAt": wire_time(started), "completedAt": wire_time(done)})
         return {**_header(rt, done), "status": "failed" if failed and not indexed else "complete",
                 "refreshed": True, "stale": False, "indexed": indexed, "skipped": total - len(ids), "failed": failed,
-                "scanned": len(ids), "removed": 0, "totalAvailable": total, "startedAt": _iso(started),
-                "completedAt": _iso(done)}
+                "scanned": len(ids), "removed": 0, "totalAvailable": total, "startedAt": wire_time(started),
+                "completedAt": wire_time(done)}
     finally:
         _sync_lock.release()
 
@@ -187,7 +183,7 @@ def sync(rt: Runtime, *, force: bool = False, only_if_stale: bool = False) -> di
 def _header(rt: Runtime, last: datetime | None) -> dict[str, Any]:
     eng = _engine(rt)
     return {"database": "reelforge", "embeddingModel": eng.provider.name, "embeddingVersion": EMBEDDING_VERSION,
-            "lastUpdatedAt": _iso(last), "nextUpdateAt": _iso(last + REFRESH_INTERVAL) if last else None}
+            "lastUpdatedAt": wire_time(last), "nextUpdateAt": wire_time(last + REFRESH_INTERVAL) if last else None}
 
 
 def status(rt: Runtime) -> dict[str, Any]:
@@ -224,7 +220,7 @@ def result(row: Publication, stats: dict[str, int], score: float | None = None,
             "description": row.description, "originalPrompt": details.get("original_prompt"),
             "creatorHandle": details.get("creator_handle"), "createdBy": details.get("creator_handle"),
             "tags": list(row.tags), "aspectRatio": details.get("aspect_ratio"),
-            "createdAt": _iso(row.created_at), "stats": stats, "viewerHasLiked": False,
+            "createdAt": wire_time(row.created_at), "stats": stats, "viewerHasLiked": False,
             "score": None if score is None else round(score, 6), "recommendationReason": reason}
 
 

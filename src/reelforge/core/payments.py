@@ -12,7 +12,6 @@ grant in one transaction, so a replayed webhook or a second confirm grants nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -22,7 +21,7 @@ from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.core.principals import Owner
 from reelforge.db.database import Database
-from reelforge.db.models import Payment, utcnow
+from reelforge.db.models import Payment, utcnow, wire_time
 from reelforge.settings import Settings
 
 CREDITS_PER_USD = 100  # samsar-js: "Business rule: 1 USD = 100 credits"
@@ -38,8 +37,8 @@ class Checkout:
 class PaymentProvider(Protocol):
     name: str
 
-    def checkout(self, payment: Payment, return_url: str) -> Checkout:
-        """Where the buyer pays for ``payment``."""
+    def checkout(self, payment: Payment, return_url: str, email: str | None = None) -> Checkout:
+        """Where the buyer pays for ``payment`` (``email``: the buyer's, when the caller gave one)."""
 
 
 class OfflinePayments:
@@ -50,7 +49,7 @@ class OfflinePayments:
     def __init__(self, public_base_url: str) -> None:
         self.base = public_base_url.rstrip("/")
 
-    def checkout(self, payment: Payment, return_url: str) -> Checkout:
+    def checkout(self, payment: Payment, return_url: str, email: str | None = None) -> Checkout:
         return Checkout(f"{self.base}/v1/payment_status?checkoutSessionId={payment.id}", payment.id)
 
 
@@ -63,22 +62,26 @@ class StripePayments:
         self.api_key = api_key
         self.currency = currency
 
-    def checkout(self, payment: Payment, return_url: str) -> Checkout:
+    def checkout(self, payment: Payment, return_url: str, email: str | None = None) -> Checkout:
         import stripe
+        from stripe.params.checkout import SessionCreateParams
 
-        session = stripe.checkout.Session.create(
-            api_key=self.api_key,
-            mode="payment",
-            client_reference_id=payment.id,
-            metadata={"payment_id": payment.id},
-            line_items=[{
+        params: SessionCreateParams = {
+            "api_key": self.api_key,
+            "mode": "payment",
+            "client_reference_id": payment.id,
+            "metadata": {"payment_id": payment.id},
+            "line_items": [{
                 "quantity": 1,
                 "price_data": {"currency": self.currency, "unit_amount": payment.amount_cents,
                                "product_data": {"name": f"{payment.credits} reelforge credits"}},
             }],
-            success_url=return_url,
-            cancel_url=return_url,
-        )
+            "success_url": return_url,
+            "cancel_url": return_url,
+        }
+        if email:
+            params["customer_email"] = email  # pre-filled on the page; Stripe sends the receipt there
+        session = stripe.checkout.Session.create(**params)
         return Checkout(str(session.url), str(session.id))
 
 
@@ -91,7 +94,7 @@ def provider_for(settings: Settings) -> PaymentProvider:
 
 
 def create_recharge(db: Database, settings: Settings, owner: Owner, credits: int, return_url: str | None = None,
-                    *, kind: str = "recharge") -> Payment:
+                    *, kind: str = "recharge", email: str | None = None) -> Payment:
     """A pending purchase of ``credits`` for the owner's wallet, with its checkout."""
     if not 0 < credits <= MAX_CREDITS:
         raise BadRequest(f"credits must be between 1 and {MAX_CREDITS}.", field="credits")
@@ -101,7 +104,8 @@ def create_recharge(db: Database, settings: Settings, owner: Owner, credits: int
         provider=provider.name, kind=kind, credits=credits, amount_cents=credits * 100 // CREDITS_PER_USD,
         currency=settings.payment_currency, status="pending",
     )
-    checkout = provider.checkout(payment, return_url or f"{settings.public_base_url.rstrip('/')}/v1/payment_status")
+    checkout = provider.checkout(payment, return_url or f"{settings.public_base_url.rstrip('/')}/v1/payment_status",
+                                 email)
     payment.provider_ref, payment.checkout_url = checkout.ref, checkout.url
     with db.session() as s:
         s.add(payment)
@@ -171,13 +175,10 @@ def find(db: Database, owner: Owner, ref: str) -> Payment:
 
 def status_body(row: Payment) -> dict[str, Any]:
     """samsar-js ``PaymentStatusResponse``."""
-    def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() + "Z" if moment else None
-
     return {
         "status": row.status, "mode": "payment", "checkoutSessionId": row.provider_ref,
         "paymentStatus": {"succeeded": "paid", "pending": "unpaid", "failed": "failed"}[row.status],
         "paymentIntentId": None, "amountCents": row.amount_cents, "currency": row.currency,
         "credits": row.credits, "provider": row.provider, "kind": row.kind, "external_payment_id": row.id,
-        "created_at": iso(row.created_at), "completed_at": iso(row.completed_at),
+        "created_at": wire_time(row.created_at), "completed_at": wire_time(row.completed_at),
     }

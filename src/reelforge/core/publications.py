@@ -19,7 +19,7 @@ from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.core.principals import Owner
 from reelforge.db.database import Database
-from reelforge.db.models import Publication
+from reelforge.db.models import Publication, wire_time
 
 DETAIL_FIELDS = ("creator_handle", "slug", "aspect_ratio", "session_language", "language_string", "image_model",
                  "video_model", "original_prompt", "splash_image", "image_hash")
@@ -127,8 +127,8 @@ def payload(row: Publication) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": row.id, "publication_id": row.id, "session_id": row.session_id, "sessionId": row.session_id,
         "video_url": row.video_url, "videoUrl": row.video_url, "title": row.title, "description": row.description,
-        "tags": list(row.tags), "created_at": row.created_at.isoformat() + "Z",
-        "updated_at": row.updated_at.isoformat() + "Z",
+        "tags": list(row.tags), "created_at": wire_time(row.created_at),
+        "updated_at": wire_time(row.updated_at),
     }
     for name in DETAIL_FIELDS:
         body[name] = d.get(name)
@@ -158,7 +158,7 @@ def interactive_payload(row: Publication) -> dict[str, Any]:
     return {
         "id": row.id, "type": "InteractiveVideo", "schema": "interactive_publication.v1", "title": row.title,
         "description": row.description, "tags": list(row.tags), "creatorHandle": d.get("creator_handle") or "",
-        "slug": d.get("slug"), "datePublished": row.created_at.isoformat() + "Z", "mainVideoUrl": row.video_url or "",
+        "slug": d.get("slug"), "datePublished": wire_time(row.created_at), "mainVideoUrl": row.video_url or "",
         "mainThumbnailUrl": poster, "thumbnailUrl": poster, "duration": duration,
         "aspectRatio": d.get("aspect_ratio"), "inLanguage": d.get("session_language"),
         "hasSubtitles": d.get("has_subtitles"), "sessionId": row.session_id,

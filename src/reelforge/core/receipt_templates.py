@@ -12,7 +12,7 @@ from reelforge.core.errors import BadRequest, NotFound
 from reelforge.core.ids import new_id
 from reelforge.core.principals import Owner
 from reelforge.db.database import Database
-from reelforge.db.models import ReceiptTemplate
+from reelforge.db.models import ReceiptTemplate, wire_time
 
 
 def new_template_id() -> str:
@@ -69,6 +69,6 @@ def payload(row: ReceiptTemplate) -> dict[str, Any]:
         "template_json": row.normalized_template,
         "sample_receipt": row.sample_receipt,
         "provider": row.provider,
-        "created_at": row.created_at.isoformat() + "Z",
-        "updated_at": row.updated_at.isoformat() + "Z",
+        "created_at": wire_time(row.created_at),
+        "updated_at": wire_time(row.updated_at),
     }

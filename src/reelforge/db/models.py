@@ -4,7 +4,7 @@ these hold what the product is about: owners, money, requests, results."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -12,6 +12,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@overload
+def wire_time(moment: datetime) -> str: ...
+@overload
+def wire_time(moment: datetime | None) -> str | None: ...
+def wire_time(moment: datetime | None) -> str | None:
+    """A stored moment as responses carry it: ISO 8601 marked UTC with ``Z`` (the tables keep naive UTC,
+    :func:`utcnow`); an aware moment keeps its own offset. None stays None."""
+    if moment is None:
+        return None
+    return moment.isoformat() + ("Z" if moment.tzinfo is None else "")
 
 
 class Base(DeclarativeBase):

@@ -20,7 +20,7 @@ from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
 from reelforge.core.principals import Owner
 from reelforge.db.models import Request as RequestRow
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import Prepared, PrepareEnv, ServedInput, SingleStageKind, StageContext, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.providers.llm import CONFIGURED_PROVIDER, OFFLINE_PROVIDER, configured_model
@@ -88,12 +88,11 @@ class BranchingRequest(RequestBody):
     _check_video_model = field_validator("video_model")(_video_model)
 
 
-class NarrativeJob(JobInput):
+class NarrativeJob(ServedInput):  # provider: also whose token prices the hold uses
     prompt: str
     duration: float
     inference_model: str  # as asked (echoed); who really wrote it is in the result's provider
     video_model: str
-    provider: str  # whose token prices the hold uses
     # create_branching: the completed singular narrative it grows, and how deep.
     source_narrative_request_id: str | None = None
     num_levels: int | None = None
@@ -164,9 +163,6 @@ class _NarrativeKind(SingleStageKind[Any, NarrativeJob], media_type="image"):
 
     def price(self, job: NarrativeJob, prices: PriceTable) -> int:
         return _price_hold(job, prices)
-
-    def provider(self, job: NarrativeJob) -> str:
-        return job.provider
 
 
 class SingleNarrative(_NarrativeKind, case_type="narrative_single", id_prefix="narr"):

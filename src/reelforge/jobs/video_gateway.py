@@ -5,15 +5,16 @@ and the provider label says so."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, TypeVar
+
 from pydantic import Field, field_validator
 
 from reelforge.core.errors import BadRequest
 from reelforge.core.pricing import PriceTable
-from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageContext, StageDef
+from reelforge.jobs.base import JobInput, Prepared, PrepareEnv, SingleStageKind, StageDef
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.catalog import register
 from reelforge.sessions.document import CANVAS_SIZES
-from reelforge.stages.outputs import StageOutput
 from reelforge.stages.video_gateway import lip_sync_video, sound_effect_video
 
 VIDEO_STATUS = {"status_endpoint": "/v2/external/video/status"}
@@ -34,86 +35,81 @@ class VideoToVideoRequest(RequestBody):
         return value
 
 
-def _label(what: str, model: str | None) -> str:
-    return f"LOCAL ({what}, offline default for {model})" if model else f"LOCAL ({what})"
+class VideoToVideoJob(JobInput):
+    video_key: str
+    seconds: float  # what is priced: the speech's length for lip sync, the clip's for sound effects
+    aspect_ratio: str | None = None
+    model: str | None = None  # the hosted model key the client asked for: only named in the provider label
+
+
+def model_key(*own: str) -> Any:
+    """The ``model`` field: the kind's own spellings of its model key, then the generic ones."""
+    return Field(None, validation_alias=aliases(*own, "video_model", "videoModel", "model"))
+
+
+JobT = TypeVar("JobT", bound=VideoToVideoJob)
+BodyT = TypeVar("BodyT", bound=VideoToVideoRequest)
+
+
+class VideoToVideoKind(SingleStageKind[BodyT, JobT], media_type="video"):
+    """What both kinds share: a video request polled at ``/v2/external/video/status``, priced per
+    second of ``seconds`` (at least one credit), served offline under a label naming the asked model."""
+
+    what: ClassVar[str]  # what the offline provider does, for the provider label
+
+    def accepted(self, job: JobT) -> Prepared[JobT]:
+        return Prepared(job, response_extra=VIDEO_STATUS)
+
+    def provider(self, job: JobT) -> str:
+        return f"LOCAL ({self.what}, offline default for {job.model})" if job.model else f"LOCAL ({self.what})"
+
+    def price(self, job: JobT, prices: PriceTable) -> int:
+        return max(1, prices.per_second(self.case_type, job.seconds))
 
 
 class LipSyncRequest(VideoToVideoRequest):
     audio_url: str = Field(..., min_length=1, validation_alias=aliases("audio_url", "audioUrl", "audioLink", "audio"))
-    model: str | None = Field(None, validation_alias=aliases(
-        "lip_sync_model", "lipSyncModel", "video_model", "videoModel", "model"))
+    model: str | None = model_key("lip_sync_model", "lipSyncModel")
 
 
-class LipSyncJob(JobInput):
-    video_key: str
+class LipSyncJob(VideoToVideoJob):
     audio_key: str
-    seconds: float
-    aspect_ratio: str | None = None
-    model: str | None = None
 
 
-def _lip_sync(ctx: StageContext[LipSyncJob]) -> StageOutput:
-    job = ctx.job
-    return lip_sync_video(ctx.env, job.video_key, job.audio_key, job.aspect_ratio)
-
-
-class LipSync(SingleStageKind[LipSyncRequest, LipSyncJob], case_type="external_lip_sync", media_type="video",
-              id_prefix="vid_lip"):
-    input_model = LipSyncJob
-    only_stage = StageDef[LipSyncJob]("lip_sync_generation", _lip_sync)
+class LipSync(VideoToVideoKind[LipSyncRequest, LipSyncJob], case_type="external_lip_sync", id_prefix="vid_lip"):
+    only_stage = StageDef[LipSyncJob]("lip_sync_generation", lambda ctx: lip_sync_video(
+        ctx.env, ctx.job.video_key, ctx.job.audio_key, ctx.job.aspect_ratio))
+    what = "envelope lip sync of the first frame"
 
     def prepare(self, body: LipSyncRequest, env: PrepareEnv) -> Prepared[LipSyncJob]:
         video = env.media.media(body.video_url, "video_url", "video")
         audio = env.media.media(body.audio_url, "audio_url", "audio").at_most(MAX_SPEECH_S, "audio_url")
-        job = LipSyncJob(video_key=video.key, audio_key=audio.key, seconds=audio.duration_s,
-                         aspect_ratio=body.aspect_ratio, model=body.model)
-        return Prepared(job, response_extra=VIDEO_STATUS)
-
-    def provider(self, job: LipSyncJob) -> str:
-        return _label("envelope lip sync of the first frame", job.model)
-
-    def price(self, job: LipSyncJob, prices: PriceTable) -> int:
-        return prices.per_second("external_lip_sync", job.seconds)
+        return self.accepted(LipSyncJob(video_key=video.key, audio_key=audio.key, seconds=audio.duration_s,
+                                        aspect_ratio=body.aspect_ratio, model=body.model))
 
 
 class SoundEffectVideoRequest(VideoToVideoRequest):
     prompt: str = Field(..., min_length=1, max_length=1000, validation_alias=aliases(
         "prompt", "audio_prompt", "audioPrompt", "sound_effect_prompt", "soundEffectPrompt"))
-    model: str | None = Field(None, validation_alias=aliases(
-        "sound_effect_model", "soundEffectModel", "video_model", "videoModel", "model"))
+    model: str | None = model_key("sound_effect_model", "soundEffectModel")
 
 
-class SoundEffectVideoJob(JobInput):
-    video_key: str
-    seconds: float
+class SoundEffectVideoJob(VideoToVideoJob):
     prompt: str
-    aspect_ratio: str | None = None
-    model: str | None = None
 
 
-def _sound_effect(ctx: StageContext[SoundEffectVideoJob]) -> StageOutput:
-    job = ctx.job
-    return sound_effect_video(ctx.env, job.video_key, job.prompt, job.aspect_ratio)
-
-
-class SoundEffectVideo(SingleStageKind[SoundEffectVideoRequest, SoundEffectVideoJob],
-                       case_type="external_sound_effect_video", media_type="video", id_prefix="vid_sfx"):
-    input_model = SoundEffectVideoJob
-    only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", _sound_effect)
+class SoundEffectVideo(VideoToVideoKind[SoundEffectVideoRequest, SoundEffectVideoJob],
+                       case_type="external_sound_effect_video", id_prefix="vid_sfx"):
+    only_stage = StageDef[SoundEffectVideoJob]("sound_effect_generation", lambda ctx: sound_effect_video(
+        ctx.env, ctx.job.video_key, ctx.job.prompt, ctx.job.aspect_ratio))
+    what = "procedural sound effects"
 
     def prepare(self, body: SoundEffectVideoRequest, env: PrepareEnv) -> Prepared[SoundEffectVideoJob]:
         video = env.media.media(body.video_url, "video_url", "video").at_most(MAX_VIDEO_S, "video_url")
         if not video.duration_s:
             raise BadRequest("video_url is a still, not a video; sound effects need its duration.", field="video_url")
-        job = SoundEffectVideoJob(video_key=video.key, seconds=video.duration_s, prompt=body.prompt,
-                                  aspect_ratio=body.aspect_ratio, model=body.model)
-        return Prepared(job, response_extra=VIDEO_STATUS)
-
-    def provider(self, job: SoundEffectVideoJob) -> str:
-        return _label("procedural sound effects", job.model)
-
-    def price(self, job: SoundEffectVideoJob, prices: PriceTable) -> int:
-        return max(1, prices.per_second("external_sound_effect_video", job.seconds))
+        return self.accepted(SoundEffectVideoJob(video_key=video.key, seconds=video.duration_s, prompt=body.prompt,
+                                                 aspect_ratio=body.aspect_ratio, model=body.model))
 
 
 LIP_SYNC = register(LipSync())

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from reelforge.db.models import wire_time
 from reelforge.search.billing import Mode, embedding_charge
 from reelforge.search.crawl import Page, crawl
 from reelforge.search.engine import EmbeddingEngine, Ingested, SearchResult, Template
@@ -43,8 +44,8 @@ def template_body(tpl: Template) -> dict[str, Any]:
         "source": tpl.source,
         "status": tpl.status,
         "progress": tpl.progress,
-        "created_at": tpl.created_at.isoformat() + "Z" if tpl.created_at else None,
-        "updated_at": tpl.updated_at.isoformat() + "Z" if tpl.updated_at else None,
+        "created_at": wire_time(tpl.created_at),
+        "updated_at": wire_time(tpl.updated_at),
     }
 
 

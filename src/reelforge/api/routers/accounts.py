@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from reelforge.api.deps import AccountAdminDep, PrincipalDep, RuntimeDep
 from reelforge.core import accounts, ledger
-from reelforge.db.models import ApiKey
+from reelforge.db.models import ApiKey, wire_time
 
 router = APIRouter(prefix="/v1", tags=["account"])
 AuthorizationHeader = Annotated[str | None, Header(description="Bearer <API key>")]
@@ -42,15 +42,11 @@ def credits_ledger(
                 "balance_after": e.balance_after,
                 "request_id": e.request_id,
                 "note": e.note,
-                "created_at": e.created_at.isoformat() + "Z",
+                "created_at": wire_time(e.created_at),
             }
             for e in rows
         ]
     }
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() + "Z" if moment is not None else None
 
 
 def _key_body(key: ApiKey, calling_hash: str | None = None) -> dict[str, Any]:
@@ -58,8 +54,8 @@ def _key_body(key: ApiKey, calling_hash: str | None = None) -> dict[str, Any]:
     return {
         "id": key.id,
         "prefix": key.prefix,
-        "created_at": _iso(key.created_at),
-        "revoked_at": _iso(key.revoked_at),
+        "created_at": wire_time(key.created_at),
+        "revoked_at": wire_time(key.revoked_at),
         "active": key.revoked_at is None,
         "current": calling_hash is not None and key.key_hash == calling_hash,
     }

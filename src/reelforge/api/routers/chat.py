@@ -19,6 +19,7 @@ from reelforge.api.sync_jobs import failure_error, wait_terminal
 from reelforge.core import accounts, assistant_prompts, external_users, ledger, requests
 from reelforge.core.errors import Unauthorized
 from reelforge.db.models import Request as RequestRow
+from reelforge.db.models import wire_time
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.chat import (
     ASSISTANT_COMPLETION,
@@ -138,6 +139,8 @@ def set_system_prompt(body: SystemPromptRequest, rt: RuntimeDep, principal: Acti
     summary="OpenAI Chat Completions: sync, async (polling) or SSE stream",
     responses=CHAT_RESPONSES,
 )
+# samsar-js's createExternalChat / createV2ExternalChat send the same body to /v2/external/chat.
+@router.post("/v2/external/chat", summary="Alias of /v2/external/chat/completions", responses=CHAT_RESPONSES)
 # The OpenAI path too, so any OpenAI SDK (and another reelforge's llm_base_url) can use this server as is.
 @router.post("/v1/chat/completions", summary="OpenAI Chat Completions at OpenAI's own path", responses=CHAT_RESPONSES)
 async def chat_completions(body: ChatCompletionRequest, call: JobCallDep) -> Any:
@@ -238,11 +241,11 @@ def chat_status(
     rt: RuntimeDep, principal: PrincipalDep, request_id: str = Query(..., min_length=1, max_length=64)
 ) -> JSONResponse:
     row = requests.get_owned(rt.db, principal.owner, request_id)
-    created = row.created_at.isoformat() + "Z"
+    created = wire_time(row.created_at)
     body: dict[str, Any] = {
         **_queued(row.id, {"PENDING": "PROCESSING"}.get(row.status, row.status)),
         "created_at": created,
-        "updated_at": row.updated_at.isoformat() + "Z",
+        "updated_at": wire_time(row.updated_at),
     }
     if row.status == "COMPLETED":
         body["response"] = row.result.get("response")

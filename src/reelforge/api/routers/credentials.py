@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field, field_validator
 
 from reelforge.api.deps import ActingDep, PrincipalDep, RuntimeDep, authenticate
 from reelforge.api.routers.external_users import summary
+from reelforge.api.studio import login_redirect
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, Unauthorized
 from reelforge.core.principals import Principal
-from reelforge.db.models import Credential
+from reelforge.db.models import Credential, wire_time
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.pipeline.submit import credit_headers
 from reelforge.runtime import Runtime
@@ -25,7 +26,7 @@ router = APIRouter(tags=["credentials"])
 
 
 def _iso(issued: credentials.Issued) -> str:
-    return issued.expires_at.isoformat() + "Z"
+    return wire_time(issued.expires_at)
 
 
 def _who(rt: Runtime, principal: Principal) -> dict[str, Any]:
@@ -57,13 +58,18 @@ def create_login_token(rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
 
 
 @router.get("/users/verify_token", summary="Exchange a login token (once) for an auth + refresh token, or "
-            "verify an auth token")
+            "verify an auth token; a browser opening a login link is sent on to the Studio",
+            response_model=None, responses={303: {"description": "A browser's navigation: on to the Studio, "
+                                                                 "which redeems the login token"}})
 def verify_token(
+    request: Request,
     rt: RuntimeDep,
     login_token: Annotated[str | None, Query(alias="loginToken")] = None,
     auth_token: Annotated[str | None, Query(alias="authToken")] = None,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | RedirectResponse:
+    if login_token and (to_studio := login_redirect(request, login_token.strip())):
+        return to_studio
     if login_token:
         pair = credentials.redeem_login(rt.db, login_token.strip())
         principal = authenticate(rt.db, f"Bearer {pair.auth.token}")
@@ -107,8 +113,8 @@ class AppKeyRefreshBody(AppKeyBody):
 
 def _record(row: Credential) -> dict[str, Any]:
     return {"id": row.id, "appKeyPrefix": row.prefix, "status": "revoked" if row.revoked_at else "active",
-            "expiresAt": row.expires_at.isoformat() + "Z", "createdAt": row.created_at.isoformat() + "Z",
-            "revokedAt": row.revoked_at.isoformat() + "Z" if row.revoked_at else None,
+            "expiresAt": wire_time(row.expires_at), "createdAt": wire_time(row.created_at),
+            "revokedAt": wire_time(row.revoked_at),
             "authScheme": "AppKey", "authHeader": "Authorization", "secretHeader": "x-app-secret"}
 
 
@@ -214,7 +220,7 @@ def usage_logs(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size: 
     items = [{"id": str(e.id), "source": e.kind, "credits": e.amount, "balanceAfter": e.balance_after,
               "direction": "debit" if e.amount < 0 else "credit",
               "metadata": {"request_id": e.request_id, "note": e.note},
-              "createdAt": e.created_at.isoformat() + "Z"} for e in rows]
+              "createdAt": wire_time(e.created_at)} for e in rows]
     return {"items": items, "pagination": _pagination(page, size, total)}
 
 
@@ -223,6 +229,6 @@ def v2_requests(rt: RuntimeDep, principal: ActingDep, page: Page = 1, page_size:
                 limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
     size = limit or page_size
     rows, total = requests.page_for(rt.db, principal.owner, (page - 1) * size, size)
-    return {"requests": [{**requests.status_payload(r), "created_at": r.created_at.isoformat() + "Z",
+    return {"requests": [{**requests.status_payload(r), "created_at": wire_time(r.created_at),
                           "archived": r.archived} for r in rows],
             "pagination": _pagination(page, size, total)}

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from reelforge.api.deps import ExternalDep, PrincipalDep, RuntimeDep
+from reelforge.api.deps import AccountAdminDep, ExternalDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import credentials, external_users, ledger, requests
 from reelforge.core.errors import BadRequest, NotFound, Unauthorized
 from reelforge.core.principals import Principal
-from reelforge.db.models import ExternalUser
+from reelforge.db.models import ExternalUser, wire_time
 from reelforge.db.models import Request as RequestRow
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.session_ops.footer import UPDATE_FOOTER_IMAGE, FooterUpdate
@@ -65,7 +65,7 @@ def session(rt: RuntimeDep, principal: ExternalDep) -> JSONResponse:
     credentials.revoke(rt.db, account_id=user.account_id, external_user_id=user.id, kind="external_key")
     issued = credentials.issue(rt.db, "external_key", user.account_id, user.id)
     return _with_user(rt, user, {"external_api_key": issued.token, "external_api_key_expires_at":
-                                 issued.expires_at.isoformat() + "Z"})
+                                 wire_time(issued.expires_at)})
 
 
 @router.get("/credits", summary="The external user's own balance (free)")
@@ -110,6 +110,11 @@ def usage_charge(body: UsageCharge, rt: RuntimeDep, principal: ExternalDep) -> J
         amount = max(1, round(body.cost_usd * 100 * body.multiplier))
     else:
         raise BadRequest("credits or cost_usd is required.", field="credits")
+    if body.quote_only:  # as on every paid route: the price, nothing charged
+        balance = ledger.balance(rt.db, user.account_id, user.id)
+        return _with_user(rt, user, {"status": "quote", "quote_only": True, "utilityType": body.utility_type,
+                                     "credits": amount, "creditsCharged": 0, "sufficient": balance >= amount,
+                                     "breakdown": [{"item": f"utility: {body.utility_type}", "credits": amount}]})
     ledger.post(rt.db, user.account_id, "charge", amount, note=f"utility: {body.utility_type}"[:300],
                 external_user_id=user.id)
     return _with_user(rt, user, {"utilityType": body.utility_type, "provider": body.provider, "model": body.model,
@@ -143,7 +148,14 @@ def create_login_token(body: LoginTokenBody, rt: RuntimeDep, principal: External
         url += f"&redirect={body.redirect}"
     return _with_user(rt, user, {"loginToken": issued.token, "loginUrl": url,
                                  "expiresInSeconds": int(credentials.LIFETIMES["login"].total_seconds()),
-                                 "expiresAt": issued.expires_at.isoformat() + "Z"})
+                                 "expiresAt": wire_time(issued.expires_at)})
+
+
+@router.get("/list", summary="The account's external users with their balances, newest first (account credentials "
+            "only; free)")
+def list_users(rt: RuntimeDep, account: AccountAdminDep,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    return {"external_users": [summary(rt, u) for u in external_users.newest(rt.db, account.id, limit)]}
 
 
 # -- the user's library --------------------------------------------------------------------------------------------
@@ -151,7 +163,7 @@ def create_login_token(body: LoginTokenBody, rt: RuntimeDep, principal: External
 
 def _summary_of(req: RequestRow) -> dict[str, Any]:
     return {**requests.status_payload(req), "external_request_id": req.id, "archived": req.archived,
-            "created_at": req.created_at.isoformat() + "Z", "updated_at": req.updated_at.isoformat() + "Z"}
+            "created_at": wire_time(req.created_at), "updated_at": wire_time(req.updated_at)}
 
 
 @router.get("/requests", summary="The external user's requests, newest first, archived ones left out (free)")

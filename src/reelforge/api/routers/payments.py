@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from reelforge.api.deps import ActingDep, ExternalDep, RuntimeDep
 from reelforge.core import autorecharge, payments
@@ -26,8 +26,9 @@ class RechargeBody(RequestBody):
     redirect_url: str | None = Field(None, max_length=2048, validation_alias=aliases("redirect_url", "redirectUrl"))
 
 
-def _recharge(rt: Runtime, principal: Principal, body: RechargeBody) -> dict[str, Any]:
-    row = payments.create_recharge(rt.db, rt.settings, principal.owner, body.credits, body.redirect_url)
+def _recharge(rt: Runtime, principal: Principal, credits: int, redirect_url: str | None,
+              email: str | None = None) -> dict[str, Any]:
+    row = payments.create_recharge(rt.db, rt.settings, principal.owner, credits, redirect_url, email=email)
     return {"url": row.checkout_url, "checkoutSessionId": row.provider_ref, "paymentIntentId": None,
             "paymentStatusEndpoint": f"/v1/payment_status?checkoutSessionId={row.provider_ref}",
             "credits": row.credits, "amountUsd": row.amount_cents / 100, "amountCents": row.amount_cents,
@@ -37,12 +38,42 @@ def _recharge(rt: Runtime, principal: Principal, body: RechargeBody) -> dict[str
 @router.post("/v1/credits/recharge", summary="A checkout for buying credits (1 USD = 100 credits)")
 @router.post("/v2/credits/recharge", summary="Alias of /v1/credits/recharge")
 def recharge(body: RechargeBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
-    return _recharge(rt, principal, body)
+    return _recharge(rt, principal, body.credits, body.redirect_url)
 
 
 @router.post("/v1/external_users/credits/recharge", summary="A checkout for an external user's credits")
 def external_recharge(body: RechargeBody, rt: RuntimeDep, principal: ExternalDep) -> dict[str, Any]:
-    return _recharge(rt, principal, body)
+    return _recharge(rt, principal, body.credits, body.redirect_url)
+
+
+class UserRechargeBody(RequestBody):
+    """samsar-js ``createV2UserRechargeCredits``: a dollar amount, the buyer's email and where the checkout returns."""
+
+    amount: float = Field(..., gt=0, le=payments.MAX_CREDITS / payments.CREDITS_PER_USD,
+                          description="US dollars (1 USD = 100 credits), in whole cents")
+    email: str = Field(..., max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                       description="The buyer's email: Stripe Checkout pre-fills it and sends the receipt there")
+    redirect_url: str = Field(..., max_length=2048, pattern=r"^https?://[^\s]+$",
+                              validation_alias=aliases("redirect_url", "redirectUrl"))
+
+    @field_validator("amount")
+    @classmethod
+    def _whole_cents(cls, value: float) -> float:
+        if abs(value * 100 - round(value * 100)) > 1e-6:
+            raise ValueError("amount must be in whole cents")
+        return value
+
+
+@router.post("/v2/user/recharge_credits", summary="A checkout for buying credits by the dollar (1 USD = 100 "
+             "credits) for the calling account or external user")
+def user_recharge_credits(body: UserRechargeBody, rt: RuntimeDep, principal: ActingDep) -> dict[str, Any]:
+    # Hosted Samsar also takes this call without a credential and makes the buyer an account; reelforge
+    # has no self-service sign-up (an operator creates accounts), so the caller's own wallet is recharged.
+    credits = round(body.amount * payments.CREDITS_PER_USD)
+    answer = _recharge(rt, principal, credits, body.redirect_url, email=body.email)
+    ref = answer["checkoutSessionId"]
+    return {**answer, "amount": body.amount, "email": body.email, "redirectUrl": body.redirect_url,
+            "paymentStatusEndpoint": f"/v2/user/payment_status?checkoutSessionId={ref}"}
 
 
 def _status(rt: Runtime, principal: Principal, ref: str | None) -> dict[str, Any]:
@@ -53,6 +84,7 @@ def _status(rt: Runtime, principal: Principal, ref: str | None) -> dict[str, Any
 
 @router.get("/v1/payment_status", summary="State of a recharge: pending, succeeded or failed")
 @router.get("/v2/payment_status", summary="Alias of /v1/payment_status")
+@router.get("/v2/user/payment_status", summary="Alias of /v1/payment_status (samsar-js getV2UserPaymentStatus)")
 def payment_status(rt: RuntimeDep, principal: ActingDep, checkoutSessionId: str | None = None,  # noqa: N803
                    external_payment_id: str | None = None) -> dict[str, Any]:
     return _status(rt, principal, checkoutSessionId or external_payment_id)

@@ -20,19 +20,15 @@ from starlette.concurrency import run_in_threadpool
 
 from reelforge.api.deps import (
     ActingDep,
-    AppSecretHeader,
-    AuthorizationHeader,
     ExternalDep,
-    ExternalKeyHeader,
     JobCallDep,
     PrincipalDep,
     RuntimeDep,
 )
 from reelforge.api.job_routes import JobRoute, add_job_routes
-from reelforge.api.prefer import PreferHeader
 from reelforge.api.routers.external_users import summary as external_user_summary
 from reelforge.api.routers.image_ops import SYNC_JOB_RESPONSES, title_body
-from reelforge.api.routers.status import status_of
+from reelforge.api.routers.status import StatusReadDep
 from reelforge.api.routers.video import cancel_session
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest
@@ -228,17 +224,9 @@ def detailed_with_steps(rt: Runtime, req: RequestRow) -> dict[str, Any]:
 
 
 @router.get("/status", summary="Status of any request")
-async def status(
-    request: Request,
-    authorization: AuthorizationHeader = None,
-    external_key: ExternalKeyHeader = None,
-    app_secret: AppSecretHeader = None,
-    request_id: str | None = None,
-    session_id: str | None = None,
-    prefer: PreferHeader = None,
-) -> dict[str, Any]:
+async def status(request: Request, read: StatusReadDep) -> dict[str, Any]:
     rt: Runtime = request.app.state.rt
-    body = await status_of(rt.db, authorization, external_key, app_secret, request_id or session_id, prefer)
+    body = await read.body()
     if body.get("status") == "PENDING" or body.get("case_type") in ("text_to_video", "image_list_to_video"):
         # Step requests add their step state (the hot path above stays one query for the rest).
         req = await run_in_threadpool(requests.get, rt.db, body["request_id"])

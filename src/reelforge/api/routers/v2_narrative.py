@@ -16,6 +16,7 @@ from reelforge.api.routers.v2 import with_session_id
 from reelforge.core import ledger, requests
 from reelforge.core.errors import BadRequest
 from reelforge.db.models import Request as RequestRow
+from reelforge.db.models import wire_time
 from reelforge.jobs.interactive import TEXT_TO_INTERACTIVE_VIDEO, InteractiveRequest
 from reelforge.jobs.narrative import (
     BRANCHING_NARRATIVE,
@@ -59,10 +60,6 @@ STATUS_PATH = "/v2/external/narrative/status"
 NARRATIVE_KINDS = (SINGLE_NARRATIVE.case_type, BRANCHING_NARRATIVE.case_type)
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() + ("Z" if value.tzinfo is None else "") if value is not None else None
-
-
 def narrative_body(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     """A narrative request as samsar-js reads it (ExternalNarrativeStatusResponse)."""
     job = NarrativeJob.model_validate({k: v for k, v in req.input.items() if k in NarrativeJob.model_fields})
@@ -78,8 +75,8 @@ def narrative_body(rt: Runtime, req: RequestRow) -> dict[str, Any]:
         "duration": job.duration,
         "inference_model": job.inference_model,
         "video_model": job.video_model,
-        "created_at": _iso(req.created_at),
-        "updated_at": _iso(req.updated_at),
+        "created_at": wire_time(req.created_at),
+        "updated_at": wire_time(req.updated_at),
     }
     if branching:
         body.update(source_narrative_request_id=job.source_narrative_request_id, num_levels=job.num_levels)
@@ -101,11 +98,11 @@ def narrative_body(rt: Runtime, req: RequestRow) -> dict[str, Any]:
     if req.status == "COMPLETED":
         body.update({k: v for k, v in req.result.items() if k != "usage"})
         body["provider"] = req.result["written_by"]["provider"]
-        body["completed_at"] = _iso(req.updated_at)
+        body["completed_at"] = wire_time(req.updated_at)
     elif req.status in ("FAILED", "CANCELLED"):
         message = req.error or ("Request was cancelled." if req.status == "CANCELLED" else "Generation failed.")
         body.update(status="FAILED", error={"message": message, "code": None, "status": 500},
-                    failed_at=_iso(req.updated_at))
+                    failed_at=wire_time(req.updated_at))
     return body
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from reelforge.api.deps import JobCallDep, PrincipalDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.core import ledger, requests
+from reelforge.db.models import wire_time
 from reelforge.jobs.media import StagedMedia
 from reelforge.jobs.session_ops.base import SessionRef
 from reelforge.jobs.session_ops.copies import ADD_SUBTITLES, CLONE, REMOVE_SUBTITLES
@@ -115,7 +116,7 @@ def list_completed_video_sessions(rt: RuntimeDep, principal: PrincipalDep, limit
             "duration": r.result.get("duration"),
             "aspect_ratio": r.result.get("aspect_ratio"),
             "case_type": r.case_type,
-            "created_at": r.created_at.isoformat() + "Z",
+            "created_at": wire_time(r.created_at),
         }
         for r in rows
     ]

@@ -3,25 +3,21 @@ delivery attempts of its webhooks."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from reelforge.api.deps import AccountAdminDep, PrincipalDep, RuntimeDep
 from reelforge.core import webhook_attempts, webhook_secrets
+from reelforge.db.models import wire_time
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat() + "Z" if value else None
-
-
 def _meta(info: webhook_secrets.SecretInfo) -> dict[str, Any]:
-    return {
-        "id": info.id, "prefix": info.prefix, "created_at": _when(info.created_at), "expires_at": _when(info.expires_at)
-    }
+    return {"id": info.id, "prefix": info.prefix, "created_at": wire_time(info.created_at),
+            "expires_at": wire_time(info.expires_at)}
 
 
 @router.post("/secret", summary="Create or rotate the account's webhook signing secret (shown only in this answer)")
@@ -63,7 +59,7 @@ def list_webhook_attempts(
                 "status_code": a.status_code,
                 "delivered": a.status_code is not None and 200 <= a.status_code < 300,
                 "error": a.error,
-                "created_at": _when(a.created_at),
+                "created_at": wire_time(a.created_at),
             }
             for a in rows
         ]

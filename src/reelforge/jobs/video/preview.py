@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from reelforge.core import requests
-from reelforge.db.models import Request
+from reelforge.db.models import Request, wire_time
 from reelforge.jobs.video.job import SCENE_SECONDS, VideoJob, scene_durations, scene_windows
 from reelforge.jobs.video.steps import is_step_request
 from reelforge.runtime import Runtime
@@ -81,8 +81,8 @@ def session_preview(rt: Runtime, req: Request, status: dict[str, Any]) -> dict[s
             "hasSubtitles": status.get("has_subtitles"),
             "language": status.get("result_language"),
         },
-        "createdAt": req.created_at.isoformat() + "Z" if req.created_at else None,
-        "updatedAt": updated.isoformat() + "Z" if updated else None,
+        "createdAt": wire_time(req.created_at),
+        "updatedAt": wire_time(updated),
     }
 
 

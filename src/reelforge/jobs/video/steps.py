@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from reelforge.core import requests
-from reelforge.db.models import Request
+from reelforge.db.models import Request, wire_time
 from reelforge.jobs.body import RequestBody, aliases
 from reelforge.jobs.video.options import ImageListToVideoRequest, TextToVideoRequest
 
@@ -132,7 +132,7 @@ def step_state(req: Request, stages: dict[str, str]) -> dict[str, Any]:
         "waiting_for_process_next": waiting,
         "requires_user_action": waiting,
         "can_process_next": waiting,
-        "updated_at": updated.isoformat() + "Z" if updated else None,
+        "updated_at": wire_time(updated),
     }
     return {
         "step_status": step_status,

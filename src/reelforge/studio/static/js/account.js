@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { announce, field, h } from "./ui.js";
 
-function table(caption, columns, rows) {
+export function table(caption, columns, rows) {
   return h(
     "div",
     { class: "table-wrap", tabindex: 0, role: "region", "aria-label": caption },
@@ -23,7 +23,7 @@ function table(caption, columns, rows) {
   );
 }
 
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
 export async function creditsView(root) {
   const [{ data: credits }, { data: ledger }] = await Promise.all([api("/v1/credits"), api("/v1/credits/ledger")]);

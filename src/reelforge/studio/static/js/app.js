@@ -2,39 +2,49 @@
 // without server routes), and the signed-in header.
 
 import { creditsView, keysView, webhooksView } from "./account.js";
-import { api, credential, setCredential, signOut } from "./api.js";
+import { api, credential, redeemLoginToken, setCredential, signOut } from "./api.js";
 import { galleryView } from "./gallery.js";
 import { imagesView } from "./images.js";
 import { loadLanguages } from "./languages.js";
 import { newVideoView } from "./newvideo.js";
+import { externalUsersView } from "./externals.js";
 import { announce, field, h } from "./ui.js";
 
+// [label, view, who may open it]: "account" pages manage the account itself (the server refuses
+// them to an external user's credential, so they are not offered to one).
 const ROUTES = {
   "#/gallery": ["Gallery", galleryView],
   "#/new": ["New video", newVideoView],
   "#/images": ["Image tools", imagesView],
   "#/credits": ["Credits", creditsView],
-  "#/keys": ["API keys", keysView],
-  "#/webhooks": ["Webhooks", webhooksView],
+  "#/keys": ["API keys", keysView, "account"],
+  "#/webhooks": ["Webhooks", webhooksView, "account"],
+  "#/external-users": ["External users", externalUsersView, "account"],
 };
+
+const isExternal = () => !!credential()?.who?.external;
+
+// The routes the signed-in user may open.
+function routes() {
+  return Object.fromEntries(Object.entries(ROUTES).filter(([, [, , who]]) => who !== "account" || !isExternal()));
+}
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const account = document.getElementById("account");
 
-// Sign-in with an API key. Login-token links and external users' tokens (a separate issue) plug in
-// here: read the token from the link, call setCredential(<their kind>, token) (api.js AUTH_SCHEMES
-// says how each kind is sent) and render(); every view then works unchanged, scoped by the server.
-function signInView() {
+// Sign-in with an API key; a login link signs in without one (see loginFromLink).
+function signInView(message = "") {
   nav.replaceChildren();
   account.replaceChildren();
   const key = h("input", { type: "password", name: "api_key", autocomplete: "off", required: true, spellcheck: false });
-  const error = h("p", { class: "error", role: "alert" });
+  const error = h("p", { class: "error", role: "alert" }, message);
   const form = h(
     "form",
     { class: "card form signin", "aria-label": "Sign in" },
     h("h1", {}, "Sign in"),
     field("API key", key, "Kept in this tab only (sessionStorage), sent as a Bearer token."),
+    h("p", { class: "hint" }, "Got a login link instead? Open it: it signs you in without a key."),
     error,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")),
   );
@@ -42,8 +52,10 @@ function signInView() {
     event.preventDefault();
     setCredential("api_key", key.value.trim());
     try {
-      await api("/v1/credits"); // proves the key before anything else is shown
-      if (ROUTES[location.hash]) await render();
+      const { data } = await api("/v1/credits"); // proves the key before anything else is shown
+      // An external user's own key (rf_xkey_…) signs in too, to that user's pages only.
+      if (data.external_user_id) setCredential("api_key", key.value.trim(), { external: true, name: data.external_user_id });
+      if (routes()[location.hash]) await render();
       else location.hash = "#/gallery"; // hashchange renders it
     } catch (err) {
       signOut();
@@ -56,15 +68,20 @@ function signInView() {
 }
 
 async function header() {
-  const current = ROUTES[location.hash] ? location.hash : "#/gallery";
+  const current = routes()[location.hash] ? location.hash : "#/gallery";
   nav.replaceChildren(
-    ...Object.entries(ROUTES).map(([hash, [label]]) =>
+    ...Object.entries(routes()).map(([hash, [label]]) =>
       h("a", { href: hash, "aria-current": hash === current ? "page" : undefined }, label),
     ),
   );
   const out = h("button", { type: "button", class: "link" }, "Sign out");
   out.addEventListener("click", () => window.dispatchEvent(new Event("studio:signout")));
-  account.replaceChildren(h("span", { class: "credits", id: "header-credits", "data-testid": "header-credits" }), out);
+  const who = credential()?.who;
+  account.replaceChildren(
+    who?.name ? h("span", { class: "who", "data-testid": "signed-in-as" }, who.name) : "",
+    h("span", { class: "credits", id: "header-credits", "data-testid": "header-credits" }),
+    out,
+  );
   await refreshCredits();
 }
 
@@ -81,7 +98,7 @@ async function refreshCredits() {
 
 async function render() {
   if (!credential()) return signInView();
-  const [label, view] = ROUTES[location.hash] || ROUTES["#/gallery"];
+  const [label, view] = routes()[location.hash] || ROUTES["#/gallery"];
   document.title = `${label} · reelforge Studio`;
   header();
   main.replaceChildren(h("p", { class: "loading" }, "Loading…"));
@@ -94,7 +111,10 @@ async function render() {
   main.focus({ preventScroll: true });
 }
 
-window.addEventListener("hashchange", render);
+// A login link opened in a tab already showing the Studio changes only the fragment.
+window.addEventListener("hashchange", async () => {
+  if (await loginFromLink()) render();
+});
 window.addEventListener("studio:credits", refreshCredits);
 window.addEventListener("studio:signout", () => {
   signOut();
@@ -102,5 +122,22 @@ window.addEventListener("studio:signout", () => {
   signInView();
 });
 
+// A login link lands here as /studio/#login=<token> (the server's /users/verify_token sends a
+// browser on). The token leaves the address bar and the history at once, is redeemed (it works once),
+// and its auth token becomes this tab's credential; a used or expired link says so.
+async function loginFromLink() {
+  const match = location.hash.match(/^#login=([^&]+)$/);
+  if (!match) return true;
+  history.replaceState(null, "", `${location.pathname}#/gallery`);
+  try {
+    await redeemLoginToken(decodeURIComponent(match[1]));
+    return true;
+  } catch (err) {
+    signOut();
+    signInView(err.status === 401 ? "This login link has expired or was already used; ask for a new one." : err.message);
+    return false;
+  }
+}
+
 await loadLanguages();
-render();
+if (await loginFromLink()) render();
