@@ -1,10 +1,12 @@
 """Moderation end to end through HTTP against real servers: the packaged offline classifier
 (alt-profanity-check) flags abuse and passes product copy, input errors name the field, each text is
-charged at the price table's rate, and a second reelforge forwards to the first as its configured
-OpenAI-compatible moderation endpoint (through the openai SDK)."""
+charged at the price table's rate (0 by default: samsar-js documents moderation as free; a deployment
+that prices it charges per text and answers 402 without credits), and a second reelforge forwards to
+the first as its configured OpenAI-compatible moderation endpoint (through the openai SDK)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,10 @@ from support import ReelforgeServer
 
 ABUSE = "You are a worthless idiot, shut up you stupid piece of shit."
 PRODUCT = "Our linen travel shirt is breathable, wrinkle-resistant and comes in three colours."
-PER_TEXT = PriceTable().route("moderation")
+PER_TEXT = PriceTable().route("moderation")  # 0: free, as samsar-js documents it
 
 
-def test_offline_classifier_flags_abuse_and_charges_per_text(server: ReelforgeServer) -> None:
+def test_offline_classifier_flags_abuse_and_passes_product_copy(server: ReelforgeServer) -> None:
     key = server.new_key(credits=100)
     with server.client(key) as c:
         r = c.post("/v2/external/moderation", json={"input": [ABUSE, PRODUCT]})
@@ -52,9 +54,19 @@ def test_bad_input_is_a_400_naming_input(server: ReelforgeServer, payload: dict)
         assert c.get("/v2/external/api_key/validate").json()["remainingCredits"] == 10  # nothing charged
 
 
-def test_without_credits_is_a_402(server: ReelforgeServer) -> None:
-    with server.client(server.new_key(credits=0)) as c:
-        assert c.post("/v2/external/moderation", json={"input": PRODUCT}).status_code == 402
+def test_a_deployment_that_prices_moderation_charges_per_text(tmp_path: Path) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"routes": {"moderation": 3}}))
+    priced = ReelforgeServer(tmp_path / "priced", {"REELFORGE_PRICING_FILE": str(prices)}).start()
+    try:
+        with priced.client(priced.new_key(credits=10)) as c:
+            r = c.post("/v2/external/moderation", json={"input": [ABUSE, PRODUCT]})
+            assert r.status_code == 200, r.text
+            assert r.headers["x-credits-charged"] == "6" and r.headers["x-credits-remaining"] == "4"
+            assert c.post("/v2/external/moderation", json={"input": [ABUSE, PRODUCT]}).status_code == 402
+            assert c.get("/v2/external/api_key/validate").json()["remainingCredits"] == 4  # the 402 took nothing
+    finally:
+        priced.stop()
 
 
 def test_configured_endpoint_is_asked_through_the_openai_sdk(server: ReelforgeServer, tmp_path: Path) -> None:
@@ -70,7 +82,7 @@ def test_configured_endpoint_is_asked_through_the_openai_sdk(server: ReelforgeSe
             assert body["provider"] == "openai-compatible" and body["model"] == OFFLINE_MODERATION_MODEL
             assert body["results"][0]["flagged"] is True
             assert set(body["results"][0]["category_scores"]) == {"profanity"}
-        with server.client(up_key) as u:  # the upstream charged its own caller for the text
+        with server.client(up_key) as u:  # the upstream charged its own caller at its own rate
             assert u.get("/v2/external/api_key/validate").json()["remainingCredits"] == 50 - PER_TEXT
     finally:
         front.stop()

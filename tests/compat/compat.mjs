@@ -469,11 +469,15 @@ const SCENARIOS = {
     expect(r.data.status === 'COMPLETED' && r.data.response?.choices?.[0]?.message, `${name}: not completed with a response`);
     return ['2xx, COMPLETED, data.response', await expectError(client[name]({ messages: [] }), 400, 'no messages')];
   }])),
-  // Moderation is documented as unavailable (501): no packaged classifier (README, "Language model").
-  ...Object.fromEntries(['createExternalModeration', 'createV2ExternalModeration'].map((name) => [name, async () => [
-    await expectError(client[name]({ input: 'hello' }), 501, 'moderation unavailable'),
-    await expectError(badKeyClient[name]({ input: 'hello' }), 401, 'invalid key'),
-  ]])),
+  // Moderation: the packaged offline classifier (README, "Language model"), OpenAI's results shape.
+  ...Object.fromEntries(['createExternalModeration', 'createV2ExternalModeration'].map((name) => [name, async () => {
+    const r = await client[name]({ input: 'Our linen shirt ships in three colours.' });
+    const result = r.data.results?.[0];
+    expect(result?.flagged === false && typeof result?.category_scores?.profanity === 'number', `${name}: no results[0]`);
+    return [`2xx, data.results[0].flagged, category_scores, provider=${r.data.provider}`,
+      await expectError(client[name]({ input: [] }), 400, 'no input'),
+      await expectError(badKeyClient[name]({ input: 'hello' }), 401, 'invalid key')];
+  }])),
   ...Object.fromEntries(['getExternalProviderCapabilities', 'getV2ExternalProviderCapabilities'].map((name) => [name, async () => {
     const r = await client[name]();
     expect(typeof r.data.providers === 'object' && Object.keys(r.data.providers).length, `${name}: no providers`);

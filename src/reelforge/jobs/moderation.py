@@ -1,7 +1,7 @@
 """Moderation (``/v2/external/moderation``, and OpenAI's own path ``/v1/moderations``): one or more
 texts judged by the configured endpoint's moderation model or the packaged offline classifier
-(providers/moderation.py). Priced per text (prices.json ``routes.moderation``), run in-process: the
-offline classifier answers in milliseconds."""
+(providers/moderation.py). Priced per text at prices.json ``routes.moderation``: 0 by default, since
+samsar-js documents moderation as free. Run in-process: the offline classifier answers in milliseconds."""
 
 from __future__ import annotations
 
