@@ -71,6 +71,8 @@ def test_english_create_template_json_and_query(
 
         spec = english_second()
         query = {"template_id": tpl["template_id"], "image_url": image_data_url(render_receipt(spec))}
+        quote = c.post("/v1/image/receipt_templates/query", json={**query, "quote_only": True}).json()
+        assert quote["status"] == "quote" and quote["credits"] == 50 and credits_left(c) == before  # what it charges
         r = c.post("/v1/image/receipt_templates/query", json=query, headers={"Idempotency-Key": "q-1"})
         assert r.status_code == 200, r.text
         replay = c.post("/v1/image/receipt_templates/query", json=query, headers={"Idempotency-Key": "q-1"})

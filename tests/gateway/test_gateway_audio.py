@@ -12,6 +12,7 @@ import pytest
 
 from reelforge.render.ffmpeg import run_ffmpeg
 from support import FixtureHTTP, ReelforgeServer, wait_status
+from support.quotes import quote_then_charge
 
 STATUS = "/v2/external/audio/status"
 SENTENCE = "The harbour lights come on as the fishing boats return before the evening storm."
@@ -89,8 +90,11 @@ def test_alignment_of_the_offline_tts_own_speech(
     run_ffmpeg(["-i", str(source), "-af", "adelay=250", "-c:a", "libmp3lame", "-b:a", "128k", str(shifted)])
     url = fixture_http.serve_bytes("/gateway/shifted.mp3", shifted.read_bytes(), "audio/mpeg")
     with server.client(key, timeout=60) as c:
-        done = submit_and_wait(c, "/v2/external/audio/transcript_alignment",
-                               {"input": {"audio_url": url, "transcript": SENTENCE, "language": "en"}})
+        body = {"input": {"audio_url": url, "transcript": SENTENCE, "language": "en"}}
+        quoted, charged, answer = quote_then_charge(c, "/v2/external/audio/transcript_alignment", body)
+        assert quoted == charged > 0  # priced from the audio's measured length
+        done = wait_status(c, answer["request_id"], timeout=180, path=STATUS)
+        assert done["status"] == "COMPLETED", done.get("message", done)
         assert done["method"] == "tts_word_events" and "piper" in done["provider"]
         expected = [w["start"] + 0.25 for w in tts["words"]]
         got = [w["start"] for w in done["words"]]

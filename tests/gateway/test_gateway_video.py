@@ -14,6 +14,7 @@ from reelforge.render.ffmpeg import run_ffmpeg
 from reelforge.render.probe import probe_media
 from support import FixtureHTTP, ReelforgeServer, wait_status
 from support.media import png_bytes
+from support.quotes import quote_then_charge
 
 VIDEO_STATUS = "/v2/external/video/status"
 
@@ -68,10 +69,15 @@ def test_image_to_video_lip_sync_and_sound_effect(
 
         video_id = accepted(c, "/v2/external/video/image_to_video",
                             {"image_urls": [still], "aspect_ratio": "9:16", "language": "en"})
-        lip_id = accepted(c, "/v2/external/video/lip_sync",
-                          {"video_url": still, "audio_url": speech["audio_url"], "aspect_ratio": "9:16"})
-        sfx_id = accepted(c, "/v2/external/video/sound_effect",
-                          {"video_url": clip_url, "prompt": "crackling campfire and wind"})
+        # Both priced from their inputs' measured durations: the quote is what the call then charges.
+        quoted, charged, answer = quote_then_charge(c, "/v2/external/video/lip_sync", {"input": {
+            "video_url": still, "audio_url": speech["audio_url"], "aspect_ratio": "9:16"}})
+        assert quoted == charged > 0
+        lip_id = answer["request_id"]
+        quoted, charged, answer = quote_then_charge(c, "/v2/external/video/sound_effect", {"input": {
+            "video_url": clip_url, "prompt": "crackling campfire and wind"}})
+        assert quoted == charged > 0
+        sfx_id = answer["request_id"]
 
         lip = completed(c, lip_id)
         info = mp4(lip["result_url"], tmp_path)

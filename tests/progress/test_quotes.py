@@ -12,13 +12,13 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 
 from support import ReelforgeServer, submit
 from support.media import product_photo
 from support.platform_flows import external_session, identity, login
+from support.quotes import quote_then_charge
 
 IMAGES = [product_photo(0), product_photo(1)]
 RECORDS = [{"id": "1", "city": "Austin", "description": "modern downtown flat"},
@@ -29,32 +29,6 @@ def _png(size: tuple[int, int] = (96, 64)) -> str:
     buf = io.BytesIO()
     Image.new("RGB", size, "#2a9d8f").save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _credits(c: httpx.Client) -> int:
-    return int(c.get("/v1/credits").json()["remainingCredits"])
-
-
-def _ledger(c: httpx.Client) -> int:
-    return len(c.get("/v1/credits/ledger").json()["entries"])
-
-
-def quote_then_charge(c: httpx.Client, route: str, body: dict[str, Any], flag: str = "quote_only"
-                      ) -> tuple[int, int, str | None]:
-    """(credits quoted, credits the same call then charged, its request id); checks the quote changed nothing."""
-    before, entries = _credits(c), _ledger(c)
-    q = c.post(route, json={**body, flag: True})
-    assert q.status_code == 200, q.text
-    quote = q.json()
-    assert quote["status"] == "quote" and quote["creditsCharged"] == 0, quote
-    assert not {"request_id", "sessionID", "step"} & set(quote), quote  # no request was made to name
-    assert sum(item["credits"] for item in quote["breakdown"]) == quote["credits"]
-    assert _credits(c) == before and _ledger(c) == entries  # nothing charged, nothing recorded
-    r = c.post(route, json=body)
-    assert r.status_code in (200, 201, 202), r.text
-    charged = int(r.json().get("creditsCharged", r.headers.get("x-credits-charged", -1)))
-    assert _credits(c) == before - charged
-    return int(quote["credits"]), charged, r.json().get("request_id")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +68,8 @@ ACCEPTANCE_PRICED = [
     ("/v1/image/assign_title", {"image_url": _png()}),
     ("/v1/chat/enhance", {"message": "fresh bread daily from six", "maxwords": 40}),
     ("/v1/assistant/completion", {"message": "Name three breads.", "max_output_tokens": 40}),
+    ("/v2/external/chat/completions", {"messages": [{"role": "user", "content": "Name three breads."}],
+                                       "max_tokens": 40, "async": True}),
     ("/v2/external/narrative/create_single", {"prompt": "A baker's first morning", "duration": 20}),
     ("/v2/text_to_interactive_video", {"prompt": "A baker's first morning", "duration": 20,
                                        "image_model": "SEEDREAM", "video_model": "RUNWAYML", "num_levels": 2}),
@@ -155,8 +131,9 @@ def test_quotes_of_operations_on_finished_work(server: ReelforgeServer) -> None:
             ("/v1/video/clone", {"videoSessionId": sid}),
         ]
         for route, body in routes:
-            quoted, charged, request_id = quote_then_charge(c, route, {"input": body})
+            quoted, charged, answer = quote_then_charge(c, route, {"input": body})
             assert quoted == charged, route
+            request_id = answer.get("request_id")
             if "video" in route and request_id:  # the operation need not render here
                 c.post("/v1/video/cancel_render", json={"session_id": request_id})
     copy = submit(server, key, "/v1/video/clone", {"videoSessionId": sid})

@@ -18,6 +18,7 @@ from compat.test_compat_samsar_js import node_or_skip
 from reelforge.render.probe import probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import download, frame_at, product_photo
+from support.quotes import quote_then_charge
 from support.samsar_js import run_sdk_script, sdk_env
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))
@@ -62,11 +63,11 @@ def test_single_and_branching_narratives(server: ReelforgeServer, tmp_path: Path
         assert single["written_by"]["calls"] >= 2 and single["billing"]["usage"]["outputTokens"] > 0
         assert single["narrativeJson"] == single["movieResourceList"]
 
-        r = c.post("/v2/external/narrative/create_branching",
-                   json={"narrative_request_id": queued["request_id"], "num_levels": 2})
-        assert r.status_code == 202, r.text
-        tree_id = r.json()["request_id"]
-        assert HEX24.match(tree_id) and r.json()["source_narrative_request_id"] == queued["request_id"]
+        quoted, charged, answer = quote_then_charge(c, "/v2/external/narrative/create_branching",
+                                                    {"narrative_request_id": queued["request_id"], "num_levels": 2})
+        assert quoted == charged > 0
+        tree_id = answer["request_id"]
+        assert HEX24.match(tree_id) and answer["source_narrative_request_id"] == queued["request_id"]
         branched = narrative_done(c, tree_id)
         tree, meta = branched["movieResourceList"], branched["branchingMeta"]
         assert tree["numLevels"] == 2 and meta["nodeCount"] == 7 and len(meta["leafNodeIds"]) == 4
@@ -82,16 +83,16 @@ def test_single_and_branching_narratives(server: ReelforgeServer, tmp_path: Path
                 assert child["scenes"][:kept] == parent["scenes"][:kept]
                 assert len(child["scenes"]) > kept
 
-        video = c.post("/v2/external/video/narrative_to_video", json={"input": {
+        quoted, charged, video = quote_then_charge(c, "/v2/external/video/narrative_to_video", {"input": {
             "narrative_request_id": queued["request_id"], "image_model": "GPTIMAGE2", "aspect_ratio": "9:16"}})
-        assert video.status_code == 200, video.text
-        assert video.json()["source_narrative_request_id"] == queued["request_id"]
-        rendered = wait_status(c, video.json()["request_id"], timeout=400, path="/v2/external/video/status")
+        assert quoted == charged > 0
+        assert video["source_narrative_request_id"] == queued["request_id"]
+        rendered = wait_status(c, video["request_id"], timeout=400, path="/v2/external/video/status")
         assert rendered["status"] == "COMPLETED", rendered
         info = probe_media(download(rendered["result_url"], tmp_path / "narrative.mp4"))
         assert info["height"] > info["width"] and info["duration"] >= 10, info
         # The video says the narrative's lines as the model wrote them (no second script was written).
-        said = [layer["narration"] for layer in session_layers(server, video.json()["request_id"])]
+        said = [layer["narration"] for layer in session_layers(server, video["request_id"])]
         assert said[:2] == [s["narration"] for s in scenes]
 
         for path, body, field in (
@@ -127,10 +128,11 @@ def test_regenerate_avatar(server: ReelforgeServer, tmp_path: Path) -> None:
     })
     assert base["status"] == "COMPLETED", base
     with server.client(key, timeout=120) as c:
-        r = c.post("/v2/video/regenerate_avatar", json={"input": {"videoSessionId": base["request_id"]}})
-        assert r.status_code == 200, r.text
-        assert r.json()["sessionID"] == r.json()["request_id"] and isinstance(r.json()["avatar_seed"], int)
-        done = wait_status(c, r.json()["request_id"], timeout=400)
+        quoted, charged, answer = quote_then_charge(c, "/v2/video/regenerate_avatar",
+                                                    {"input": {"videoSessionId": base["request_id"]}})
+        assert quoted == charged
+        assert answer["sessionID"] == answer["request_id"] and isinstance(answer["avatar_seed"], int)
+        done = wait_status(c, answer["request_id"], timeout=400)
         assert done["status"] == "COMPLETED", done
         for body, field in (({}, "videoSessionId"), ({"videoSessionId": base["request_id"], "avatar_seed": -1},
                                                      "avatar_seed")):

@@ -14,6 +14,7 @@ import pytest
 from reelforge.render.probe import probe_media
 from support import ReelforgeServer, submit, wait_status
 from support.media import download
+from support.quotes import quote_then_charge
 
 SHORT = {"prompt": "A lighthouse keeper's morning", "duration": 6, "language": "en", "enable_subtitles": False}
 
@@ -86,10 +87,10 @@ def test_retranslate_reruns_translation_from_its_source(
     with server.client(key, timeout=120) as c:
         missing = c.post("/v1/video/retranslate_video", json={"videoSessionId": source["request_id"]})
         assert missing.status_code == 400 and missing.json()["field"] == "language"
-        r = c.post("/v1/video/retranslate_video", json={"input": {"videoSessionId": translated["request_id"]}})
-        assert r.status_code == 200, r.text
-        assert r.json()["creditsCharged"] == price and r.json()["source_session_id"] == source["request_id"]
-        final = wait_status(c, r.json()["request_id"], timeout=400)
+        quoted, charged, answer = quote_then_charge(c, "/v1/video/retranslate_video",
+                                                    {"input": {"videoSessionId": translated["request_id"]}})
+        assert quoted == charged == price and answer["source_session_id"] == source["request_id"]
+        final = wait_status(c, answer["request_id"], timeout=400)
     assert final["status"] == "COMPLETED", final
     assert final["result_language"] == "es" and final["result_url"] != translated["result_url"]
     assert layers(server, final["request_id"])  # a session document of its own
