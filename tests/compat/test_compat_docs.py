@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "video"))
-from test_video_generation import product_photo, submit  # noqa: E402
-
-from conftest import png_bytes  # noqa: E402
-from support import FixtureHTTP, ReelforgeServer, wait_status  # noqa: E402
+from support import FixtureHTTP, ReelforgeServer, submit, wait_status
+from support.media import png_bytes, product_photo
 
 SPEC = Path("/work/shared/spec")
 if not SPEC.exists():  # the repository's own copy, when the shared one is not mounted

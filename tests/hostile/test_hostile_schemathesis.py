@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from support import ReelforgeServer
 
@@ -28,7 +29,9 @@ CHECKS = (
 )
 MAX_EXAMPLES = 8
 SEED = 1
-TIME_LIMIT_S = 240
+# ~90 s for 200 operations on CI's quiet 2 cores; over 240 s on this shared host under load. The limit
+# only guards against a hang, so it sits above pytest-timeout's 300 s default (raised for this test).
+TIME_LIMIT_S = 560
 # Operations whose documented answer is a 5xx by design, left out of the fuzzing and covered elsewhere
 # (none now: moderation, once a documented 501, runs a packaged classifier; tests/api/test_api_moderation.py).
 EXCLUDED_PATHS: tuple[str, ...] = ()
@@ -62,6 +65,7 @@ def schemathesis_command(base_url: str, api_key: str) -> list[str]:
     ]
 
 
+@pytest.mark.timeout(TIME_LIMIT_S + 40)
 def test_every_operation_answers_without_5xx_and_as_documented(hostile_server: ReelforgeServer, tmp_path: Path) -> None:
     api_key = hostile_server.new_key(credits=10_000_000, name="schemathesis")
     run = subprocess.run(

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from support import FixtureHTTP, ReelforgeServer
-
-ADMIN_TOKEN = "admin-token-of-the-platform-tests-0123456789"
+from support.platform_flows import ADMIN_TOKEN
 
 
 @pytest.fixture(scope="session")

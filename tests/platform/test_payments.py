@@ -14,9 +14,8 @@ import httpx
 import pytest
 import stripe
 
-from conftest import ADMIN_TOKEN
 from support import FixtureHTTP, ReelforgeServer
-from support.platform_flows import external_session, identity
+from support.platform_flows import ADMIN_TOKEN, external_session, identity
 
 WEBHOOK_SECRET = "whsec_platform_tests_0123456789abcdef"
 

@@ -10,6 +10,10 @@ import httpx
 
 from support import ReelforgeServer
 
+# The operator token of the platform tests' own server (tests/platform/conftest.py): imported from
+# here, never `from conftest`, which names whichever conftest.py pytest imported last.
+ADMIN_TOKEN = "admin-token-of-the-platform-tests-0123456789"
+
 
 def identity(name: str, provider: str = "whop") -> dict[str, str]:
     return {"provider": provider, "unique_key": f"{provider}:{name}", "external_user_id": name, "username": name}
