@@ -52,7 +52,7 @@ ANN_EXPANSION_ADD = 64
 ANN_EXPANSION_SEARCH = 64
 # Candidates fetched from the graph: at least ANN_MIN_PROBE; past ANN_MAX_PROBE (the filters pass so few rows)
 # the exact product over the passing rows is cheaper than walking the graph.
-ANN_MIN_PROBE = 150
+ANN_MIN_PROBE = 250
 ANN_MAX_PROBE = 1000
 
 
