@@ -357,9 +357,11 @@ class EmbeddedIndex:
 
     def delete(self, template_id: str, source_ids: Sequence[str] | None = None) -> int:
         with self._lock:
-            # Deleting some sources patches the cached table (and its graph) like an upsert does: reloading a
-            # large template would rebuild its HNSW graph from scratch.
-            table = self._table(template_id) if source_ids is not None else None
+            # Deleting some sources patches a current cached table (and its graph) like an upsert does: reloading
+            # a large template would rebuild its HNSW graph from scratch. One not cached (or stale) loads later.
+            cached = self._tables.get(template_id)
+            current = cached is not None and cached[0] == self._version(template_id)
+            table = cached[1] if cached is not None and current and source_ids is not None else None
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if source_ids is None:
