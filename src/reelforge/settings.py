@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         "data_dir), 'pgvector' (the PostgreSQL database, which needs the pgvector extension), 'auto' = pgvector "
         "when database_url is PostgreSQL.",
     )
+    embeddings_ann_threshold: int | None = Field(
+        20_000,
+        ge=1,
+        description="Live vectors from which an embedded-index template also gets an HNSW graph (usearch) for "
+        "approximate search; smaller templates, and selective filters, stay exact. None = always exact.",
+    )
     sync_wait_s: float = Field(
         120.0,
         description="How long a synchronous route (titles, receipts) waits for its job before answering 202 "

@@ -23,7 +23,7 @@ def open_index(settings: Settings) -> VectorIndex:
         from reelforge.search.pgvector import PgVectorIndex
 
         return PgVectorIndex(url)
-    return EmbeddedIndex(settings.data_dir.resolve() / "embeddings.sqlite")
+    return EmbeddedIndex(settings.data_dir.resolve() / "embeddings.sqlite", settings.embeddings_ann_threshold)
 
 
 def single_threaded_blas() -> None:
