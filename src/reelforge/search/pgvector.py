@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,6 +49,9 @@ _EF_SEARCH = 100
 # Rows an iterative walk may visit before it gives up (pgvector's default): past it a filter is selective
 # enough that the exact query over the few passing rows is the cheaper answer, and it takes over.
 _MAX_SCAN_TUPLES = 20_000
+# How long a template seen at or above the threshold is taken to still be there without counting again. A stale
+# answer only picks the path: a template emptied meanwhile gets fewer than k rows from the walk and the exact query.
+_LARGE_TTL_S = 30.0
 
 
 def _literal(vector: np.ndarray) -> str:
@@ -96,6 +100,7 @@ class PgVectorIndex:
         self.engine = url if isinstance(url, Engine) else make_engine(url)
         self.ann_threshold = ann_threshold
         self._indexed: set[int] = set()
+        self._large: dict[str, float] = {}  # template id -> monotonic time it was counted at the threshold
         self._index_lock = threading.Lock()
         with self.engine.begin() as conn:
             # Two processes starting at once must not race on CREATE EXTENSION / TABLE.
@@ -106,8 +111,11 @@ class PgVectorIndex:
     def ensure_ann_index(self, dim: int) -> bool:
         """Create (once per process, idempotently across processes) the HNSW index of one dimension; whether
         that dimension can have one. CONCURRENTLY keeps writers of other templates running during the build;
-        the session advisory lock makes a second process wait for the first build instead of colliding on the
-        index name, and an invalid index (a build that was interrupted) is dropped and built again."""
+        advisory lock makes a second process wait for the first build instead of colliding on the index name, and
+        an invalid index (a build that was interrupted) is dropped and built again. The lock is polled, not
+        waited on: a blocked ``pg_advisory_lock`` statement holds a snapshot, which the concurrent build waits
+        for in turn (a deadlock PostgreSQL would break by failing one of them). Call it outside a transaction
+        of this process's for the same reason."""
         if self.ann_threshold is None or not 0 < dim <= _HNSW_MAX_DIM:
             return False
         if dim in self._indexed:
@@ -115,7 +123,8 @@ class PgVectorIndex:
         name = _index_name(dim)
         with self._index_lock, self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.execute(text(f"SELECT pg_advisory_lock({_INDEX_LOCK})"))
+            while not conn.execute(text(f"SELECT pg_try_advisory_lock({_INDEX_LOCK})")).scalar_one():
+                time.sleep(0.2)
             try:
                 valid = self._index_valid(conn, name)
                 if valid is False:
@@ -154,6 +163,7 @@ class PgVectorIndex:
                               " CAST(:k AS jsonb), CAST(:n AS jsonb), CAST(:p AS jsonb))"), rows)
 
     def delete(self, template_id: str, source_ids: Sequence[str] | None = None) -> int:
+        self._large.pop(template_id, None)
         with self.engine.begin() as conn:
             if source_ids is None:
                 result = conn.execute(text("DELETE FROM embedding_vectors WHERE template_id = :t"), {"t": template_id})
@@ -163,16 +173,23 @@ class PgVectorIndex:
             return int(result.rowcount)
 
     def _use_ann(self, conn: Connection, template_id: str, dim: int) -> bool:
-        """Whether the template reaches the threshold: a count that stops there (an index-only range scan of
-        the primary key), so a large template costs ``ann_threshold`` index entries, not all its rows."""
-        if self.ann_threshold is None or not self.ensure_ann_index(dim):
+        """Whether the template reaches the threshold (its dimension's index was ensured before ``conn``'s
+        transaction began): a count that stops there (a range scan of the primary key), so a large template
+        costs ``ann_threshold`` index entries, not all its rows."""
+        if self.ann_threshold is None or dim not in self._indexed:
             return False
+        if time.monotonic() - self._large.get(template_id, -_LARGE_TTL_S) < _LARGE_TTL_S:
+            return True
         reached = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM embedding_vectors WHERE template_id = :t"
                                     " LIMIT :n) AS s"), {"t": template_id, "n": self.ann_threshold}).scalar_one()
-        return int(reached) >= self.ann_threshold
+        if int(reached) < self.ann_threshold:
+            return False
+        self._large[template_id] = time.monotonic()
+        return True
 
     def plan(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> str:
         """EXPLAIN of the statement ``search`` runs first (tests and operators read which index it uses)."""
+        self.ensure_ann_index(int(np.asarray(vector).size))
         with self.engine.begin() as conn:
             ann = self._use_ann(conn, template_id, int(np.asarray(vector).size))
             if ann:
@@ -194,6 +211,7 @@ class PgVectorIndex:
     def search(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> list[Hit]:
         if k <= 0:
             return []
+        self.ensure_ann_index(int(np.asarray(vector).size))
         with self.engine.begin() as conn:
             ann = self._use_ann(conn, template_id, int(np.asarray(vector).size))
             if ann:
