@@ -211,3 +211,30 @@ def test_pgvector_small_template_stays_exact(pg_pair: tuple[Any, EmbeddedIndex],
         assert [h.source_id for h in got] == [f"s{i}" for i in best]
     finally:
         pg.delete("small")
+
+
+def test_pgvector_two_processes_create_a_dimension_index_once(postgres_url: str) -> None:
+    """Two processes (here: two indexes with their own connections) meeting a new dimension at once: both
+    proceed (neither fails on the name nor deadlocks the other's concurrent build) and one valid index results."""
+    from sqlalchemy import text
+
+    from reelforge.search.pgvector import PgVectorIndex
+
+    dim = 24
+    first, second = PgVectorIndex(postgres_url, THRESHOLD), PgVectorIndex(postgres_url, THRESHOLD)
+    with first.engine.begin() as conn:
+        conn.execute(text(f"DROP INDEX IF EXISTS embedding_vectors_hnsw_{dim}"))
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda ix=ix: results.append(ix.ensure_ann_index(dim)))
+               for ix in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True, True]
+    with first.engine.connect() as conn:
+        valid = conn.execute(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                                  " WHERE c.relname = :n"), {"n": f"embedding_vectors_hnsw_{dim}"}).scalars().all()
+    assert valid == [True]
+    for ix in (first, second):
+        ix.engine.dispose()
