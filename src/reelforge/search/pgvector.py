@@ -16,6 +16,7 @@ graph shared by every template and must not starve the walk; the rows found are 
 The filters stay plain WHERE predicates, so a hit can never violate one. When the walk returns fewer than ``k``
 rows (a selective filter exhausting ``hnsw.max_scan_tuples``) the exact query answers instead, as does every
 template below the threshold: ``ORDER BY embedding <=> q`` over the untyped column, which no index matches.
+Iterative scans need pgvector 0.8; with an older one every search is exact.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -108,6 +110,11 @@ class PgVectorIndex:
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(text(statement))
+            version = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar_one()
+        # Iterative index scans (what keeps a filtered walk from starving) arrived in pgvector 0.8.0; an older
+        # pgvector rejects their settings, so it keeps exact search.
+        if tuple(int(p) for p in str(version).split(".")[:2]) < (0, 8):
+            self.ann_threshold = None
 
     def ensure_ann_index(self, dim: int) -> bool:
         """Create (once per process, idempotently across processes) the HNSW index of one dimension; whether
@@ -188,14 +195,21 @@ class PgVectorIndex:
         self._large[template_id] = time.monotonic()
         return True
 
-    def plan(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> str:
-        """EXPLAIN of the statement ``search`` runs first (tests and operators read which index it uses)."""
-        self.ensure_ann_index(int(np.asarray(vector).size))
+    @contextmanager
+    def _statement(self, template_id: str, vector: np.ndarray, k: int,
+                   filters: FilterSet) -> Iterator[tuple[Connection, bool, str, dict[str, Any]]]:
+        """A transaction with the path chosen and tuned: (connection, HNSW path?, statement, parameters)."""
+        dim = int(np.asarray(vector).size)
+        self.ensure_ann_index(dim)
         with self.engine.begin() as conn:
-            ann = self._use_ann(conn, template_id, int(np.asarray(vector).size))
+            ann = self._use_ann(conn, template_id, dim)
             if ann:
                 self._tune(conn, k)
-            sql, params = _query(template_id, vector, k, filters, ann)
+            yield (conn, ann, *_query(template_id, vector, k, filters, ann))
+
+    def plan(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> str:
+        """EXPLAIN of the statement ``search`` runs first (tests and operators read which index it uses)."""
+        with self._statement(template_id, vector, k, filters) as (conn, _, sql, params):
             return "\n".join(str(r[0]) for r in conn.execute(text("EXPLAIN " + sql), params))
 
     @staticmethod
@@ -212,12 +226,7 @@ class PgVectorIndex:
     def search(self, template_id: str, vector: np.ndarray, k: int, filters: FilterSet) -> list[Hit]:
         if k <= 0:
             return []
-        self.ensure_ann_index(int(np.asarray(vector).size))
-        with self.engine.begin() as conn:
-            ann = self._use_ann(conn, template_id, int(np.asarray(vector).size))
-            if ann:
-                self._tune(conn, k)
-            sql, params = _query(template_id, vector, k, filters, ann)
+        with self._statement(template_id, vector, k, filters) as (conn, ann, sql, params):
             rows = conn.execute(text(sql), params).all()
             if ann and len(rows) < k:
                 sql, params = _query(template_id, vector, k, filters, False)
