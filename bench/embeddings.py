@@ -87,9 +87,10 @@ def open_index(database_url: str | None) -> tuple[VectorIndex, str]:
         database_url = str(server.get_uri())
     from reelforge.search.pgvector import PgVectorIndex
 
-    index = PgVectorIndex(database_url)
+    threshold = Settings().embeddings_ann_threshold
+    index = PgVectorIndex(database_url, threshold)
     index.delete("bench")
-    return index, "PostgreSQL, pgvector"
+    return index, f"PostgreSQL, pgvector, HNSW from {threshold} rows"
 
 
 def ingest(index: VectorIndex, items: list[IndexItem]) -> float:

@@ -97,8 +97,9 @@ class Settings(BaseSettings):
     embeddings_ann_threshold: int | None = Field(
         20_000,
         ge=1,
-        description="Live vectors from which an embedded-index template also gets an HNSW graph (usearch) for "
-        "approximate search; smaller templates, and selective filters, stay exact. None = always exact.",
+        description="Live vectors from which a template is searched approximately: an HNSW graph (usearch) in the "
+        "embedded index, pgvector's HNSW index in PostgreSQL mode; smaller templates, and selective filters, stay "
+        "exact. None = always exact.",
     )
     sync_wait_s: float = Field(
         120.0,

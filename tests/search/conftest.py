@@ -29,14 +29,16 @@ def postgres_url() -> Iterator[str]:
     yield str(server.get_uri())
 
 
-@pytest.fixture(params=["embedded", "pgvector"])
+@pytest.fixture(params=["embedded", "pgvector", "pgvector-hnsw"])
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
     if request.param == "embedded":
         yield EmbeddedIndex(tmp_path / "vectors.sqlite")
         return
     from reelforge.search.pgvector import PgVectorIndex
 
-    pg = PgVectorIndex(request.getfixturevalue("postgres_url"))
+    # pgvector-hnsw: every template takes the HNSW path (threshold 1), falling back to exact when the walk
+    # returns fewer than k rows, so the behaviour tests cover both of its paths.
+    pg = PgVectorIndex(request.getfixturevalue("postgres_url"), 1 if request.param == "pgvector-hnsw" else None)
     yield pg
     with pg.engine.begin() as conn:
         from sqlalchemy import text

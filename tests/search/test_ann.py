@@ -7,6 +7,7 @@ compared with the same rows in an exact index (no graph)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,82 @@ def test_searches_run_while_rows_are_written(
         t.join()
     assert not errors
     assert ann.count("t") == N + 1000
+
+
+# PostgreSQL mode: pgvector's HNSW index on the same rows, with the same threshold lowered.
+
+
+@pytest.fixture
+def pg_pair(data: tuple[np.ndarray, np.ndarray], postgres_url: str) -> Iterator[tuple[Any, EmbeddedIndex]]:
+    """(PgVectorIndex with the HNSW path from THRESHOLD rows, exact embedded index) holding the same rows."""
+    from reelforge.search.pgvector import PgVectorIndex
+
+    pg, exact = PgVectorIndex(postgres_url, ann_threshold=THRESHOLD), EmbeddedIndex(ann_threshold=None)
+    pg.delete("t")
+    items = _items(data[0])
+    for start in range(0, N, 500):  # the index exists before the rows: built at the dimension's first write
+        pg.upsert("t", items[start:start + 500])
+        exact.upsert("t", items[start:start + 500])
+    yield pg, exact
+    pg.delete("t")
+    pg.engine.dispose()
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_pgvector_hnsw_plan_recall_and_filters(
+        pg_pair: tuple[Any, EmbeddedIndex], data: tuple[np.ndarray, np.ndarray], name: str) -> None:
+    pg, exact = pg_pair
+    filters = FILTERS[name]
+    plan = pg.plan("t", data[1][0], 10, filters)
+    assert f"Index Scan using embedding_vectors_hnsw_{DIM}" in plan, plan
+    hits = total = 0
+    for query in data[1]:
+        got = pg.search("t", query, 10, filters)
+        assert all(filters.matches(_filters(int(h.source_id[1:]))) for h in got)
+        assert [h.score for h in got] == sorted((h.score for h in got), reverse=True)
+        want = _top(exact, query, filters)
+        assert len(got) == len(want) == 10
+        hits += len({h.source_id for h in got} & set(want))
+        total += len(want)
+    assert hits / total >= 0.95, f"{name}: recall@10 {hits / total:.3f}"
+
+
+def test_pgvector_small_template_stays_exact(pg_pair: tuple[Any, EmbeddedIndex],
+                                             data: tuple[np.ndarray, np.ndarray]) -> None:
+    pg, _ = pg_pair
+    pg.upsert("small", _items(data[0][:50]))
+    try:
+        plan = pg.plan("small", data[1][0], 10, FilterSet())
+        assert "hnsw" not in plan, plan
+        got = pg.search("small", data[1][0], 10, FilterSet())
+        best = np.argsort(-(data[0][:50] @ data[1][0]))[:10]
+        assert [h.source_id for h in got] == [f"s{i}" for i in best]
+    finally:
+        pg.delete("small")
+
+
+def test_pgvector_two_processes_create_a_dimension_index_once(postgres_url: str) -> None:
+    """Two processes (here: two indexes with their own connections) meeting a new dimension at once: both
+    proceed (neither fails on the name nor deadlocks the other's concurrent build) and one valid index results."""
+    from sqlalchemy import text
+
+    from reelforge.search.pgvector import PgVectorIndex
+
+    dim = 24
+    first, second = PgVectorIndex(postgres_url, THRESHOLD), PgVectorIndex(postgres_url, THRESHOLD)
+    with first.engine.begin() as conn:
+        conn.execute(text(f"DROP INDEX IF EXISTS embedding_vectors_hnsw_{dim}"))
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda ix=ix: results.append(ix.ensure_ann_index(dim)))
+               for ix in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True, True]
+    with first.engine.connect() as conn:
+        valid = conn.execute(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                                  " WHERE c.relname = :n"), {"n": f"embedding_vectors_hnsw_{dim}"}).scalars().all()
+    assert valid == [True]
+    for ix in (first, second):
+        ix.engine.dispose()

@@ -22,7 +22,7 @@ def open_index(settings: Settings) -> VectorIndex:
     if mode == "pgvector" or (mode == "auto" and url.startswith("postgresql")):
         from reelforge.search.pgvector import PgVectorIndex
 
-        return PgVectorIndex(url)
+        return PgVectorIndex(url, settings.embeddings_ann_threshold)
     return EmbeddedIndex(settings.data_dir.resolve() / "embeddings.sqlite", settings.embeddings_ann_threshold)
 
 
