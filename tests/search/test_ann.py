@@ -63,7 +63,7 @@ FILTERS = {
     "city (1/4 pass)": FilterSet([Condition("city", equals=("Dallas",))]),
     "city + price range": FilterSet([Condition("city", equals=("austin", "houston")),
                                      Condition("price", minimum=1500, maximum=2600, ranged=True)]),
-    "selective (1/200 pass: exact fallback)": FilterSet([Condition("code", equals=("c7",))]),
+    "selective (1/200 pass)": FilterSet([Condition("code", equals=("c7",))]),
 }
 
 
