@@ -47,9 +47,9 @@ def photo() -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def render_session(c: httpx.Client) -> str:
+def render_session(c: httpx.Client, product: str = "Zephyr linen travel shirt") -> str:
     """A real rendered video session (one image); its request id."""
-    body = {"image_urls": [photo()], "metadata": {"product": "Zephyr linen travel shirt"}}
+    body = {"image_urls": [photo()], "metadata": {"product": product}}
     r = c.post("/v1/video/image_list_to_video", json={"input": body})
     assert r.status_code == 200, r.text
     done = wait_status(c, r.json()["request_id"], timeout=400)
@@ -72,13 +72,14 @@ def test_assistant_uses_session_context_and_continues_the_thread(
     with server.client(key, timeout=120) as c:
         r = c.post("/v1/assistant/set_system_prompt", json={"system_prompt": "You are the brand assistant for Acme."})
         assert r.status_code == 200 and r.json()["system_prompt"] == "You are the brand assistant for Acme."
-        # The offline 135M model recalls the first turn's fact in about 9 of 10 threads: its greedy
-        # reply depends on the session's context, which holds the session's random id and URL
-        # (README, "Offline language model"). A thread that misses is tried again on a fresh session.
+        # The offline 135M model's greedy recall depends on the session's context (its script, random id
+        # and URL) and on the fact's phrasing: 24 of 25 varied sessions with this phrasing (README,
+        # "Its limits"). A thread that misses is tried again on a fresh session of another product,
+        # so the retries do not share the context that misled the first.
         answers = []
-        for attempt in range(3):
+        for attempt, product in enumerate(("", "Alpine wool hiking socks", "Harbour ceramic coffee mug")):
             if attempt:
-                sid = render_session(c)
+                sid = render_session(c, product)
             first, second = _two_turns(c, sid)
             answers.append(second["output_text"])
             assert second["usage"]["input_tokens"] > first["usage"]["input_tokens"]  # the thread was replayed
@@ -90,7 +91,7 @@ def test_assistant_uses_session_context_and_continues_the_thread(
 
 def _two_turns(c: httpx.Client, sid: str) -> tuple[dict, dict]:
     """A first turn giving a fact on ``sid``'s thread and a follow-up asking for it; both answers."""
-    fact = "Remember this: the discount code is BLUEFOX. Say OK."
+    fact = "Please note: the discount code is BLUEFOX."
     turn = [{"role": "user", "content": [{"type": "input_text", "text": fact}]}]
     first = c.post(
         "/v1/assistant/completion",

@@ -136,7 +136,10 @@ def test_embedded_server_on_postgres_runs_jobs_with_no_sqlite(tmp_path: Path, pg
         with srv.client(key) as c:
             r = c.post("/v1/image/enhance", json={"image_url": data_url(png_bytes(160, 100)), "resolution": "1k"})
             assert r.status_code == 200, r.text
-            done = wait_status(c, r.json()["request_id"], timeout=60)
+            try:
+                done = wait_status(c, r.json()["request_id"], timeout=180)
+            except TimeoutError:  # seen once in a fresh-clone run (60 s then): keep the server's account of it
+                raise AssertionError(f"still pending; server log:\n{srv.log()}") from None
         assert done["status"] == "COMPLETED", done
         img = Image.open(io.BytesIO(httpx.get(done["result_url"]).content))
         assert max(img.size) == 1024
