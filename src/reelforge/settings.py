@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     # H.264 encoder of renders (render/encoders.py): auto = NVIDIA NVENC when a one-frame test encode
     # works on this machine, else x264; x264 = never the GPU; nvenc = the GPU or fail the render.
     video_encoder: Literal["auto", "x264", "nvenc"] = "auto"
+    # x264's speed/size trade-off for renders (NVENC keeps its own p4). veryfast is what the
+    # performance figures measure; ultrafast encodes ~2x faster into ~2x larger files (the test
+    # servers use it), slower presets give smaller files for the same quality (crf 23).
+    video_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # Span-parallel rendering (render/chunks.py, pipeline/render_chunks.py): every render is encoded in
     # chunks of about render_chunk_s seconds (fixed, so the file never depends on the worker count), and

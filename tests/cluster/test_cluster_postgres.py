@@ -20,6 +20,7 @@ from reelforge.core import accounts, idempotency, ledger
 from reelforge.core.errors import Conflict, PaymentRequired
 from reelforge.db.database import Database, alembic_config
 from reelforge.db.models import Request
+from reelforge.pipeline.wakeups import CHANNEL, QueueWakeups
 from support import ReelforgeServer, wait_for, wait_status
 from support.media import data_url, png_bytes
 
@@ -156,3 +157,14 @@ def test_embedded_server_on_postgres_runs_jobs_with_no_sqlite(tmp_path: Path, pg
         assert not list((tmp_path / "embedded").glob("*.db")) and not list((tmp_path / "embedded").glob("*.sqlite"))
     finally:
         srv.stop()
+
+
+def test_one_wakeup_notifies_every_queue_of_a_group(pg_url: str) -> None:
+    # A stage group enqueued on several queues wakes them with one NOTIFY transaction; every engine
+    # process LISTENing on the channel hears each queue's name (pipeline/wakeups.py).
+    db = Database(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        QueueWakeups(db, ["cpu", "io"]).enqueued("cpu", "io", "render")
+        heard = [note.payload for note in listener.notifies(timeout=5, stop_after=3)]
+    assert sorted(heard) == ["cpu", "io", "render"]

@@ -272,11 +272,15 @@ def _await_stage(handle: Any) -> dict[str, Any]:
     return dict(outcome["output"])
 
 
-def _start_stage(request_id: str, name: str, queue: str, outputs: dict[str, dict[str, Any]]) -> Any:
-    with SetWorkflowID(f"{request_id}:{name}"):
-        handle = DBOS.retrieve_queue(queue).enqueue(stage_workflow, request_id, name, outputs)  # type: ignore[union-attr]
-    _wake(queue)  # not recorded: a replay's extra wake-up only costs one poll
-    return handle
+def _start_stages(request_id: str, stages: list[tuple[str, str]], outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Enqueue each (stage, queue) of a group, then wake those queues once for the whole group."""
+    handles = {}
+    for name, queue in stages:
+        with SetWorkflowID(f"{request_id}:{name}"):
+            handles[name] = DBOS.retrieve_queue(queue).enqueue(  # type: ignore[union-attr]
+                stage_workflow, request_id, name, outputs)
+    _wake(*sorted({queue for _name, queue in stages}))  # not recorded: a replay's extra wake-up only costs one poll
+    return handles
 
 
 def process_next_topic(stage: str) -> str:
@@ -304,14 +308,14 @@ def request_workflow(request_id: str) -> None:
             maybe_held = [name for name, _queue in group if name in holdable]
             pause_before = set(begin_group(request_id, maybe_held)) if maybe_held else set()
             # The group's other stages run while the paused ones wait for process_next.
-            handles = {name: _start_stage(request_id, name, queue, outputs)
-                       for name, queue in group if name not in pause_before}
+            handles = _start_stages(request_id, [(name, queue) for name, queue in group if name not in pause_before],
+                                    outputs)
             report_queued(sorted({queue for name, queue in group if name in handles}))
             held = [(name, queue) for name, queue in group if name in pause_before]
             if held:
                 if not _await_process_next(request_id, [name for name, _queue in held]):
                     return  # cancelled while paused: the cancel refunded it and sent its webhook
-                handles.update({name: _start_stage(request_id, name, queue, outputs) for name, queue in held})
+                handles.update(_start_stages(request_id, held, outputs))
                 report_queued(sorted({queue for _name, queue in held}))
             for name, _queue in group:
                 outputs[name] = _await_stage(handles[name])
@@ -537,9 +541,9 @@ _monitor: ClusterMonitor | None = None
 _wakeups: QueueWakeups | None = None
 
 
-def _wake(queue: str) -> None:
+def _wake(*queues: str) -> None:
     if _wakeups is not None:
-        _wakeups.enqueued(queue)
+        _wakeups.enqueued(*queues)
 
 
 _recoverer: SubmissionRecoverer | None = None
@@ -563,6 +567,10 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
             "executor_id": s.executor_id,
             "log_level": "WARNING",
             "notification_listener_polling_interval_sec": 0.2,
+            # No pre-ping (an extra round trip before each of the ~25 transactions of a stage
+            # hand-off): every system-database call is wrapped in DBOS's db_retry, so a connection
+            # left stale by a database restart fails once and is retried on a fresh one.
+            "db_engine_kwargs": {"pool_pre_ping": False},
         }
     )
     all_queues = {JOBS_QUEUE: 32, HELD_QUEUE: HELD_CONCURRENCY, **s.queue_concurrency}

@@ -41,7 +41,7 @@ def _libpq_url(db: Database) -> str | None:
 
 
 class QueueWakeups:
-    """This process's side of the wake-ups: ``enqueued(queue)`` after an enqueue commits, and (in
+    """This process's side of the wake-ups: ``enqueued(*queues)`` after an enqueue commits, and (in
     PostgreSQL mode) a listener thread turning other processes' notifications into local wake-ups."""
 
     def __init__(self, db: Database, queues: list[str]) -> None:
@@ -55,18 +55,21 @@ class QueueWakeups:
     def cross_process(self) -> bool:
         return self._url is not None
 
-    def enqueued(self, queue: str) -> None:
-        """Wake ``queue``'s workers here and, in PostgreSQL mode, in every other process. Never
+    def enqueued(self, *queues: str) -> None:
+        """Wake the workers of ``queues`` here and, in PostgreSQL mode, in every other process (one
+        transaction for all of them: a stage group enqueues on several queues at once). Never
         raises: a lost wake-up costs one polling interval, not the job."""
-        wake_queue(queue)
-        if self._url is None:
+        for queue in queues:
+            wake_queue(queue)
+        if self._url is None or not queues:
             return
         try:
             with self.db.engine.connect() as conn:
-                conn.execute(text("SELECT pg_notify(:channel, :queue)"), {"channel": CHANNEL, "queue": queue})
+                conn.execute(text("SELECT pg_notify(:channel, q) FROM unnest(CAST(:queues AS text[])) AS q"),
+                             {"channel": CHANNEL, "queues": list(queues)})
                 conn.commit()
         except Exception as exc:
-            log.warning("could not notify queue %s: %s", queue, exc.__class__.__name__)
+            log.warning("could not notify queues %s: %s", ", ".join(queues), exc.__class__.__name__)
 
     def start(self) -> None:
         if self._url is None or self._thread is not None:

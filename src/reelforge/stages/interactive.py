@@ -60,6 +60,6 @@ def render_clip(env: StageEnv, node: str, doc: SessionDocument) -> dict[str, Any
     """Render ``doc`` to the node's MP4 in the blob store; its URL and length."""
     out = NodeEnv(env.rt, env.request, node=node).work_dir() / "clip.mp4"
     rendered = render_timeline(doc, out, env.rt.blobs.path, cache=BlobSpanCache(env.rt.blobs),
-                               encoder=choose(env.rt.settings.video_encoder))
+                               encoder=choose(env.rt.settings.video_encoder), preset=env.rt.settings.video_preset)
     key = env.rt.blobs.put_file(f"videos/{env.request_id}/{node}.mp4", out)
     return {"url": env.rt.blobs.url(key), "duration": round(rendered.duration_s, 3)}

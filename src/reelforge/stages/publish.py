@@ -43,6 +43,7 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
     split = max((layer.end for layer in doc.layers), default=0.0) > settings.render_split_min_s
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
                                cache=BlobSpanCache(env.rt.blobs), encoder=choose(settings.video_encoder),
+                               preset=settings.video_preset,
                                chunk_s=settings.render_chunk_s, run_chunks=env.chunk_runner if split else None,
                                on_progress=lambda fraction: env.progress(fraction, "encoding frames"))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
