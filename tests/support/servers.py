@@ -96,6 +96,9 @@ class ReelforgeServer:
                 "REELFORGE_PUBLIC_BASE_URL": self.base_url,
                 "REELFORGE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "REELFORGE_WEBHOOK_INITIAL_BACKOFF_S": "0.5",
+                # x264's fastest preset: same pipeline and files, about half the encoding CPU of
+                # the default veryfast (tests/render and bench/ keep the default).
+                "REELFORGE_VIDEO_PRESET": "ultrafast",
             }
         )
         env.update(self.env_overrides)

@@ -47,6 +47,9 @@ def test_image_list_video_with_qr_outro_footers_and_subtitles(
     assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
     assert (info["width"], info["height"]) == canvas
     assert info["duration"] == pytest.approx(status["duration"], abs=1 / 30 + 0.05)
+    # The server's REELFORGE_VIDEO_PRESET (ultrafast on test servers) reached x264, whose settings
+    # are written into the stream: ultrafast turns CABAC off, veryfast keeps it on.
+    assert b"cabac=0" in video.read_bytes()
 
     outro = frame_at(video, info["duration"] - 0.6, tmp_path / "outro.png")
     assert decode_qr(outro) == CTA
