@@ -142,7 +142,7 @@ def frame_image(img: Image.Image, still: tuple[int, int], safe: FloatBox,
     """``img`` framed on a ``still``-sized picture with its text and subject inside ``safe``.
 
     The text must stay whole; the subject joins it when a full-bleed framing can hold both, and
-    is dropped from the constraint (its centre stays the focus) when only the text fits that way.
+    is dropped from the constraint (its centre stays the focus) otherwise.
     """
     rgb = img.convert("RGB")
     texts = text_boxes(rgb, read_text) if read_text is not None else []
@@ -151,11 +151,10 @@ def frame_image(img: Image.Image, still: tuple[int, int], safe: FloatBox,
     focus_box = subject or (0.0, 0.0, float(rgb.width), float(rgb.height))
     focus = ((focus_box[0] + focus_box[2]) / 2, (focus_box[1] + focus_box[3]) / 2)
     candidates = [_union([b for b in (text, subject) if b is not None]), text]
-    placement = None
+    # The first that covers the still wins. When none does, the last (the text alone) stands: the
+    # smallest shrink that keeps the text whole, so the least blurred fill shows.
     for keep in candidates:
         placement = place(rgb.size, still, safe, keep, focus)
         if not placement.filled:
             break
-    if placement is None or placement.filled:
-        placement = place(rgb.size, still, safe, candidates[0], focus)
     return render_placement(rgb, still, placement), placement

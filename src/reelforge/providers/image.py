@@ -195,19 +195,24 @@ class LocalIllustrator:
     def _draw_title(image: Image.Image, text: str, language: str, font_key: str | None, palette: Palette) -> None:
         width, height = image.size
         landscape = width >= height
-        box_w = width * (0.6 if landscape else 0.84)
+        # Inset so the title stays inside the caption-free safe area on every frame of the
+        # renderer's camera moves (pans shift the view by 12-16 % of a side) while the picture still
+        # covers the frame: at 8 % from the edge a pan forced a shrunken picture over a blurred fill.
+        # Portrait keeps clear of the right-hand column an app's buttons take.
+        box_w = width * (0.52 if landscape else 0.58)
         max_size = int(height * 0.13) if landscape else int(width * 0.13)
         block = fit_text(text, font_key, language, box_w, height * (0.42 if landscape else 0.34),
                          max_size, min_size=max(14, max_size // 4), max_lines=4)
         rtl = block.stack.rtl
-        x = (width - box_w - width * 0.08 if rtl else width * 0.08) if landscape else (width - box_w) / 2
+        inset = width * (0.18 if landscape else 0.16)
+        x = (width - box_w - inset if rtl else inset) if landscape else inset
         # Upper-middle of the frame: the lower third is kept for subtitles.
         y = height * (0.42 if landscape else 0.36) - block.height / 2
         align = "left" if landscape else "center"
         if rtl and landscape:
             align = "right"
         bar_w, bar_h = int(min(width, height) * 0.09), max(4, height // 120)
-        bar_x = {"left": int(x), "center": int((width - bar_w) / 2), "right": int(x + box_w - bar_w)}[align]
+        bar_x = {"left": int(x), "center": int(x + (box_w - bar_w) / 2), "right": int(x + box_w - bar_w)}[align]
         bar_y = int(y - bar_h - height * 0.03)
         ImageDraw.Draw(image).rounded_rectangle((bar_x, bar_y, bar_x + bar_w, bar_y + bar_h), radius=bar_h // 2,
                                                 fill=_rgba(palette.accent, 255))
