@@ -32,21 +32,39 @@ class Language:
     rtl: bool = False  # written right to left
     # A few distinctive function words: enough to tell Latin-script languages apart in a prompt.
     stopwords: frozenset[str] = field(default=frozenset(), repr=False)
+    # Words that open a phrase (articles, possessives, prepositions, conjunctions): a subtitle cue
+    # may start with one but should not end on one (stages/video_subtitles.py).
+    phrase_openers: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 LANGUAGES: tuple[Language, ...] = (
     Language("en", "English", ("Latin",), "en-us", LATIN_FONTS,
-             stopwords=_words("the and of to in for with is on your this that our you are")),
+             stopwords=_words("the and of to in for with is on your this that our you are"),
+             phrase_openers=_words("a an the our your my their its his her this these those of to in on at "
+                                  "for with by from into about and or but as than that which who")),
     Language("es", "Spanish", ("Latin",), "es", LATIN_FONTS,
-             stopwords=_words("el los las del que y en una para con por es su más nuestro tu")),
+             stopwords=_words("el los las del que y en una para con por es su más nuestro tu"),
+             phrase_openers=_words("el la los las un una unos unas lo al del de a en con por para sin "
+                                  "sobre entre y e o u pero que su sus nuestro nuestra nuestros nuestras "
+                                  "tu tus mi mis")),
     Language("fr", "French", ("Latin",), "fr", LATIN_FONTS,
-             stopwords=_words("le les des du et est une pour avec dans sur au aux vous notre")),
+             stopwords=_words("le les des du et est une pour avec dans sur au aux vous notre"),
+             phrase_openers=_words("le la les un une des du de d' l' à au aux en dans sur avec pour par "
+                                  "sans et ou mais que qui notre nos votre vos mon ma mes son sa ses leur "
+                                  "leurs ce cette ces")),
     Language("de", "German", ("Latin",), "de", LATIN_FONTS,
-             stopwords=_words("der die das und ist mit für ein eine nicht auf dem den zu unser")),
+             stopwords=_words("der die das und ist mit für ein eine nicht auf dem den zu unser"),
+             phrase_openers=_words("der die das den dem des ein eine einen einem einer eines und oder aber "
+                                  "mit für von zu auf in im an am bei aus nach unser unsere ihr ihre dein "
+                                  "deine mein meine sein seine dass")),
     Language("pt", "Portuguese", ("Latin",), "pt-br", LATIN_FONTS,
-             stopwords=_words("os as do da dos das em um uma para com não você nosso")),
+             stopwords=_words("os as do da dos das em um uma para com não você nosso"),
+             phrase_openers=_words("o a os as um uma uns umas do da dos das de em no na nos nas com por "
+                                  "para sem e ou mas que nosso nossa seu sua")),
     Language("it", "Italian", ("Latin",), "it", LATIN_FONTS,
-             stopwords=_words("il lo gli della del è per con una un che di sono nostro")),
+             stopwords=_words("il lo gli della del è per con una un che di sono nostro"),
+             phrase_openers=_words("il lo la i gli le un una uno del della dei delle di a da in con su per "
+                                  "tra fra e o ma che nostro nostra suo sua")),
     Language("nl", "Dutch", ("Latin",), "nl", LATIN_FONTS,
              stopwords=_words("het een en van voor met op niet je wij dat onze")),
     Language("sv", "Swedish", ("Latin",), "sv", LATIN_FONTS,
