@@ -126,7 +126,9 @@ export function platformScenarios({ client, expect, expectError, once, completed
           404, 'unknown session')];
     },
     async createExternalVideoFromText() {
-      return [`2xx, ${await extRender()}`];
+      const rid = await extRender();
+      // The id's kind, not the id itself: docs/compatibility.md must not change on every run.
+      return [`2xx, ${rid.replace(/[0-9a-f]+$/, '…')}, then COMPLETED`];
     },
     async createExternalVideoFromImageList() {
       await funded();
