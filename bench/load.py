@@ -55,7 +55,6 @@ JOBS_PER_ACCOUNT = 20  # burst submissions per account: under the default 32 pen
 class Server:
     data_dir: Path
     database_url: str | None
-    settings: dict[str, str] = field(default_factory=dict)  # extra REELFORGE_* variables
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -68,7 +67,6 @@ class Server:
         env.update({"REELFORGE_DATA_DIR": str(self.data_dir), "REELFORGE_PUBLIC_BASE_URL": self.base_url})
         if self.database_url:
             env["REELFORGE_DATABASE_URL"] = self.database_url
-        env.update(self.settings)
         return env
 
     def start(self) -> None:

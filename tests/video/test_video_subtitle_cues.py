@@ -39,7 +39,8 @@ def test_sentences_never_share_a_cue_and_short_ones_stay_whole() -> None:
 
 def test_a_slow_narration_is_cut_by_time() -> None:
     cues = cues_from_words(timed("Slowly we pour the water over fresh grounds", step=1.0), " ", EN)
-    assert all(c.end - c.start <= MAX_CUE_S + 1.0 for c in cues) and len(cues) >= 3
+    # A cue lasts at most MAX_CUE_S, plus the gap to the next cue it is stretched over (< 0.35 s).
+    assert all(c.end - c.start <= MAX_CUE_S + 0.35 for c in cues) and len(cues) >= 3
 
 
 def test_unspaced_words_join_without_spaces() -> None:

@@ -49,7 +49,7 @@ LANGUAGES: tuple[Language, ...] = (
                                   "tu tus mi mis")),
     Language("fr", "French", ("Latin",), "fr", LATIN_FONTS,
              stopwords=_words("le les des du et est une pour avec dans sur au aux vous notre"),
-             phrase_openers=_words("le la les un une des du de d' l' à au aux en dans sur avec pour par "
+             phrase_openers=_words("le la les un une des du de à au aux en dans sur avec pour par "
                                   "sans et ou mais que qui notre nos votre vos mon ma mes son sa ses leur "
                                   "leurs ce cette ces")),
     Language("de", "German", ("Latin",), "de", LATIN_FONTS,
