@@ -102,6 +102,9 @@ def _two_turns(c: httpx.Client, sid: str) -> tuple[dict, dict]:
     assert a["object"] == "response" and a["provider"] == "offline" and a["output_text"]
     assert a["output"][0]["type"] == "message" and a["output"][0]["content"][0]["text"] == a["output_text"]
     assert int(first.headers["x-credits-charged"]) == credits("offline", a["usage"], "assistant")
+    # Polled, the request is COMPLETED whatever the turn's own status (24 tokens: often "incomplete").
+    polled = c.get("/v1/status", params={"request_id": a["request_id"]}).json()
+    assert polled["status"] == "COMPLETED" and polled["result_status"] == a["status"], polled
     second = c.post(
         "/v1/assistant/completion",
         json={"session_id": sid, "input": "What is the discount code?", "max_output_tokens": 24, "temperature": 0},

@@ -172,11 +172,14 @@ def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
     try:
         key = front.new_key(credits=100_000)
         with front.client(key, timeout=300) as c:
-            r = c.post(
-                "/v1/assistant/completion",
-                json={"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL],
-                      "tool_choice": "required"},
-            )
+            ask = {"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL], "tool_choice": "required"}
+            replay = {"Idempotency-Key": "upstream-decides"}
+            r = c.post("/v1/assistant/completion", json=ask, headers=replay)
+            if r.status_code == 202:
+                # The documented slow path: the shared upstream may be busy with other modules' jobs past the
+                # front's sync wait. Poll, then the same Idempotency-Key answers with the finished turn.
+                assert wait_status(c, r.json()["request_id"], timeout=400)["status"] == "COMPLETED"
+                r = c.post("/v1/assistant/completion", json=ask, headers=replay)
             assert r.status_code == 200, r.text
             body = r.json()
             assert body["provider"] == "openai-compatible", body

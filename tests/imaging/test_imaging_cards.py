@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from reelforge.imaging.cards import render_footer_card, render_narrator_avatar, render_outro_card
+from reelforge.imaging.cards import avatar_look, render_footer_card, render_narrator_avatar, render_outro_card
 
 CTA_URL = "https://example.com/shop/linen-travel-shirt?utm_source=reel"
 
@@ -123,3 +123,19 @@ def test_narrator_avatar_is_a_transparent_figure(tmp_path: Path) -> None:
     assert len(np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2])) >= 6  # skin, hair, outfit…
     assert np.array_equal(np.asarray(first), np.asarray(again))
     assert not np.array_equal(np.asarray(first), np.asarray(other))
+
+
+def test_people_that_look_unlike_differ_at_footer_size(tmp_path: Path) -> None:
+    """regenerate_avatar draws until ``looks_unlike`` holds: every such pair differs visibly at the size a
+    footer shows them, while pairs in the same outfit or with the same face may not."""
+    seeds = range(30)
+    looks = {seed: avatar_look(seed) for seed in seeds}
+    figures = {seed: np.asarray(Image.open(render_narrator_avatar(96, seed, tmp_path / f"{seed}.png")).convert("RGB"),
+                                dtype=np.int16) for seed in seeds}
+    unlike, alike = [], []
+    for a in seeds:
+        for b in seeds[a + 1:]:
+            difference = float(np.abs(figures[a] - figures[b]).mean())
+            (unlike if looks[a].looks_unlike(looks[b]) else alike).append(difference)
+    assert len(unlike) > 0.8 * (len(unlike) + len(alike))  # most draws already are new people
+    assert min(unlike) > 6 and min(alike) < 3, (min(unlike), sorted(alike)[:3])

@@ -301,6 +301,11 @@ def status_payload(req: Request) -> dict[str, Any]:
         body["expressGenerationPaused"] = PAUSED in req.stages.values()
     elif req.status == "COMPLETED":
         body.update(req.result)
+        # The request's state stays the status: a result's own one (an assistant turn's Responses-shaped
+        # "completed" / "incomplete") moved beside it, or pollers waiting for COMPLETED never stop.
+        body["status"] = req.status
+        if "status" in req.result:
+            body["result_status"] = req.result["status"]
         if not isinstance(body["provider"], str):
             # Status bodies carry provider as a string (image-api.txt); a structured one (receipt
             # templates: model and source) stays available beside it.

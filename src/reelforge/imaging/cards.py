@@ -305,15 +305,40 @@ def _shade(colour: RGB, factor: float) -> RGB:
             min(255, round(colour[2] * factor)))
 
 
+@dataclass(frozen=True)
+class AvatarLook:
+    """Who a seed draws: the choices a viewer tells people apart by."""
+
+    skin: RGB
+    hair: RGB
+    outfit: RGB
+    style: str
+    glasses: bool
+
+    def looks_unlike(self, other: AvatarLook) -> bool:
+        """Seen as another person at footer size: the outfit (the largest area) is another colour, and
+        the face differs too (skin, hair colour or hairstyle). Seeds alone collide often: 1 in 8
+        share an outfit, so 'a new person' could come back in the same clothes and haircut."""
+        face = (self.skin, self.hair, self.style) != (other.skin, other.hair, other.style)
+        return self.outfit != other.outfit and face
+
+
+def avatar_look(seed: int) -> AvatarLook:
+    rng = random.Random(stable_int("avatar", seed))
+    return AvatarLook(
+        skin=rng.choice(_SKIN_TONES),
+        hair=rng.choice(_HAIR_COLOURS),
+        outfit=rng.choice(_OUTFIT_COLOURS),
+        style=rng.choice(("short", "long", "bun", "curly")),
+        glasses=rng.random() < 0.3,
+    )
+
+
 def render_narrator_avatar(size: int, seed: int, out_path: Path) -> Path:
     """A friendly stylised presenter (head and shoulders) on a transparent background, with a
     white sticker outline so it reads on any footage. Same seed → same person."""
-    rng = random.Random(stable_int("avatar", seed))
-    skin = rng.choice(_SKIN_TONES)
-    hair = rng.choice(_HAIR_COLOURS)
-    outfit = rng.choice(_OUTFIT_COLOURS)
-    style = rng.choice(("short", "long", "bun", "curly"))
-    glasses = rng.random() < 0.3
+    look = avatar_look(seed)
+    skin, hair, outfit, style, glasses = look.skin, look.hair, look.outfit, look.style, look.glasses
     scale = 3  # draw large, downsample: cheap anti-aliasing
     s = size * scale
     layer = Image.new("RGBA", (s, s), (0, 0, 0, 0))

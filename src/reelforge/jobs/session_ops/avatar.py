@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from reelforge.core import requests
+from reelforge.imaging.cards import avatar_look
 from reelforge.jobs.base import Prepared, PrepareEnv, StageContext, StageDef
 from reelforge.jobs.body import aliases
 from reelforge.jobs.catalog import kind as kind_of
@@ -26,6 +27,16 @@ from reelforge.stages.outputs import CardsOutput, ScriptOutput, StageOutput
 from reelforge.stages.video_cards import redraw_footers, source_avatar_seed
 
 _SEED_RANGE = 2**31
+
+
+def _new_person_seed(source_seed: int) -> int:
+    """A fresh draw whose person a viewer tells apart from the source's (most draws are; the
+    loop ends after a few tries)."""
+    source = avatar_look(source_seed)
+    while True:
+        seed = secrets.randbelow(_SEED_RANGE)
+        if avatar_look(seed).looks_unlike(source):
+            return seed
 
 
 class RegenerateAvatar(SessionRef):
@@ -72,10 +83,7 @@ class RegenerateAvatarOp(
         sources = self.sources(env, [body.session_id])
         seed = body.avatar_seed
         if seed is None:
-            # A new person each call: a fresh draw, never the source's own seed.
-            seed = secrets.randbelow(_SEED_RANGE)
-            if seed == source_avatar_seed(sources[0].id):
-                seed += 1
+            seed = _new_person_seed(source_avatar_seed(sources[0].id))
         return Prepared(AvatarJob(**lineage(sources), avatar_seed=seed), response_extra={"avatar_seed": seed})
 
     def transform(
