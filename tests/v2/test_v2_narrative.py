@@ -147,7 +147,9 @@ def test_regenerate_avatar(server: ReelforgeServer, tmp_path: Path) -> None:
     info = probe_media(after)
     assert abs(info["duration"] - probe_media(before)["duration"]) < 0.1
     old, new = _footer_band(before, 1.0, tmp_path / "b.png"), _footer_band(after, 1.0, tmp_path / "a.png")
-    assert np.abs(old - new).mean() > 2
+    # Another person (regenerate draws one that looks unlike the source): a clear part of the band changed.
+    changed = float((np.abs(old - new).max(axis=2) > 30).mean())
+    assert changed > 0.02, changed
 
 
 
