@@ -72,7 +72,7 @@ def clipped_text(rgb: np.ndarray) -> list[list[int]]:
     sw, sh = small.size
     ex, ey = max(2.0, _EDGE * sw), max(2.0, _EDGE * sh)
     found = []
-    for x0, y0, x1, y1 in text_regions(small):
+    for x0, y0, x1, y1 in text_regions(small, exact_edges=True):  # a cut line's box must reach the cut
         if x0 <= ex or y0 <= ey or x1 >= sw - ex or y1 >= sh - ey:
             found.append([round(x0 / scale), round(y0 / scale), round(x1 / scale), round(y1 / scale)])
     return found
