@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from reelforge.render.ffmpeg import run_ffmpeg
+from support.servers import TLS
 
 # --- media in ----------------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def product_photo(seed: int, size: tuple[int, int] = (900, 700)) -> str:
 
 
 def download(url: str, path: Path) -> Path:
-    path.write_bytes(httpx.get(url, timeout=60).content)
+    path.write_bytes(httpx.get(url, timeout=60, verify=TLS).content)
     return path
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import httpx
 
-from support.servers import free_port, listens_on, stop_group
+from support.servers import TLS, free_port, listens_on, stop_group
 
 ACCESS_KEY, SECRET_KEY, REGION = "reelforge-test", "reelforge-test-secret", "us-east-1"
 
@@ -53,7 +53,7 @@ class S3Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"moto_server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                up = httpx.get(self.endpoint_url + "/moto-api/", timeout=1).status_code == 200
+                up = httpx.get(self.endpoint_url + "/moto-api/", timeout=1, verify=TLS).status_code == 200
                 if up and listens_on(self.proc.pid, self.port):  # ours, not a parallel test's moto
                     return self
             except httpx.HTTPError:
