@@ -26,12 +26,12 @@ _BLACK_LUMA = 12.0  # mean 8-bit luma below which a frame reads as black
 _FROZEN_DIFF = 0.35  # mean absolute difference (0-255) below which two frames are the same picture
 _PAIR_GAP_S = 0.2
 # A text box this close to the frame's edge (share of the frame's side) is cut by it: the
-# detector's box starts at the first glyph left whole, up to 2.2 % of the side in from the cut
-# (a headline cut by the left edge of a 640 px frame, over 12 backgrounds: 4-14 px). Framed text
-# keeps at least 4 % away from every edge (imaging/framing.py's safe area), so 3 % flags no
-# whole line.
+# detector's box of a line cut by the edge starts up to 1.7 % of the side in from the cut (headlines
+# cut by the left edge of a 640 px frame: 72 over 12 backgrounds, 3-11 px). Framed text keeps at
+# least 4 % away from every edge (imaging/framing.py's safe area), so 3 % flags no whole line.
 _EDGE = 0.03
-_DETECT_SIDE = 960
+_DETECT_SIDE = 640  # the frame is checked at this size (the calibration's; headlines are found at it)
+_PAD = 16  # edge pixels repeated outward before detection (see clipped_text)
 
 
 def _frames_at(path: Path, times: Iterable[float]) -> dict[float, np.ndarray]:
@@ -65,14 +65,21 @@ def decode_qr(rgb: np.ndarray) -> str:
 
 
 def clipped_text(rgb: np.ndarray) -> list[list[int]]:
-    """Boxes of text lines that touch the frame's edge (cut off by it), in frame pixels."""
+    """Boxes of text lines that touch the frame's edge (cut off by it), in frame pixels.
+
+    The frame is detected with its edge pixels repeated outward (_PAD): at the image's own border the
+    detector dropped a glyph cut mid-letter and the box of a headline cut by the left edge started 6 %
+    in. Padded, a cut line's box starts within 1.7 % of the edge (72 cut headlines over 12
+    backgrounds, none missed), for a third of the cost of RapidOCR's own cure (upscaling to 736 px)."""
     h, w = rgb.shape[:2]
     scale = min(1.0, _DETECT_SIDE / max(h, w))
-    small = Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale))))
-    sw, sh = small.size
+    small = np.asarray(Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
+    sh, sw = small.shape[:2]
+    padded = np.pad(small, ((_PAD, _PAD), (_PAD, _PAD), (0, 0)), mode="edge")
     ex, ey = max(2.0, _EDGE * sw), max(2.0, _EDGE * sh)
     found = []
-    for x0, y0, x1, y1 in text_regions(small, exact_edges=True):  # a cut line's box must reach the cut
+    for x0, y0, x1, y1 in text_regions(Image.fromarray(padded)):
+        x0, y0, x1, y1 = x0 - _PAD, y0 - _PAD, x1 - _PAD, y1 - _PAD
         if x0 <= ex or y0 <= ey or x1 >= sw - ex or y1 >= sh - ey:
             found.append([round(x0 / scale), round(y0 / scale), round(x1 / scale), round(y1 / scale)])
     return found
