@@ -155,15 +155,17 @@ def test_chat_gateway_answers_tool_calls_in_the_openai_wire_format(server: Reelf
 
 
 def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
-    server: ReelforgeServer, fixture_http: FixtureHTTP, tmp_path: Path
+    fixture_http: FixtureHTTP, tmp_path: Path
 ) -> None:
-    """A second reelforge uses the shared one as its OpenAI-compatible endpoint: the tools go upstream
+    """A second reelforge uses a first one as its OpenAI-compatible endpoint: the tools go upstream
     through the openai SDK, the upstream's tool call comes back, and the front starts the video for
-    its own caller."""
+    its own caller. The upstream is this test's own: the shared server may still be working through
+    jobs other modules left running, and the upstream's answer is waited for synchronously."""
     url = fixture_http.serve_bytes("/assistant-tools/cup.png", png_bytes(640, 480, seed=11), "image/png")
-    up_key = server.new_key(credits=10_000)
+    up = ReelforgeServer(tmp_path / "upstream", {"REELFORGE_LLM_OFFLINE_ONLY": "true"}).start()
+    up_key = up.new_key(credits=10_000)
     env = {
-        "REELFORGE_LLM_BASE_URL": server.base_url,
+        "REELFORGE_LLM_BASE_URL": up.base_url,
         "REELFORGE_LLM_API_KEY": up_key,
         "REELFORGE_LLM_MODEL": "any",
         "REELFORGE_FETCH_ALLOWLIST": f'["127.0.0.1:{fixture_http.port}"]',
@@ -176,8 +178,8 @@ def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
             replay = {"Idempotency-Key": "upstream-decides"}
             r = c.post("/v1/assistant/completion", json=ask, headers=replay)
             if r.status_code == 202:
-                # The documented slow path: the shared upstream may be busy with other modules' jobs past the
-                # front's sync wait. Poll, then the same Idempotency-Key answers with the finished turn.
+                # The documented slow path, on a machine busy past the front's sync wait: poll, then the
+                # same Idempotency-Key answers with the finished turn.
                 assert wait_status(c, r.json()["request_id"], timeout=400)["status"] == "COMPLETED"
                 r = c.post("/v1/assistant/completion", json=ask, headers=replay)
             assert r.status_code == 200, r.text
@@ -199,8 +201,9 @@ def test_configured_upstream_decides_the_call_and_the_front_starts_the_job(
         assert answer.choices[0].message.tool_calls
         follow_up = sdk.chat.completions.create(model="any", messages=tool_loop(answer), tools=[WEATHER])  # type: ignore[list-item]
         assert follow_up.model_dump()["provider"] == "openai-compatible" and follow_up.choices[0].message.content
-        with server.client(up_key) as u:  # the upstream billed its caller for the tokens, started nothing
+        with up.client(up_key) as u:  # the upstream billed its caller for the tokens, started nothing
             assert u.get("/v1/status", params={"request_id": video_id}).status_code == 404
             assert int(u.get("/v2/external/api_key/validate").json()["remainingCredits"]) < 10_000
     finally:
         front.stop()
+        up.stop()
