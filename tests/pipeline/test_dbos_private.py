@@ -106,6 +106,44 @@ def test_wake_queue_starts_enqueued_work_before_the_next_poll(crashed: Path) -> 
     assert not dbos_private.wake_queue("no-such-queue")
 
 
+def test_wake_queue_leaves_the_queue_manager_running(crashed: Path) -> None:
+    """A wake-up must reach only the woken queue's worker: once it also ended the wait of DBOS's queue
+    manager, which took it for shutdown, so a queue registered afterwards never got a worker."""
+    DBOS.register_queue("woken-first", polling_interval_sec=0.05, on_conflict="always_update")
+    deadline = time.monotonic() + 10
+    while not dbos_private.wake_queue("woken-first"):
+        assert time.monotonic() < deadline, "no worker thread for the queue"
+        time.sleep(0.1)
+    for _ in range(20):  # the manager waits 1 s between its looks at the queues: some wakes land in it
+        dbos_private.wake_queue("woken-first")
+        time.sleep(0.1)
+    DBOS.register_queue("registered-after", polling_interval_sec=0.05, on_conflict="always_update")
+    queue = DBOS.retrieve_queue("registered-after")
+    assert queue is not None
+    handle = queue.enqueue(dbos_app.quick, "started")
+    deadline = time.monotonic() + 15
+    while handle.get_status().status != "SUCCESS":
+        assert time.monotonic() < deadline, ("never dequeued", dbos_private.queue_diagnosis("registered-after"))
+        time.sleep(0.1)
+    assert dbos_private.queue_diagnosis("registered-after")["worker_threads"] == 1
+
+
+def test_queue_diagnosis_names_the_workflows_holding_a_queue_here(crashed: Path) -> None:
+    DBOS.register_queue("diagnosed", polling_interval_sec=0.05, on_conflict="always_update")
+    queue = DBOS.retrieve_queue("diagnosed")
+    assert queue is not None
+    handle = queue.enqueue(dbos_app.occupy, 1.5)
+    deadline = time.monotonic() + 10
+    while (seen := dbos_private.queue_diagnosis("diagnosed"))["running_here"] != [handle.workflow_id]:
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.05)
+    assert seen["worker_threads"] == 1 and seen["wakeable_waits"] == 1, seen
+    handle.get_result(polling_interval_sec=0.05)
+    assert dbos_private.queue_diagnosis("diagnosed")["running_here"] == []
+    assert dbos_private.queue_diagnosis("no-such-queue") == {"worker_threads": 0, "wakeable_waits": 0,
+                                                             "running_here": []}
+
+
 def test_local_event_wakeup_delivers_a_set_event_before_the_listener_polls(crashed: Path) -> None:
     handle = DBOS.start_workflow(dbos_app.publish_after, 0.5, "published")
     started = time.monotonic()

@@ -10,11 +10,13 @@ module may import ``dbos._*`` or call ``DBOS._*`` (a grep in that test guards it
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import dbos._queue as dbos_queue
 from dbos import DBOS, WorkflowHandle
+from dbos._dbos import _get_dbos_instance
 from dbos._error import DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded
 from dbos._sys_db import SystemDatabase
 
@@ -63,13 +65,18 @@ class _WakeableStop:
     """What a queue worker thread sees as its stop event: ``wait`` also returns (False: not
     stopped) as soon as ``wake`` is called, so the worker polls its queue at once.
 
-    It waits on the real stop event's own condition (``threading.Event._cond``), which
-    ``Event.set`` notifies: stopping DBOS still ends the wait at once, and no extra thread or
-    timer is involved (an idle worker still wakes only at its polling interval)."""
+    It waits on a condition of its own. It once waited on the stop event's own condition
+    (``Event._cond``) so that stopping DBOS would end the wait at once, but a wake-up's notify then
+    reached every thread in ``stop_event.wait``, and ``Event.wait`` reports any notify as "set": DBOS's
+    queue manager took the first wake-up for shutdown and left its loop, so queues registered after
+    it (all of ours, when the wake came early) never got a worker, and a worker that died was never
+    restarted — jobs sat ENQUEUED for good. A stop is now seen within ``STOP_CHECK_S``."""
+
+    STOP_CHECK_S = 0.5
 
     def __init__(self, stop: threading.Event) -> None:
         self._stop = stop
-        self._cond: threading.Condition = stop._cond  # type: ignore[attr-defined]
+        self._cond = threading.Condition()
         self._pending = False
 
     def is_set(self) -> bool:
@@ -77,6 +84,8 @@ class _WakeableStop:
 
     def set(self) -> None:
         self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
 
     def wake(self) -> None:
         with self._cond:
@@ -84,8 +93,13 @@ class _WakeableStop:
             self._cond.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            self._cond.wait_for(lambda: self._pending or self._stop.is_set(), timeout)
+            while not (self._pending or self._stop.is_set()):
+                left = self.STOP_CHECK_S if deadline is None else min(self.STOP_CHECK_S, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                self._cond.wait(left)
             self._pending = False
         return self._stop.is_set()
 
@@ -129,6 +143,27 @@ def wake_queue(name: str) -> bool:
     return bool(waiters)
 
 
+def queue_diagnosis(name: str) -> dict[str, Any]:
+    """What this process knows of queue ``name``, for a log line when work has waited on it long:
+    its worker threads alive here, the workflows of it running here (the slots they hold) and this
+    process's limit.
+
+    Why private: DBOS exposes neither its per-queue worker threads (named ``queue-worker-<name>``
+    by its queue manager) nor the executions it counts against ``worker_concurrency``
+    (``DBOS._active_workflows_set``); a job that sat ENQUEUED for a minute in CI left no other trace."""
+    active = _get_dbos_instance()._active_workflows_set
+    with active._lock:
+        running = sorted(key for key, buckets in active._m.items()
+                         if any(bucket is not None and bucket[0] == name for bucket in buckets))
+    with _queue_waiters_lock:
+        waiters = list(_queue_waiters.get(name, ()))
+    return {
+        "worker_threads": sum(1 for t in threading.enumerate() if t.name == f"queue-worker-{name}" and t.is_alive()),
+        "wakeable_waits": len(waiters),
+        "running_here": running,
+    }
+
+
 _original_set_event = SystemDatabase.set_event_from_workflow
 
 
@@ -159,6 +194,7 @@ __all__ = [
     "install_local_event_wakeups",
     "install_queue_wakeups",
     "override_worker_concurrency",
+    "queue_diagnosis",
     "recover_pending_workflows",
     "wake_queue",
 ]

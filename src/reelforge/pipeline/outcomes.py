@@ -10,11 +10,19 @@ LISTEN/NOTIFY. Used for stage workflows (pipeline/engine.py) and render chunks
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from dbos import DBOS
 
+from reelforge.pipeline.dbos_private import queue_diagnosis
+
+log = logging.getLogger("reelforge.engine")
+
 UNFINISHED = {"PENDING", "ENQUEUED", "DELAYED"}
+# Work still ENQUEUED this long is logged (every fallback period after) with what this process
+# knows of its queue: a free slot with a live worker should have started it within a poll.
+SLOW_START_S = 30.0
 
 
 def await_published(handle: Any, key: str, fallback_s: float) -> Any | None:
@@ -25,6 +33,7 @@ def await_published(handle: Any, key: str, fallback_s: float) -> Any | None:
 
     Inside a workflow every wait and status read here is a recorded DBOS operation, so a recovered
     waiter replays the same sequence."""
+    waited = 0.0
     while True:
         outcome = DBOS.get_event(handle.workflow_id, key, timeout_seconds=fallback_s)
         if outcome is not None:
@@ -32,3 +41,7 @@ def await_published(handle: Any, key: str, fallback_s: float) -> Any | None:
         status = handle.get_status()
         if status is None or status.status not in UNFINISHED:
             return None
+        waited += fallback_s
+        if status.status == "ENQUEUED" and waited >= SLOW_START_S and status.queue_name:
+            log.warning("%s still ENQUEUED after %.0f s on queue %s; here: %s", handle.workflow_id, waited,
+                        status.queue_name, queue_diagnosis(status.queue_name))
