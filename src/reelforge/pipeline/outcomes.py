@@ -20,8 +20,9 @@ from reelforge.pipeline.dbos_private import queue_diagnosis
 log = logging.getLogger("reelforge.engine")
 
 UNFINISHED = {"PENDING", "ENQUEUED", "DELAYED"}
-# Work still ENQUEUED this long is logged (every fallback period after) with what this process
-# knows of its queue: a free slot with a live worker should have started it within a poll.
+# Work still ENQUEUED this long is logged with what this process knows of its queue (again each time
+# the wait doubles): behind a full queue that is a backlog, but a free slot with a live worker should
+# have started it within a poll.
 SLOW_START_S = 30.0
 
 
@@ -33,7 +34,7 @@ def await_published(handle: Any, key: str, fallback_s: float) -> Any | None:
 
     Inside a workflow every wait and status read here is a recorded DBOS operation, so a recovered
     waiter replays the same sequence."""
-    waited = 0.0
+    waited, report_at = 0.0, SLOW_START_S
     while True:
         outcome = DBOS.get_event(handle.workflow_id, key, timeout_seconds=fallback_s)
         if outcome is not None:
@@ -42,6 +43,7 @@ def await_published(handle: Any, key: str, fallback_s: float) -> Any | None:
         if status is None or status.status not in UNFINISHED:
             return None
         waited += fallback_s
-        if status.status == "ENQUEUED" and waited >= SLOW_START_S and status.queue_name:
+        if status.status == "ENQUEUED" and waited >= report_at and status.queue_name:
+            report_at *= 2
             log.warning("%s still ENQUEUED after %.0f s on queue %s; here: %s", handle.workflow_id, waited,
                         status.queue_name, queue_diagnosis(status.queue_name))
