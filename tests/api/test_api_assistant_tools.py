@@ -34,7 +34,14 @@ def test_make_a_video_from_images_starts_a_charged_job_for_the_caller(
     server: ReelforgeServer, fixture_http: FixtureHTTP
 ) -> None:
     url = fixture_http.serve_bytes("/assistant-tools/shirt.png", png_bytes(640, 480, seed=7), "image/png")
+    assert server.log_path is not None
+    log_start = server.log_path.stat().st_size
     key, before, r = ask(server, {"input": f"Make a video from these images: {url}", "tools": [VIDEO_TOOL]})
+    # Started from inside the assistant's stage, the video's workflow is enqueued at once (it once hit
+    # DBOS's "not in a step" assertion and waited for the submission recoverer).
+    with server.log_path.open("rb") as log:
+        log.seek(log_start)
+        assert b"could not enqueue" not in log.read()
     with server.client(key, timeout=300) as c:
         assert r.status_code == 200, r.text
         body = r.json()

@@ -15,6 +15,7 @@ Polling remains only the fallback for a lost wake-up.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -504,6 +505,11 @@ def process_next(request_id: str, stages: list[str]) -> None:
     DBOS.send(request_id, {"stages": stages}, topic=topic, idempotency_key=f"{request_id}:{topic}")
 
 
+def _start_request_workflow(queue: str, request_id: str) -> None:
+    with SetWorkflowID(request_id):
+        DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+
+
 def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
     """Start a request's workflow, then clear its intent-to-run marker (``enqueued_at``); the
     request id doubles as workflow id, so this is idempotent (the recoverer relies on it).
@@ -512,8 +518,11 @@ def enqueue(request_id: str, *, may_pause: bool | None = None) -> None:
     if may_pause is None:
         may_pause = bool(holdable_stages(_get_request(request_id)))
     queue = HELD_QUEUE if may_pause else JOBS_QUEUE
-    with SetWorkflowID(request_id):
-        DBOS.retrieve_queue(queue).enqueue(request_workflow, request_id)  # type: ignore[union-attr]
+    # In a context of its own: a stage may start another request (the assistant's tool call starts the
+    # caller's video), and DBOS refuses to start a workflow from inside a step (an AssertionError on
+    # the step's context), so such a request waited for the submission recoverer's next pass (10 s).
+    # It is an independent request, not a child: its id keeps a replayed step from starting it twice.
+    contextvars.Context().run(_start_request_workflow, queue, request_id)
     _wake(queue)
 
     def mark() -> None:
