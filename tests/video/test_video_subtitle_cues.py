@@ -12,8 +12,8 @@ def timed(text: str, step: float = 0.3) -> list[tuple[str, float, float]]:
     return [(word, i * step, i * step + step * 0.9) for i, word in enumerate(text.split())]
 
 
-def texts(text: str, stopwords: frozenset[str] = EN) -> list[str]:
-    return [cue.text for cue in cues_from_words(timed(text), " ", stopwords)]
+def texts(text: str, openers: frozenset[str] = EN) -> list[str]:
+    return [cue.text for cue in cues_from_words(timed(text), " ", openers)]
 
 
 def test_a_long_sentence_is_cut_at_its_comma_not_inside_the_phrase() -> None:

@@ -145,8 +145,8 @@ def wake_queue(name: str) -> bool:
 
 def queue_diagnosis(name: str) -> dict[str, Any]:
     """What this process knows of queue ``name``, for a log line when work has waited on it long:
-    its worker threads alive here, the workflows of it running here (the slots they hold) and this
-    process's limit.
+    its worker threads alive here, those waiting for a wake-up, and the workflows of it running here
+    (the slots they hold).
 
     Why private: DBOS exposes neither its per-queue worker threads (named ``queue-worker-<name>``
     by its queue manager) nor the executions it counts against ``worker_concurrency``

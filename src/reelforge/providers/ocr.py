@@ -12,7 +12,6 @@ Both return :class:`OcrLine` objects with pixel boxes in the coordinates of the 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import threading
@@ -25,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from reelforge.core.hashing import content_hash
 from reelforge.text.scripts import script_of
 
 Box = tuple[int, int, int, int]
@@ -131,7 +131,7 @@ def text_regions(image: Image.Image) -> list[Box]:
     care about is still found (and pad an image whose edges matter: a line cut by the image's own
     border gets a box starting past its first whole glyph)."""
     rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
-    key = (hashlib.blake2b(rgb.data, digest_size=16).digest(), rgb.shape)
+    key = content_hash({"pixels": rgb.tobytes(), "shape": list(rgb.shape)})
     with _regions_lock:
         if key in _regions_seen:
             _regions_seen.move_to_end(key)
@@ -148,10 +148,10 @@ def text_regions(image: Image.Image) -> list[Box]:
 
 
 # The same pixels come back often: a session operation re-renders the same product photos, and the
-# quality report samples frames of spans re-used byte for byte. Detection is 0.15-0.25 s; the digest
-# of a 960 px image 2 ms.
+# quality report samples frames of spans re-used byte for byte. Detection is 0.15-0.25 s; hashing
+# a 960 px image's pixels a few ms.
 _REGIONS_KEPT = 256
-_regions_seen: OrderedDict[tuple[bytes, tuple[int, ...]], list[Box]] = OrderedDict()
+_regions_seen: OrderedDict[str, list[Box]] = OrderedDict()
 _regions_lock = threading.Lock()
 
 
