@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,16 @@ def test_sse_resume_and_queue_positions(tmp_path: Path, sample_png: bytes) -> No
         with srv.client(key) as c:
             quote = c.post("/v1/image/enhance", json={**body, "quote_only": True}).json()
             assert quote["status"] == "quote" and quote["creditsCharged"] == 0
-            ids = [c.post("/v1/image/enhance", json=body).json() for _ in range(4)]
+            ids = [c.post("/v1/image/enhance", json=body).json()]
+            # The others once the first one's stage runs: on a server a second old, the job queue's worker
+            # could start after all four arrived and run their request workflows at once, so the fourth's
+            # stage might be enqueued first (CI saw its only position be 0).
+            deadline = time.monotonic() + 60
+            while "IN_PROGRESS" not in c.get("/v1/status", params={"request_id": ids[0]["request_id"]}).json().get(
+                    "expressGenerationStatus", {}).values():
+                assert time.monotonic() < deadline, "the first job's stage never started"
+                time.sleep(0.05)
+            ids += [c.post("/v1/image/enhance", json=body).json() for _ in range(3)]
             assert ids[0]["creditsCharged"] == quote["credits"]
             last = ids[-1]["request_id"]
             first = _sse(c, last, stop_after=3)
