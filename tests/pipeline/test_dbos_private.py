@@ -128,6 +128,36 @@ def test_wake_queue_leaves_the_queue_manager_running(crashed: Path) -> None:
     assert dbos_private.queue_diagnosis("registered-after")["worker_threads"] == 1
 
 
+def test_an_idle_queue_polls_slowly_and_a_busy_one_at_its_own_interval(crashed: Path) -> None:
+    """Nothing of the queue running here: its worker waits the idle interval between polls (a wake-up
+    still ends that wait). Work of its own running: back to its short interval."""
+    dbos_private.install_queue_wakeups(idle_polling_interval_s=30.0)
+    try:
+        DBOS.register_queue("idle-polled", polling_interval_sec=0.05, on_conflict="always_update")
+        deadline = time.monotonic() + 10
+        while not dbos_private.wake_queue("idle-polled"):
+            assert time.monotonic() < deadline, "no worker thread for the queue"
+            time.sleep(0.1)
+        time.sleep(0.3)  # the worker polled after the wake-up and is now in its idle wait
+        queue = DBOS.retrieve_queue("idle-polled")
+        assert queue is not None
+        busy = queue.enqueue(dbos_app.occupy, 3.0)
+        time.sleep(1.5)  # 30 polls at the queue's own interval
+        assert busy.get_status().status == "ENQUEUED"
+        assert dbos_private.wake_queue("idle-polled")
+        deadline = time.monotonic() + 5
+        while busy.get_status().status != "PENDING":
+            assert time.monotonic() < deadline, "the wake-up did not end the idle wait"
+            time.sleep(0.05)
+        started = time.monotonic()
+        quick = queue.enqueue(dbos_app.quick, "polled while busy")  # no wake-up: found by a poll
+        assert quick.get_result(polling_interval_sec=0.05) == "polled while busy"
+        assert time.monotonic() - started < 2.0
+        busy.get_result(polling_interval_sec=0.1)
+    finally:
+        dbos_private.install_queue_wakeups()
+
+
 def test_queue_diagnosis_names_the_workflows_holding_a_queue_here(crashed: Path) -> None:
     DBOS.register_queue("diagnosed", polling_interval_sec=0.05, on_conflict="always_update")
     queue = DBOS.retrieve_queue("diagnosed")

@@ -74,8 +74,9 @@ class _WakeableStop:
 
     STOP_CHECK_S = 0.5
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, idle: Callable[[], bool] = lambda: False) -> None:
         self._stop = stop
+        self._idle = idle
         self._cond = threading.Condition()
         self._pending = False
 
@@ -93,36 +94,53 @@ class _WakeableStop:
             self._cond.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
+        started = time.monotonic()
         with self._cond:
             while not (self._pending or self._stop.is_set()):
-                left = self.STOP_CHECK_S if deadline is None else min(self.STOP_CHECK_S, deadline - time.monotonic())
-                if left <= 0:
-                    break
+                left = self.STOP_CHECK_S
+                if timeout is not None:
+                    # Looked at again on every check: a queue that gets work of its own mid-wait
+                    # goes back to its short interval within STOP_CHECK_S.
+                    interval = max(timeout, _idle_polling_interval_s) if self._idle() else timeout
+                    left = min(left, started + interval - time.monotonic())
+                    if left <= 0:
+                        break
                 self._cond.wait(left)
             self._pending = False
         return self._stop.is_set()
 
 
 _queue_waiters: dict[str, set[_WakeableStop]] = {}
+_idle_polling_interval_s = 0.0
 _queue_waiters_lock = threading.Lock()
 _original_queue_worker_thread = dbos_queue.queue_worker_thread
 
 
-def install_queue_wakeups() -> None:
-    """Let ``wake_queue`` cut a queue worker's polling wait short in this process.
+def install_queue_wakeups(idle_polling_interval_s: float = 0.0) -> None:
+    """Let ``wake_queue`` cut a queue worker's polling wait short in this process, and let a queue
+    with nothing of its own running here poll only every ``idle_polling_interval_s``.
 
     Why private: DBOS's per-queue worker thread (``dbos._queue.queue_worker_thread``) sleeps
     ``polling_interval_sec`` between polls on the stop event it shares with every background
     thread, and nothing public wakes it; a job enqueued just after a poll waited out the whole
     interval (0.5 s) per stage. This wraps the thread function (looked up by name when the queue
-    manager starts a worker) so each worker waits on a ``_WakeableStop`` instead. Idempotent; call
-    before ``DBOS.launch``."""
+    manager starts a worker) so each worker waits on a ``_WakeableStop`` instead. Idempotent (the
+    idle interval is set on every call); call before ``DBOS.launch``.
+
+    The idle interval: every poll is a few system-database queries, and the queues of an idle
+    server at 0.5 s cost 4 % of a core. Enqueues here (and, on PostgreSQL, anywhere) wake the queue
+    at once, so short polls matter only while the queue has work of its own running here (a slot it
+    frees lets the next ENQUEUED job in): then it keeps its short interval (``DBOS._active_workflows_set``,
+    private, is how the worker knows). Idle, only a job enqueued by another process on SQLite, or
+    recovered, waits for the longer poll."""
+    global _idle_polling_interval_s
+    _idle_polling_interval_s = idle_polling_interval_s
     if dbos_queue.queue_worker_thread is not _original_queue_worker_thread:
         return
 
     def worker(stop_event: threading.Event, dbos: Any, queue: Any) -> None:
-        stop = _WakeableStop(stop_event)
+        active = dbos._active_workflows_set
+        stop = _WakeableStop(stop_event, lambda: active.count_for_queue(queue.name) == 0)
         with _queue_waiters_lock:
             _queue_waiters.setdefault(queue.name, set()).add(stop)
         try:

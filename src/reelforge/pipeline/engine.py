@@ -586,7 +586,7 @@ def start(rt: Runtime, queues: list[str] | None) -> None:
     use_local_worker_concurrency(all_queues)
     if queues is not None:
         DBOS.listen_queues(queues)
-    install_queue_wakeups()
+    install_queue_wakeups(s.queue_idle_polling_interval_s)
     install_local_event_wakeups()
     DBOS.launch()
     for name, concurrency in all_queues.items():
