@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from support.zygote import ForkedServer
+
 REELFORGE = [sys.executable, "-m", "reelforge.cli"]
 # One TLS context for every test client: httpx builds a new one per client otherwise (loading the CA
 # bundle, 23 ms of CPU), and the suite makes thousands of clients, most of them to plain-HTTP servers.
@@ -62,7 +64,10 @@ def listens_on(pid: int, port: int) -> bool:
     return False
 
 
-def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
+Process = subprocess.Popen[bytes] | ForkedServer
+
+
+def stop_group(proc: Process | None) -> None:
     """SIGTERM a process started in its own session (and its children), SIGKILL if it lingers."""
     if proc and proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -72,7 +77,7 @@ def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
             kill_group(proc)
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(proc: Process) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
 
@@ -85,7 +90,7 @@ class ReelforgeServer:
     env_overrides: dict[str, str] = field(default_factory=dict)
     workers: bool = True
     port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Process | None = None
     log_path: Path | None = None
 
     @property
@@ -127,10 +132,7 @@ class ReelforgeServer:
         """Start on ``self.port``; False when the port was taken (nothing left running), else up."""
         self.log_path = self.data_dir / f"server-{self.port}.log"
         args = ["serve", "--port", str(self.port)] + ([] if self.workers else ["--no-workers"])
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [*REELFORGE, *args], env=self.env(), stdout=log, stderr=log, start_new_session=True
-            )
+        self.proc = ForkedServer(args, self.env(), self.log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if port_in_use_error(self.log()):  # the process may linger after the failed bind
@@ -202,7 +204,7 @@ class ReelforgeWorker:
     queues: str = "cpu,render,io,gpu"
     executor_id: str | None = "worker-1"  # None: the process picks its own (hostname-pid)
     extra_env: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Process | None = None
     extra_args: list[str] = field(default_factory=list)  # e.g. ["--concurrency", "render=1"]
 
     def start(self) -> ReelforgeWorker:
@@ -210,14 +212,8 @@ class ReelforgeWorker:
         if self.executor_id is not None:
             env["REELFORGE_EXECUTOR_ID"] = self.executor_id
         name = self.executor_id or f"auto-{time.monotonic_ns()}"
-        log = open(self.server.data_dir / f"worker-{name}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [*REELFORGE, "worker", "--queues", self.queues, *self.extra_args],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+        self.proc = ForkedServer(["worker", "--queues", self.queues, *self.extra_args], env,
+                                 self.server.data_dir / f"worker-{name}.log")
         return self
 
     def stop(self) -> None:
