@@ -4,6 +4,7 @@ blocks left out: they never run)."""
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +25,15 @@ def _runtime_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
                 yield child
 
 
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    """Each file parsed once per test process: the layer tests read the whole package four times."""
+    return ast.parse(path.read_text())
+
+
 def imports_of(path: Path, known: set[str], *, module_level_only: bool = False) -> set[str]:
     """The reelforge modules ``path`` imports (``from pkg import mod`` counts as ``pkg.mod``)."""
-    tree = ast.parse(path.read_text())
+    tree = _parsed(path)
     nodes = (
         [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
         if module_level_only
