@@ -18,6 +18,7 @@ import httpx
 import psycopg
 
 from support import ReelforgeServer, ReelforgeWorker
+from support.servers import stop_groups
 
 FAST_RECOVERY_ENV = {
     "REELFORGE_HEARTBEAT_INTERVAL_S": "0.5",
@@ -72,10 +73,7 @@ class Cluster:
         )
 
     def stop(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(Exception):
-                worker.stop()
-        self.api.stop()
+        stop_groups([worker.proc for worker in self.workers] + [self.api.proc])
 
 
 def wait_until(predicate: Any, timeout: float = 60.0, interval: float = 0.2, what: str = "condition") -> None:

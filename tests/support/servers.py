@@ -69,10 +69,19 @@ Process = subprocess.Popen[bytes] | ForkedServer
 
 def stop_group(proc: Process | None) -> None:
     """SIGTERM a process started in its own session (and its children), SIGKILL if it lingers."""
-    if proc and proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+    stop_groups([proc])
+
+
+def stop_groups(procs: list[Process | None], grace_s: float = 15.0) -> None:
+    """``stop_group`` for several at once: all are signalled first, so their shutdowns overlap."""
+    live = [proc for proc in procs if proc is not None and proc.poll() is None]
+    for proc in live:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for proc in live:
         try:
-            proc.wait(15)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             kill_group(proc)
 
