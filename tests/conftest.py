@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,14 @@ SCHEDULE_FIRST = (
     "tests/studio/test_studio_browser.py",
     "tests/compat/test_compat_samsar_js.py",
 )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one test process more than cores. Many tests spend seconds waiting on real servers
+    (a kill -9 drill, a heartbeat timeout, a render in another process); with one process per core the
+    two cores sat idle together for a quarter of the run (1.5 of 2 cores busy on average), with one
+    more they stay busy (1.8) and the suite took 589 s instead of 662 s."""
+    return (os.cpu_count() or 1) + 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

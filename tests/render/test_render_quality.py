@@ -34,10 +34,11 @@ def test_a_good_render_reports_clean(small_ad: tuple[DemoAd, Path]) -> None:
 
 def test_black_frozen_and_clipped_scenes_are_reported(tmp_path: Path) -> None:
     # 0-2 s black; 2-4 s a still picture (frozen); 4-6 s moving gradients with a headline cut
-    # by the left edge.
+    # by the left edge. Seeded: ffmpeg's gradients picks random colours, and some pairs moved too
+    # little between the two sampled frames to count as motion.
     video = tmp_path / "bad.mp4"
-    still = "gradients=size=640x360:rate=30:duration=2,trim=end_frame=1,loop=loop=59:size=1"
-    cut = ("gradients=size=640x360:rate=30:duration=2:speed=0.05,drawtext=text='CLIPPED HEADLINE':x=-60:y=150:"
+    still = "gradients=size=640x360:rate=30:duration=2:seed=1,trim=end_frame=1,loop=loop=59:size=1"
+    cut = ("gradients=size=640x360:rate=30:duration=2:speed=0.05:seed=1,drawtext=text='CLIPPED HEADLINE':x=-60:y=150:"
            "fontsize=48:fontcolor=white:box=1:boxcolor=black")
     run_ffmpeg(["-f", "lavfi", "-i", "color=black:size=640x360:rate=30:duration=2", "-f", "lavfi", "-i", still,
                 "-f", "lavfi", "-i", cut, "-filter_complex", "[0:v][1:v][2:v]concat=n=3:v=1[v]", "-map", "[v]",
