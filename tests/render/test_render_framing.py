@@ -80,7 +80,9 @@ def test_headline_and_price_stay_whole_and_uncovered(tmp_path: Path, canvas: Can
     footer_px = canvas.width // 8
     covered_from = canvas.height - layout.band(footer_px)  # captions and footer live below this line
     for i in range(2):
-        for at in (0.15, 0.5, 0.85):  # start, middle and end of the camera move
+        # Near the start and the end of the camera move: the crop moves and scales monotonically
+        # between them, so a line whole and clear of the bands at both is so in between too.
+        for at in (0.15, 0.85):
             seconds = SCENE_S * (i + at)
             frame_path = tmp_path / f"f{i}-{at}.png"
             cv2.imwrite(str(frame_path), _frame(video, seconds, tmp_path))
