@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 from reelforge.imaging.framing import SafeArea, frame_image, safe_area
 from reelforge.providers.ocr import text_regions
 from reelforge.render import graph, stills
-from reelforge.render.audio import SAMPLE_RATE, mastering_filter, render_mix
+from reelforge.render.audio import SAMPLE_RATE, encode_sound, render_mix
 from reelforge.render.chunks import DEFAULT_CHUNK_S, Chunk, ChunkJob, ChunkReport, ChunkRunner, plan_chunks
 from reelforge.render.encoders import h264_args
 from reelforge.render.ffmpeg import RenderCancelled, RenderError, run_ffmpeg
@@ -499,8 +499,7 @@ def render_timeline(
         if sound_file is None:
             mix = render_mix(list(doc.audio), plan.duration_s, resolve_media, work, should_cancel)
             sound_file = work / "sound.m4a"
-            run_ffmpeg(["-i", str(mix.path), "-af", mastering_filter(mix), *audio_encoder_args(), "-f", "mp4",
-                        str(sound_file)], should_cancel=should_cancel, what="sound track")
+            encode_sound(mix, sound_file, audio_encoder_args(), should_cancel)
         encoded_here: dict[str, Path] = {}
         # One chunk to encode is one encoder run wherever it runs: handing it out only adds a hand-off.
         here = _local_runner(resolve_media, work, should_cancel, encoded_here,
