@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Environment variables the imported modules set for themselves (``os.environ.setdefault`` at import,
-# e.g. providers/ocr.py's OMP_THREAD_LIMIT): a child gets them too unless its own env says otherwise.
+# What the zygote imports before it forks: the CLI and, through the app, the whole server.
 _PRELOAD = ("reelforge.cli", "reelforge.cli.server", "reelforge.api.app")
 
 
@@ -61,6 +60,8 @@ def main() -> None:
 
     for name in _PRELOAD:
         importlib.import_module(name)
+    # Environment variables the imported modules set for themselves (``os.environ.setdefault`` at import,
+    # e.g. providers/ocr.py's OMP_THREAD_LIMIT): a child gets them too unless its own env says otherwise.
     import_env = {k: v for k, v in os.environ.items() if before.get(k) != v}
     children: dict[int, int | None] = {}
     for line in sys.stdin:
@@ -74,11 +75,14 @@ def main() -> None:
             answer: dict[str, Any] = {"pid": pid}
         else:
             pid = int(request["poll"])
-            if children.get(pid) is None:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    children[pid] = os.waitstatus_to_exitcode(status)
-            answer = {"returncode": children.get(pid)}
+            if pid not in children:  # forked by an earlier zygote of this test process, which died
+                answer = {"error": f"pid {pid} is not a child of this zygote"}
+            else:
+                if children[pid] is None:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                    if done:
+                        children[pid] = os.waitstatus_to_exitcode(status)
+                answer = {"returncode": children[pid]}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 
@@ -104,6 +108,8 @@ class Zygote:
             if not answer:
                 raise RuntimeError(f"the test server zygote exited ({self._proc.wait()})")
             result: dict[str, Any] = json.loads(answer)
+            if "error" in result:
+                raise RuntimeError(result["error"])
             return result
 
 
