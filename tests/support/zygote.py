@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 import threading
@@ -48,9 +49,8 @@ def _become_server(args: list[str], env: dict[str, str], log: str, import_env: d
     random.seed()  # the forked interpreter would otherwise repeat the zygote's random sequence
     np.random.seed()
     sys.argv = ["reelforge", *args]
-    from reelforge.cli import app
-
-    app(prog_name="reelforge")
+    # The very module `python -m reelforge.cli` runs (reelforge/cli/__main__.py), already imported.
+    runpy.run_module("reelforge.cli", run_name="__main__", alter_sys=True)
     raise SystemExit(0)
 
 

@@ -151,7 +151,8 @@ _ENCODE_ATTEMPTS = 3
 
 def encode_sound(mix: AudioMix, out: Path, encoder_args: list[str],
                  should_cancel: Callable[[], bool] | None = None) -> AudioMix:
-    """Master ``mix`` and encode it to ``out`` (MP4 audio) within the −1 dBTP target; the mix as used.
+    """Master ``mix`` and encode it to ``out`` (MP4 audio) aiming at the −1 dBTP target, in at most
+    ``_ENCODE_ATTEMPTS`` encodes (the last one is kept unmeasured); the mix as used.
 
     The limiter holds the samples at ``LIMITER_CEILING_DB``, but the AAC encoder rebuilds the wave
     from its spectrum and overshoots by a varying amount: 0–0.3 dB on most mixes, 1.2 dB on one mix
