@@ -27,7 +27,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, fixture_http: Fixtu
             "REELFORGE_MAX_IMAGE_PIXELS": str(MAX_IMAGE_PIXELS),
             "REELFORGE_MAX_PENDING_JOBS_PER_ACCOUNT": str(MAX_PENDING_JOBS),
             # No workers here: synchronous routes answer 202 with the request id instead of waiting.
-            "REELFORGE_SYNC_WAIT_S": "1",
+            "REELFORGE_SYNC_WAIT_S": "0.1",
         },
         workers=False,
     )

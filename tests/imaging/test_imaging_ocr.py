@@ -64,3 +64,14 @@ def test_text_regions_find_every_line_and_keep_what_they_found() -> None:
     assert 100 <= whole[0] <= 130 and whole[3] <= 120
     again = text_regions(img)
     assert again == found and again is not found
+
+
+def test_ocr_sessions_do_not_spin_between_operators() -> None:
+    """Every onnxruntime session RapidOCR builds here (reader and detector) has spinning off."""
+    from reelforge.providers.ocr import NO_SPINNING, _rapid_detector, _rapid_model
+
+    for model in (_rapid_model(), _rapid_detector()):
+        for stage in (model.text_det.infer, model.text_cls.infer, model.text_rec.session):
+            options = stage.session.get_session_options()
+            for key, value in NO_SPINNING.items():
+                assert options.get_session_config_entry(key) == value, (stage, key)
