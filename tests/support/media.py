@@ -14,7 +14,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
-from reelforge.render.ffmpeg import run_ffmpeg
+from reelforge.render.quality import frames_at
 from support.servers import TLS
 
 # --- media in ----------------------------------------------------------------------------------
@@ -74,12 +74,13 @@ def assert_decodes_cleanly(video: Path) -> None:
 
 
 def frame_at(video: Path, seconds: float, out: Path | None = None) -> np.ndarray:
-    """Decode one frame (BGR) at ``seconds`` with the pinned ffmpeg; saved as ``out`` (default:
-    next to the video)."""
-    out = out or video.with_name(f"{video.stem}-{seconds:.2f}.png")
-    run_ffmpeg(["-ss", f"{seconds:.3f}", "-i", str(video), "-frames:v", "1", str(out)], what="frame grab")
-    image = cv2.imread(str(out))
-    assert image is not None, f"no frame at {seconds}s"
+    """The frame (BGR) shown at ``seconds``, decoded in process as the quality report does (the
+    first frame at or after it, as ``ffmpeg -ss``); saved as ``out`` (default: next to the video)
+    for a person to look at."""
+    rgb = frames_at(video, [seconds]).get(seconds)
+    assert rgb is not None, f"no frame at {seconds}s"
+    image = np.ascontiguousarray(rgb[:, :, ::-1])
+    cv2.imwrite(str(out or video.with_name(f"{video.stem}-{seconds:.2f}.png")), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     return image
 
 

@@ -34,7 +34,7 @@ _DETECT_SIDE = 640  # the frame is checked at this size (the calibration's; head
 _PAD = 16  # edge pixels repeated outward before detection (see clipped_text)
 
 
-def _frames_at(path: Path, times: Iterable[float]) -> dict[float, np.ndarray]:
+def frames_at(path: Path, times: Iterable[float]) -> dict[float, np.ndarray]:
     """RGB frames at (just after) each time, decoding forward from the nearest keyframe."""
     out: dict[float, np.ndarray] = {}
     with av.open(str(path)) as container:
@@ -89,7 +89,7 @@ def frame_checks(path: Path, scenes: list[tuple[float, float]]) -> dict[str, Any
     """Black frames, frozen scenes and text cut by the frame's edge, from two frames in the
     middle of each (start, end) scene span."""
     mids = [(start + end) / 2 for start, end in scenes]
-    frames = _frames_at(path, [t for m in mids for t in (m, m + _PAIR_GAP_S)])
+    frames = frames_at(path, [t for m in mids for t in (m, m + _PAIR_GAP_S)])
     black: list[float] = []
     frozen: list[int] = []
     clipped: list[dict[str, Any]] | None = []
@@ -121,7 +121,7 @@ def quality_report(path: Path, doc: SessionDocument) -> dict[str, Any]:
     outro = doc.outro
     if outro is not None:
         t = max(outro.start, outro.end - 0.6)
-        card = _frames_at(path, [t]).get(t)
+        card = frames_at(path, [t]).get(t)
         report["outro_qr"] = (decode_qr(card) or None) if card is not None else None
         report["frames_checked"] += card is not None
     report["ok"] = not (report["black_frames"] or report["frozen_scenes"] or report["text_clipped"]) and (
