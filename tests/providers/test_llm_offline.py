@@ -30,6 +30,33 @@ def test_prefill_in_chunks_matches_token_by_token(runtime) -> None:  # type: ign
     for position, token in enumerate(prompt):
         runtime.evaluate([token], position)
     np.testing.assert_allclose(chunked, runtime.logits(), atol=1e-3)
+    runtime.context.kv_cache_clear()  # evaluated behind the runtime's back: leave it holding nothing
+    runtime.held.clear()
+
+
+def test_a_shared_prompt_prefix_is_kept_and_the_answer_is_the_same(runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A prompt that starts like the last one (same system prompt, another question) evaluates only
+    what follows the shared part, and the greedy answer equals the one from an empty context."""
+    llm = OfflineLLM(1)
+    other = [MESSAGES[0], {"role": "user", "content": "Name two colours of autumn leaves."}]
+
+    def greedy(messages: list[dict[str, str]]) -> str:
+        return "".join(e.text for e in llm.complete(messages, 16, 0.0) if isinstance(e, Token))
+
+    greedy(MESSAGES)
+    evaluated: list[tuple[int, int]] = []
+    evaluate = runtime.evaluate
+    monkeypatch.setattr(runtime, "evaluate", lambda tokens, start: (evaluated.append((start, len(tokens))),
+                                                                     evaluate(tokens, start))[1])
+    reused = greedy(other)
+    prompt = runtime.prompt_tokens(other)
+    system = len(runtime.prompt_tokens(MESSAGES[:1]))
+    start, count = evaluated[0]
+    assert system // 2 < start < len(prompt) and start + count == len(prompt), (start, count, len(prompt))
+
+    runtime.context.kv_cache_clear()
+    runtime.held.clear()
+    assert greedy(other) == reused
 
 
 def test_streams_tokens_then_counted_usage(runtime) -> None:  # type: ignore[no-untyped-def]

@@ -159,6 +159,10 @@ class _Runtime:
         # (the binding's own class turns it off there too), and a 135M model gains nothing from it.
         self.context = IkContext(self.model, n_ctx=_OFFLINE_CONTEXT, n_threads=threads, flash_attn=False)
         self.n_vocab = int(self.model.n_vocab)
+        self.held: list[int] = []  # the tokens whose keys and values the context holds, in order
+        rm = self.api._lib.llama_kv_cache_seq_rm
+        rm.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32]
+        rm.restype = ctypes.c_bool
         template = self.metadata("tokenizer.chat_template")
         if not template:
             raise ProviderError("the offline model has no chat template")
@@ -193,6 +197,32 @@ class _Runtime:
         buf = ctypes.create_string_buffer(64)
         n = self.api.llama_token_to_piece(self.model.model, token, buf, 64, 0, False)
         return buf.raw[: max(n, 0)]
+
+    def prefill(self, prompt: Sequence[int]) -> None:
+        """Put ``prompt`` in the context, keeping what it already holds of the longest prefix the two
+        share: requests of one kind start with the same system prompt (and tools), and evaluating a
+        prompt costs ~2.5 ms a token on one core (a 600-token assistant prompt: 1.5 s) against ~6 ms
+        per token decoded. The prompt's last token is always evaluated: its logits start the reply."""
+        shared = 0
+        limit = min(len(self.held), len(prompt) - 1)
+        while shared < limit and self.held[shared] == prompt[shared]:
+            shared += 1
+        if not self.api._lib.llama_kv_cache_seq_rm(self.context.ctx, -1, shared, -1):
+            shared = 0
+            self.context.kv_cache_clear()
+        del self.held[shared:]
+        self.extend(prompt[shared:])
+
+    def extend(self, tokens: Sequence[int]) -> None:
+        """Evaluate ``tokens`` after what the context holds."""
+        try:
+            self.evaluate(tokens, len(self.held))
+        except BaseException:
+            # Part of it may be in the context: start from nothing next time.
+            self.held.clear()
+            self.context.kv_cache_clear()
+            raise
+        self.held.extend(tokens)
 
     def evaluate(self, tokens: Sequence[int], start: int) -> None:
         """Feed ``tokens`` at positions ``start``..; logits are kept for the last one only."""
@@ -291,8 +321,7 @@ class OfflineLLM:
         if len(prompt) >= _OFFLINE_CONTEXT - 1:
             raise ProviderError(f"the prompt has {len(prompt)} tokens; the offline model takes {_OFFLINE_CONTEXT}")
         budget = min(max_tokens, _OFFLINE_CONTEXT - len(prompt) - 1)
-        runtime.context.kv_cache_clear()
-        runtime.evaluate(prompt, 0)
+        runtime.prefill(prompt)
         rng = np.random.default_rng()
         history = list(prompt)
         finish = "length"
@@ -313,7 +342,7 @@ class OfflineLLM:
             piece = decoder.decode(runtime.piece(token))
             if piece:
                 yield Token(piece)
-            runtime.evaluate([token], len(history) - 1)
+            runtime.extend([token])
         tail = decoder.decode(b"", final=True)
         if tail:
             yield Token(tail)
