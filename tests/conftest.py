@@ -29,15 +29,22 @@ SCHEDULE_FIRST = (
     "tests/imaging/test_imaging_rollup_memory.py",
     "tests/studio/test_studio_browser.py",
     "tests/compat/test_compat_samsar_js.py",
+    # Mostly waiting (kill drills, heartbeats, outages, slow fetches: under a third of their time on
+    # the CPU): started early, their waits overlap other modules' work instead of ending the run.
+    "tests/progress/test_progress_events.py",
+    "tests/cluster/test_cluster_webhook_outage.py",
+    "tests/pipeline/test_dbos_private.py",
+    "tests/hostile/test_hostile_fetch_guard.py",
 )
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one test process more than cores. Many tests spend seconds waiting on real servers
-    (a kill -9 drill, a heartbeat timeout, a render in another process); with one process per core the
-    two cores sat idle together for a quarter of the run (1.5 of 2 cores busy on average), with one
-    more they stay busy (1.8) and the suite took 589 s instead of 662 s."""
-    return (os.cpu_count() or 1) + 1
+    """``-n auto``: two test processes more than cores. Many tests spend seconds waiting on real
+    servers (a kill -9 drill, a heartbeat timeout, a render in another process): with one process per
+    core the two cores sat idle together for a quarter of the run (1.5 of 2 cores busy on average).
+    One more made it 1.8 (662 s -> 589 s); once the suite needed less CPU its waits showed again
+    (87 % of both cores busy, 425 s) and a second one more filled them (409 s)."""
+    return (os.cpu_count() or 1) + 2
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
