@@ -39,6 +39,19 @@ def test_rapidocr_reads_latin_with_boxes() -> None:
     assert 0.5 <= line.confidence <= 1
 
 
+def test_the_same_pixels_are_read_once_and_changed_pixels_read_again() -> None:
+    from reelforge.providers import ocr
+
+    engine = rapid_engine()
+    image = _text_image("Fresh Market 12.50", LATIN)
+    first = engine.read(image)
+    kept = len(ocr._lines_seen)
+    again = engine.read(image.copy())
+    assert again == first and again is not first and len(ocr._lines_seen) == kept  # answered from memory
+    text = " ".join(line.text for line in engine.read(_text_image("Fresh Market 99.99", LATIN)))
+    assert "99.99" in text and "12.50" not in text and len(ocr._lines_seen) == kept + 1
+
+
 @pytest.mark.skipif(not tesseract_available("tha+eng"), reason="tesseract tha+eng not installed")
 def test_thai_goes_to_tesseract_and_reads_thai() -> None:
     engine = ocr_for_language("th")

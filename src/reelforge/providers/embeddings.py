@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+from cachetools import LRUCache
 
 from reelforge.providers.openai_compat import ProviderError
 
@@ -143,13 +144,47 @@ _cache: dict[str, EmbeddingProvider] = {}
 _cache_lock = threading.Lock()
 
 
+class RememberedEmbeddings:
+    """An in-process model that keeps the vectors of the texts it embedded lately.
+
+    The same texts come back: a template's records re-indexed after an edit keep most of their
+    fields, searches repeat their queries, a catalogue's listings are indexed for several
+    templates. An offline model spends its CPU on each (~25 ms a passage on one core), and its
+    vectors do not depend on when or beside what a text was embedded, so a vector seen before is
+    answered from memory (8192 of them: ~13 MB at 384 dimensions)."""
+
+    def __init__(self, model: EmbeddingProvider, kept: int = 8192) -> None:
+        self.model = model
+        self.name = model.name
+        self.dim = model.dim
+        self._vectors: LRUCache[tuple[Side, str], np.ndarray] = LRUCache(maxsize=kept)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], side: Side = "passage") -> np.ndarray:
+        distinct = list(dict.fromkeys(texts))
+        with self._lock:
+            known = {text: vector for text in distinct if (vector := self._vectors.get((side, text))) is not None}
+        missing = [text for text in distinct if text not in known]
+        if missing:
+            fresh = self.model.embed(missing, side)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[(side, text)] = known[text] = vector
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return np.stack([known[text] for text in texts])
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        return self.model.count_tokens(texts)
+
+
 def offline_provider(key: str = "e5") -> EmbeddingProvider:
     """The process-wide instance of an offline model (loading one costs memory; share it)."""
     if key not in _OFFLINE:
         raise ValueError(f"unknown offline embedding model {key!r}; one of {sorted(_OFFLINE)}")
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = _OFFLINE[key]()
+            _cache[key] = RememberedEmbeddings(_OFFLINE[key]())
         return _cache[key]
 
 
