@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from reelforge.core.hashing import stable_int
 from reelforge.core.urls import url_host
+from reelforge.imaging.png import save_png
 from reelforge.text.typography import RGB, RGBA, draw_text_block, fit_text
 
 QR_DARK: RGB = (12, 14, 24)
@@ -406,11 +407,10 @@ def render_narrator_avatar(size: int, seed: int, out_path: Path) -> Path:
 
 
 def save_image(image: Image.Image, out_path: Path) -> Path:
-    """Write ``image`` as PNG (fast compression: these are intermediates) or JPEG by suffix."""
+    """Write ``image`` as PNG or JPEG by suffix."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix.lower() in (".jpg", ".jpeg"):
         image.convert("RGB").save(out_path, quality=92)
-    else:
-        image.save(out_path, compress_level=1)  # speed over size: these are intermediates
-    return out_path
+        return out_path
+    return save_png(image, out_path)

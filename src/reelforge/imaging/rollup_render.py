@@ -16,20 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-import numpy as np
-import png
-from isal import isal_zlib
 from PIL import Image
 
+from .png import write_png_rows
 from .rollup import REFERENCE_TILE, RollupBannerRequest, RollupInputError, RollupItem, fonts_for, render_tile
 
 Box = tuple[int, int, int, int]
 
 THUMBNAIL_WIDTH = 600
 TILE_CACHE_BYTES = 256 * 1024 * 1024  # repeated tiles kept drawn, at most this much
-# Print banners are big (~440 MB of pixels for the docs' 28 tiles): deflate is most of their render.
-# ISA-L's level 1 makes the same stream size as zlib's level 1 ~8x faster on photographic tiles
-# (30 MB of upscaled photo: 0.07 s instead of 0.59 s, ratio 0.94 both).
+# Print banners are big (~440 MB of pixels for the docs' 28 tiles): deflate is most of their render,
+# so they are written by imaging/png.py (ISA-L) at its fastest level.
 PNG_COMPRESSION = 1
 SCANLINE_BATCH = 256  # rows copied out of a strip (and deflated) at a time
 
@@ -221,23 +218,9 @@ def write_rollup_banner(
             for y in range(0, strip.height, SCANLINE_BATCH):  # a band may be tall: copy it out in pieces
                 yield strip.crop((0, y, width, min(strip.height, y + SCANLINE_BATCH)))
 
-    _write_png(out, width, height, row_batches())
+    write_png_rows(out, width, height, "RGB", (batch.convert("RGB") for batch in row_batches()), PNG_COMPRESSION)
     used = list(dict.fromkeys(item.source_url for item in request.items))
     return RollupBanner(width, height, thumbnail, boxes, columns, rows, used)
-
-
-def _write_png(out: BinaryIO, width: int, height: int, batches: Iterator[Image.Image]) -> None:
-    """An RGB PNG from batches of whole rows, top to bottom: pypng writes the signature and header,
-    each batch is filtered ("None": a zero byte before every row) and deflated into an IDAT chunk."""
-    png.Writer(width, height, greyscale=False, bitdepth=8).write_preamble(out)
-    compressor = isal_zlib.compressobj(PNG_COMPRESSION)
-    for batch in batches:
-        rows = np.asarray(batch.convert("RGB")).reshape(batch.height, width * 3)
-        filtered = np.concatenate([np.zeros((batch.height, 1), np.uint8), rows], axis=1)
-        if data := compressor.compress(filtered.tobytes()):
-            png.write_chunk(out, b"IDAT", data)
-    png.write_chunk(out, b"IDAT", compressor.flush())
-    png.write_chunk(out, b"IEND")
 
 
 def render_rollup_banner(

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-# PNG at compression 1: written and decoded once per layer, so speed beats size.
+from reelforge.imaging.png import write_png
+
+# PNG at ISA-L's fastest level: written and decoded once per layer, so speed beats size.
 _PNG_LEVEL = 1
 
 
@@ -85,7 +87,8 @@ def blank(size: tuple[int, int], out: Path) -> Path:
 
 def transparent(size: tuple[int, int], out: Path) -> Path:
     """An empty footer band (PNG with alpha)."""
-    Image.new("RGBA", size, (0, 0, 0, 0)).save(out, compress_level=_PNG_LEVEL)
+    with open(out, "wb") as f:
+        write_png(f, Image.new("RGBA", size, (0, 0, 0, 0)), _PNG_LEVEL)
     return out
 
 
@@ -107,5 +110,6 @@ def footer_band(source: Path, band: tuple[int, int], out: Path) -> Path:
                            Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", band, (0, 0, 0, 0))
     canvas.alpha_composite(card, ((band[0] - card.width) // 2, band[1] - card.height))
-    canvas.save(out, compress_level=_PNG_LEVEL)
+    with open(out, "wb") as f:
+        write_png(f, canvas, _PNG_LEVEL)
     return out

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from PIL import Image
 
+from reelforge.imaging.png import png_bytes
 from reelforge.stages.context import StageEnv
 
 
@@ -16,13 +15,7 @@ def open_input(env: StageEnv, key: str) -> Image.Image:
         return img.copy()
 
 
-def png_bytes(img: Image.Image, compress_level: int = 3) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
-
-
-def publish_png(env: StageEnv, key: str, img: Image.Image, compress_level: int = 3) -> str:
+def publish_png(env: StageEnv, key: str, img: Image.Image) -> str:
     """Store ``img`` as PNG under ``key``; returns its public URL."""
-    env.rt.blobs.put_bytes(key, png_bytes(img, compress_level))
+    env.rt.blobs.put_bytes(key, png_bytes(img))
     return env.rt.blobs.url(key)

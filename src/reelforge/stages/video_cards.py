@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from reelforge.imaging.cards import cover, render_footer_card, render_narrator_avatar, render_outro_card
+from reelforge.imaging.png import save_png
 from reelforge.jobs.video.job import Footer, VideoJob
 from reelforge.stages.context import StageEnv
 from reelforge.stages.outputs import CardsOutput, ScriptOutput
@@ -24,7 +25,7 @@ def footer_band(width: int, height: int) -> int:
 def fitted_outro(env: StageEnv, image_key: str, canvas: tuple[int, int]) -> str:
     """The client's outro image covering the canvas, stored as the session's outro card."""
     path = env.work_dir() / "outro.png"
-    cover(Image.open(env.rt.blobs.path(image_key)).convert("RGB"), *canvas).save(path)
+    save_png(cover(Image.open(env.rt.blobs.path(image_key)).convert("RGB"), *canvas), path)
     return env.rt.blobs.put_file(env.session_file("outro.png"), path)
 
 
@@ -64,7 +65,7 @@ def footer_card(
         mark = Image.open(env.rt.blobs.path(logo_key)).convert("RGBA")
         mark.thumbnail((strip.height * 2, int(strip.height * 0.8)))
         strip.alpha_composite(mark, (int(strip.height * 0.1), (strip.height - mark.height) // 2))
-        strip.save(path)
+        save_png(strip, path)
     return path
 
 
@@ -74,8 +75,7 @@ def _with_avatar(footer: Path | None, avatar: Path, width: int, height: int, out
     size = int(strip.height * 0.95) if footer else height
     figure = Image.open(avatar).convert("RGBA").resize((size, size), Image.Resampling.LANCZOS)
     strip.alpha_composite(figure, ((strip.width - size) // 2, strip.height - size))
-    strip.save(out)
-    return out
+    return save_png(strip, out)
 
 
 def draw_cards(env: StageEnv, job: VideoJob, script: ScriptOutput) -> CardsOutput:

@@ -3,7 +3,6 @@ TTS voices with previews, and font previews."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
 import time
@@ -20,6 +19,7 @@ from reelforge.api.deps import AccountDep, RuntimeDep
 from reelforge.api.job_routes import JobRoute, add_job_routes
 from reelforge.api.routers.video import SAMPLES
 from reelforge.core.errors import BadRequest, NotFound
+from reelforge.imaging.png import png_bytes
 from reelforge.jobs.image_generate import TEXT_TO_IMAGE, TextToImageRequest
 from reelforge.providers import registry
 from reelforge.providers.tts import DEFAULT_ESPEAK_NARRATOR, ESPEAK_NARRATORS, EspeakTTS
@@ -168,6 +168,4 @@ def font_preview(font_key: str, language: str = "en", theme: str = "light") -> R
     width = int(font.getlength(sample)) + 48
     img = Image.new("RGB", (max(width, 200), 96), bg)
     ImageDraw.Draw(img).text((24, 24), sample, font=font, fill=fg)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return Response(buf.getvalue(), media_type="image/png")
+    return Response(png_bytes(img), media_type="image/png")
