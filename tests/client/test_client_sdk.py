@@ -263,3 +263,16 @@ def test_image_bytes_to_data_url(tmp_path: Path) -> None:
     path.write_bytes(buf.getvalue())
     assert to_data_url(path).startswith("data:image/jpeg;base64,")
     assert to_data_url("https://example.com/a.png") == "https://example.com/a.png"
+
+
+def test_clients_share_one_tls_context_and_a_given_http_client_is_used_as_is() -> None:
+    """Building a TLS context loads the CA bundle (~15 ms): clients of one process share one."""
+    from reelforge.client import AsyncClient
+
+    def context(client: Client | AsyncClient) -> object:
+        return client._http._transport._pool._ssl_context  # type: ignore[union-attr]  # httpx 0.28's layout
+
+    first, second, third = Client("k"), Client("k"), AsyncClient("k")
+    assert context(first) is context(second) is context(third)
+    own = httpx.Client(verify=False)
+    assert Client("k", http_client=own)._http is own
