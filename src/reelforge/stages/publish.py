@@ -41,9 +41,11 @@ def publish_render(env: StageEnv, doc: SessionDocument, final_price: Callable[[f
     settings = env.rt.settings
     # Only a long render is worth spreading over workers (each hand-off costs a queue round trip).
     split = max((layer.end for layer in doc.layers), default=0.0) > settings.render_split_min_s
+    # Its scratch files go in the request's work dir too: ``ps`` then shows which request each ffmpeg
+    # run belongs to, and cleaning the work dir removes whatever a killed render left.
     rendered = render_timeline(doc, out, env.rt.blobs.path, should_cancel=should_cancel,
                                cache=BlobSpanCache(env.rt.blobs), encoder=choose(settings.video_encoder),
-                               preset=settings.video_preset,
+                               preset=settings.video_preset, workdir=env.work_dir(),
                                chunk_s=settings.render_chunk_s, run_chunks=env.chunk_runner if split else None,
                                on_progress=lambda fraction: env.progress(fraction, "encoding frames"))
     key = env.rt.blobs.put_file(f"videos/{env.request_id}.mp4", out)
