@@ -11,31 +11,70 @@ import pytest
 from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
 
-# The modules that take longest (seconds on 2 cores from `--durations`, render- or server-bound),
-# longest first. xdist's loadscope hands whole modules to workers in collection order; its default
-# reorder (by number of tests, which pyproject turns off) put these few-test, long modules last, so
-# one worker ran the last of them alone while the other sat idle. Started first, they overlap.
-SCHEDULE_FIRST = (
-    "tests/video/test_video_ops.py",
-    "tests/cluster/test_cluster_faults.py",
-    "tests/v2/test_v2_samsar_js.py",
-    "tests/hostile/test_hostile_schemathesis.py",
-    "tests/v2/test_v2_routes.py",
-    "tests/client/test_client_cli.py",
-    "tests/client/test_client_install.py",
-    "tests/compat/test_compat_docs.py",
-    "tests/v2/test_v2_steps.py",
-    "tests/pipeline/test_submit_crash.py",
-    "tests/imaging/test_imaging_rollup_memory.py",
-    "tests/studio/test_studio_browser.py",
-    "tests/compat/test_compat_samsar_js.py",
-    # Mostly waiting (kill drills, heartbeats, outages, slow fetches: under a third of their time on
-    # the CPU): started early, their waits overlap other modules' work instead of ending the run.
-    "tests/progress/test_progress_events.py",
-    "tests/cluster/test_cluster_webhook_outage.py",
-    "tests/pipeline/test_dbos_private.py",
-    "tests/hostile/test_hostile_fetch_guard.py",
-)
+# Seconds each module takes on its own (`-n0`, 2 cores; modules under 4 s are left out). xdist's
+# loadscope hands whole modules to the next free worker in collection order, so the order is the
+# schedule: longest first (the classic longest-processing-time rule), the short ones filling the end.
+# In collection order the heaviest render modules (tests/v2, tests/video) came last and ran alone for
+# the last 50 s of the run. Waiting modules (kill drills, outages, slow fetches) are long here too:
+# started early, their waits overlap other modules' work. Rough figures suffice; refresh them when a
+# module's cost changes a lot (`--durations` or a `-n0` run of the module).
+MODULE_SECONDS = {
+    "tests/cluster/test_cluster_faults.py": 59,
+    "tests/hostile/test_hostile_schemathesis.py": 50,
+    "tests/v2/test_v2_narrative.py": 36,
+    "tests/pipeline/test_submit_crash.py": 34,
+    "tests/video/test_video_generation.py": 26,
+    "tests/v2/test_v2_samsar_js.py": 24,
+    "tests/video/test_video_ops.py": 24,
+    "tests/compat/test_compat_samsar_js.py": 24,
+    "tests/studio/test_studio_browser.py": 23,
+    "tests/cluster/test_cluster_webhook_outage.py": 23,
+    "tests/progress/test_progress_events.py": 22,
+    "tests/pipeline/test_dbos_private.py": 20,
+    "tests/compat/test_compat_docs.py": 20,
+    "tests/api/test_api_assistant.py": 19,
+    "tests/hostile/test_hostile_fetch_guard.py": 18,
+    "tests/cluster/test_cluster_render_chunks.py": 17,
+    "tests/imaging/test_imaging_rollup_memory.py": 16,
+    "tests/cluster/test_cluster_roles.py": 13,
+    "tests/client/test_client_cli.py": 13,
+    "tests/api/test_api_assistant_tools.py": 13,
+    "tests/v2/test_v2_steps.py": 12,
+    "tests/pipeline/test_pipeline_jobs.py": 12,
+    "tests/platform/test_readme_story.py": 11,
+    "tests/client/test_client_retries.py": 11,
+    "tests/storage/test_storage_s3.py": 11,
+    "tests/gateway/test_gateway_audio.py": 10,
+    "tests/video/test_video_render_hold.py": 10,
+    "tests/progress/test_quotes.py": 10,
+    "tests/storage/test_storage_fetch_pinning.py": 10,
+    "tests/api/test_api_embeddings.py": 9,
+    "tests/client/test_client_install.py": 9,
+    "tests/render/test_render_timeline.py": 9,
+    "tests/video/test_video_cancel.py": 9,
+    "tests/video/test_video_reroll_retranslate.py": 9,
+    "tests/gateway/test_gateway_samsar_js.py": 8,
+    "tests/cluster/test_cluster_postgres.py": 8,
+    "tests/video/test_video_providers.py": 8,
+    "tests/pipeline/test_inline_heartbeat.py": 8,
+    "tests/api/test_api_image_sets_titles.py": 8,
+    "tests/search/test_labelled_quality.py": 8,
+    "tests/v2/test_v2_routes.py": 8,
+    "tests/client/test_client_sdk.py": 7,
+    "tests/platform/test_publications.py": 7,
+    "tests/search/test_ann.py": 6,
+    "tests/platform/test_external_users.py": 6,
+    "tests/gateway/test_gateway_video.py": 6,
+    "tests/search/test_records.py": 6,
+    "tests/imaging/test_imaging_image_set.py": 6,
+    "tests/client/test_client_images.py": 5,
+    "tests/video/test_video_options.py": 5,
+    "tests/client/test_client_sessions.py": 5,
+    "tests/api/test_api_image_branding.py": 5,
+    "tests/api/test_api_image_receipts.py": 5,
+    "tests/imaging/test_imaging_branding.py": 5,
+    "tests/hostile/test_hostile_limits.py": 5,
+}
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -48,9 +87,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long modules first (SCHEDULE_FIRST), every other module after them in collection order."""
-    rank = {module: i for i, module in enumerate(SCHEDULE_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+    """Longest modules first (MODULE_SECONDS), the rest after them in collection order (a stable sort)."""
+    items.sort(key=lambda item: -MODULE_SECONDS.get(item.nodeid.split("::", 1)[0], 0))
 
 
 @pytest.fixture(scope="session")
