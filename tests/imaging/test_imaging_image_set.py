@@ -99,3 +99,18 @@ def test_every_output_is_a_new_image_of_the_real_photos() -> None:
     assert {"cutout", "detail", "collage"} <= {item.kind for item in out}
     # The measure itself: an input against itself, re-graded, is "the same image".
     assert similarity(sources[0], sources[0]) > 0.99
+
+
+def test_a_cut_out_is_kept_by_content_and_handed_out_as_a_copy() -> None:
+    from reelforge.imaging import compositions
+
+    photo = landscape_photo(seed=11)
+    first = compositions.cut_out(photo)
+    kept = len(compositions._cutouts)
+    again = compositions.cut_out(photo.copy())
+    assert again is not first and np.array_equal(np.asarray(again), np.asarray(first))
+    assert len(compositions._cutouts) == kept  # the same pixels: not cut out again
+    again.paste((1, 2, 3, 4), (0, 0, again.width, again.height))
+    assert np.array_equal(np.asarray(compositions.cut_out(photo)), np.asarray(first))  # the kept one is untouched
+    compositions.cut_out(landscape_photo(seed=12))
+    assert len(compositions._cutouts) == kept + 1
