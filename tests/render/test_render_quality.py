@@ -50,3 +50,18 @@ def test_black_frozen_and_clipped_scenes_are_reported(tmp_path: Path) -> None:
     assert report["black_frames"] == [1.0]
     assert report["frozen_scenes"] == [1]
     assert [item["scene"] for item in report["text_clipped"]] == [2], report
+
+
+def test_frames_decoded_on_equal_frames_found_by_seeking(small_ad: tuple[DemoAd, Path]) -> None:
+    """Times close after one another are reached by decoding on from the last frame: the same pixels
+    as a seek to each time's keyframe and a decode from there."""
+    import numpy as np
+
+    from reelforge.render.quality import frames_at
+
+    _, video = small_ad
+    times = [0.0, 0.4, 0.45, 0.9, 1.3, 2.05, 2.6, 4.7, 4.75, 99.0]
+    together = frames_at(video, times)
+    assert sorted(together) == times[:-1]  # past the end: no frame
+    for t in times[:-1]:
+        assert np.array_equal(together[t], frames_at(video, [t])[t]), t

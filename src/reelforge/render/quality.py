@@ -9,7 +9,7 @@ scene shows the same picture in both; a black one is dark in both), one on the o
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +34,32 @@ _DETECT_SIDE = 640  # the frame is checked at this size (the calibration's; head
 _PAD = 16  # edge pixels repeated outward before detection (see clipped_text)
 
 
+# A time this close after the last frame decoded is reached by decoding on, not by seeking back to
+# its keyframe and decoding that GOP again (renders put a keyframe at least every 2 s).
+_DECODE_ON_S = 2.0
+
+
 def frames_at(path: Path, times: Iterable[float]) -> dict[float, np.ndarray]:
-    """RGB frames at (just after) each time, decoding forward from the nearest keyframe."""
+    """RGB frames at (just after) each time, decoding forward from the nearest keyframe, or from the
+    frame before when the time is just after it (the two frames of a scene's pair: one GOP decoded)."""
     out: dict[float, np.ndarray] = {}
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        frames: Iterator[av.VideoFrame] | None = None
+        at = -math.inf  # time of the last frame decoded
         for t in sorted(set(times)):
-            container.seek(max(0, int(t * 1_000_000)), any_frame=False, backward=True)
-            for frame in container.decode(stream):
-                if frame.time is not None and frame.time + 1e-3 >= t:
+            if frames is None or not at < t <= at + _DECODE_ON_S:
+                container.seek(max(0, int(t * 1_000_000)), any_frame=False, backward=True)
+                frames = container.decode(stream)
+            for frame in frames:
+                if frame.time is None:
+                    continue
+                at = frame.time
+                if at + 1e-3 >= t:
                     out[t] = frame.to_ndarray(format="rgb24")
                     break
+            else:
+                frames = None  # the end of the file: a later time seeks (and finds nothing)
     return out
 
 
