@@ -35,7 +35,7 @@ MODULE_SECONDS = {
     "tests/api/test_api_assistant.py": 19,
     "tests/hostile/test_hostile_fetch_guard.py": 18,
     "tests/cluster/test_cluster_render_chunks.py": 17,
-    "tests/imaging/test_imaging_rollup_memory.py": 16,
+    "tests/imaging/test_imaging_rollup_memory.py": 11,
     "tests/cluster/test_cluster_roles.py": 13,
     "tests/client/test_client_cli.py": 13,
     "tests/api/test_api_assistant_tools.py": 13,
