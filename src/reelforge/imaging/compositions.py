@@ -9,7 +9,7 @@ import threading
 
 import cv2
 import numpy as np
-from cachetools import LRUCache
+from cachetools import LRUCache, cached
 from PIL import Image, ImageFilter
 
 from reelforge.core.hashing import content_hash
@@ -56,24 +56,20 @@ def palette(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
 # same photos come back: an image set asked again with another count, aspect or prompt, the same
 # catalogue photo in several requests. Kept up to 96 MB of RGBA, copied out.
 _cutouts: LRUCache[str, Image.Image] = LRUCache(maxsize=96 * 2**20, getsizeof=lambda im: im.width * im.height * 4)
-_cutouts_lock = threading.Lock()
 
 
 def cut_out(img: Image.Image, saliency: np.ndarray | None = None) -> Image.Image:
     """The subject as RGBA (soft alpha), cropped to it: GrabCut seeded with the salient region's
     box (definite background outside it)."""
-    rgb = img.convert("RGB")
-    key = content_hash({"pixels": rgb.tobytes(), "size": list(rgb.size),
-                        "saliency": None if saliency is None else np.asarray(saliency, np.float32).tobytes()})
-    with _cutouts_lock:
-        kept = _cutouts.get(key)
-    if kept is None:
-        kept = _cut_out(rgb, saliency)
-        with _cutouts_lock:
-            _cutouts[key] = kept
-    return kept.copy()
+    return _cut_out(img.convert("RGB"), saliency).copy()
 
 
+def _cut_out_key(rgb: Image.Image, saliency: np.ndarray | None) -> str:
+    return content_hash({"pixels": rgb.tobytes(), "size": list(rgb.size),
+                         "saliency": None if saliency is None else np.asarray(saliency, np.float32).tobytes()})
+
+
+@cached(_cutouts, key=_cut_out_key, lock=threading.Lock())
 def _cut_out(rgb: Image.Image, saliency: np.ndarray | None) -> Image.Image:
     scale = min(1.0, _GRABCUT_SIDE / max(rgb.size))
     small = np.asarray(rgb.resize((max(8, round(rgb.width * scale)), max(8, round(rgb.height * scale)))))

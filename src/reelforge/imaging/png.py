@@ -68,7 +68,7 @@ def png_bytes(image: Image.Image, level: int = LEVEL) -> bytes:
     return buf.getvalue()
 
 
-def save_png(image: Image.Image, path: Path) -> Path:
+def save_png(image: Image.Image, path: Path, level: int = LEVEL) -> Path:
     with open(path, "wb") as out:
-        write_png(out, image)
+        write_png(out, image, level)
     return path

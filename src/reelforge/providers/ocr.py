@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from cachetools import LRUCache
+from cachetools import LRUCache, cached
 from PIL import Image
 
 from reelforge.core.hashing import content_hash
@@ -128,6 +128,36 @@ def _rapid_detector() -> Any:
     return _rapid_ocr(det_limit_type="max")
 
 
+def _pixels_key(rgb: np.ndarray) -> str:
+    return content_hash({"pixels": rgb.tobytes(), "shape": list(rgb.shape)})
+
+
+# RapidOCR's answers for pixels seen lately. The same pixels come back often: a video's script reads
+# the print on its product photos, and every session operation on it, every re-roll and every other
+# video of the same catalogue reads them again; the quality report samples frames of spans re-used
+# byte for byte. Reading a photo costs 0.3-1 s and detection 0.15-0.25 s; hashing a 1280 px image's
+# pixels a few ms. The answers are lists of frozen values, copied out by the callers.
+_lines_seen: LRUCache[str, list[OcrLine]] = LRUCache(maxsize=256)
+_regions_seen: LRUCache[str, list[Box]] = LRUCache(maxsize=256)
+
+
+@cached(_lines_seen, key=_pixels_key, lock=threading.Lock())
+def _lines_in(rgb: np.ndarray) -> list[OcrLine]:
+    """Every line RapidOCR reads in ``rgb`` (C-contiguous RGB pixels), whatever its confidence."""
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    with _rapid_lock:
+        result, _elapsed = _rapid_model()(bgr)
+    return [OcrLine(str(text).strip(), _box_from_points(points), float(score)) for points, text, score in result or []]
+
+
+@cached(_regions_seen, key=_pixels_key, lock=threading.Lock())
+def _regions_in(rgb: np.ndarray) -> list[Box]:
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    with _detector_lock:
+        result, _elapsed = _rapid_detector()(bgr, use_det=True, use_cls=False, use_rec=False)
+    return [_box_from_points(points) for points in result or []]
+
+
 class RapidOcrEngine:
     """PP-OCRv4 through rapidocr-onnxruntime; one shared model, calls serialised by a lock
     (onnxruntime sessions are thread-safe, but the RapidOCR wrapper keeps per-call state)."""
@@ -138,19 +168,8 @@ class RapidOcrEngine:
         self.min_confidence = min_confidence
 
     def read(self, image: Image.Image) -> list[OcrLine]:
-        rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
-        key = _pixels_key(rgb)
-        with _seen_lock:
-            found = _lines_seen.get(key)
-        if found is None:
-            bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-            with _rapid_lock:
-                result, _elapsed = _rapid_model()(bgr)
-            found = [OcrLine(str(text).strip(), _box_from_points(points), float(score))
-                     for points, text, score in result or []]
-            with _seen_lock:
-                _lines_seen[key] = found
-        return [line for line in found if line.confidence >= self.min_confidence and line.text]
+        lines = _lines_in(np.ascontiguousarray(np.asarray(image.convert("RGB"))))
+        return [line for line in lines if line.confidence >= self.min_confidence and line.text]
 
 
 def text_regions(image: Image.Image) -> list[Box]:
@@ -160,32 +179,7 @@ def text_regions(image: Image.Image) -> list[Box]:
     The detector runs at the image's own size: callers downscale to the size at which the text they
     care about is still found (and pad an image whose edges matter: a line cut by the image's own
     border gets a box starting past its first whole glyph)."""
-    rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
-    key = _pixels_key(rgb)
-    with _seen_lock:
-        boxes = _regions_seen.get(key)
-    if boxes is None:
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        with _detector_lock:
-            result, _elapsed = _rapid_detector()(bgr, use_det=True, use_cls=False, use_rec=False)
-        boxes = [_box_from_points(points) for points in result or []]
-        with _seen_lock:
-            _regions_seen[key] = boxes
-    return list(boxes)
-
-
-def _pixels_key(rgb: np.ndarray) -> str:
-    return content_hash({"pixels": rgb.tobytes(), "shape": list(rgb.shape)})
-
-
-# RapidOCR's answers for pixels seen lately. The same pixels come back often: a video's script reads
-# the print on its product photos, and every session operation on it, every re-roll and every other
-# video of the same catalogue reads them again; the quality report samples frames of spans re-used
-# byte for byte. Reading a photo costs 0.3-1 s and detection 0.15-0.25 s; hashing a 1280 px image's
-# pixels a few ms. The answers are lists of frozen values, copied out.
-_lines_seen: LRUCache[str, list[OcrLine]] = LRUCache(maxsize=256)
-_regions_seen: LRUCache[str, list[Box]] = LRUCache(maxsize=256)
-_seen_lock = threading.Lock()
+    return list(_regions_in(np.ascontiguousarray(np.asarray(image.convert("RGB")))))
 
 
 # --- Tesseract ------------------------------------------------------------------------------

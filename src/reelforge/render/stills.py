@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from reelforge.imaging.png import write_png
+from reelforge.imaging.png import save_png
 
 # PNG at ISA-L's fastest level: written and decoded once per layer, so speed beats size.
 _PNG_LEVEL = 1
@@ -87,9 +87,7 @@ def blank(size: tuple[int, int], out: Path) -> Path:
 
 def transparent(size: tuple[int, int], out: Path) -> Path:
     """An empty footer band (PNG with alpha)."""
-    with open(out, "wb") as f:
-        write_png(f, Image.new("RGBA", size, (0, 0, 0, 0)), _PNG_LEVEL)
-    return out
+    return save_png(Image.new("RGBA", size, (0, 0, 0, 0)), out, _PNG_LEVEL)
 
 
 def footer_height(source: Path, canvas: tuple[int, int], max_fraction: float) -> int:
@@ -110,6 +108,4 @@ def footer_band(source: Path, band: tuple[int, int], out: Path) -> Path:
                            Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", band, (0, 0, 0, 0))
     canvas.alpha_composite(card, ((band[0] - card.width) // 2, band[1] - card.height))
-    with open(out, "wb") as f:
-        write_png(f, canvas, _PNG_LEVEL)
-    return out
+    return save_png(canvas, out, _PNG_LEVEL)
