@@ -11,6 +11,7 @@ import pytest
 
 from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
+from support.zygote import SOCKET_ENV, ZygoteProcess
 
 # Seconds each module takes on its own (`-n0`, 2 cores; modules under 4 s are left out). xdist's
 # loadscope hands whole modules to the next free worker in collection order, so the order is the
@@ -85,6 +86,25 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     One more made it 1.8 (662 s -> 589 s); once the suite needed less CPU its waits showed again
     (87 % of both cores busy, 425 s) and a second one more filled them (409 s)."""
     return (os.cpu_count() or 1) + 2
+
+
+_ZYGOTE = pytest.StashKey[ZygoteProcess]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The xdist controller (or a ``-n0`` run) starts the one server zygote that every test process
+    forks its servers from (support/zygote.py); the workers it starts inherit the socket's path."""
+    if hasattr(config, "workerinput") or config.option.collectonly or SOCKET_ENV in os.environ:
+        return
+    zygote = ZygoteProcess()
+    os.environ[SOCKET_ENV] = zygote.path
+    config.stash[_ZYGOTE] = zygote
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (zygote := config.stash.get(_ZYGOTE, None)) is not None:
+        zygote.stop()
+        del os.environ[SOCKET_ENV]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
