@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from support import FixtureHTTP, ReelforgeServer
 from support.media import png_bytes
+from support.servers import ANSWERS_ENV
 from support.zygote import SOCKET_ENV, ZygoteProcess
 
 # Seconds each module takes on its own (`-n0`, 2 cores; modules under 4 s are left out). xdist's
@@ -99,12 +102,16 @@ def pytest_configure(config: pytest.Config) -> None:
     zygote = ZygoteProcess()
     os.environ[SOCKET_ENV] = zygote.path
     config.stash[_ZYGOTE] = zygote
+    # ...and the store of model answers every test server shares (support/servers.py): one OCR read
+    # of each fixture photo per run instead of one per server process.
+    os.environ[ANSWERS_ENV] = tempfile.mkdtemp(prefix="rf-answers-")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if (zygote := config.stash.get(_ZYGOTE, None)) is not None:
         zygote.stop()
         del os.environ[SOCKET_ENV]
+        shutil.rmtree(os.environ.pop(ANSWERS_ENV), ignore_errors=True)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -12,6 +12,7 @@ from functools import cached_property
 from reelforge.core.pricing import PriceTable
 from reelforge.db.database import Database
 from reelforge.settings import Settings
+from reelforge.storage.answers import open_answers
 from reelforge.storage.blobs import BlobStore, open_blob_store
 from reelforge.storage.fetch import FetchPolicy, make_resolver
 
@@ -62,6 +63,7 @@ def init_runtime(settings: Settings | None = None) -> Runtime:
     global _current
     settings = settings or Settings()
     settings.prepare_dirs()
+    open_answers(settings.resolved_answers_dir)
     _current = Runtime(settings)
     _current.db.migrate()
     return _current

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     storage_cache_dir: Path | None = Field(
         None, description="Local copies of object-store blobs. Default: data_dir/blob-cache."
     )
+    answers_dir: Path | None = Field(
+        None,
+        description="Answers of the local models kept by content (OCR reads of the same pixels), shared by "
+        "every process of this data dir (storage/answers.py). Default: data_dir/answers.",
+    )
     s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (MinIO, Ceph, R2, …); None = AWS.")
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = Field(None, description="None = boto3's default credential chain.")
@@ -255,6 +260,10 @@ class Settings(BaseSettings):
                 os.unlink(tmp)
         os.chmod(path, 0o600)
         return path.read_text().strip()
+
+    @property
+    def resolved_answers_dir(self) -> Path:
+        return (self.answers_dir or self.data_dir / "answers").resolve()
 
     def prepare_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -45,11 +45,11 @@ def test_the_same_pixels_are_read_once_and_changed_pixels_read_again() -> None:
     engine = rapid_engine()
     image = _text_image("Fresh Market 12.50", LATIN)
     first = engine.read(image)
-    kept = len(ocr._lines_seen)
+    kept = len(ocr._lines_in.memory)
     again = engine.read(image.copy())
-    assert again == first and again is not first and len(ocr._lines_seen) == kept  # answered from memory
+    assert again == first and again is not first and len(ocr._lines_in.memory) == kept  # answered from memory
     text = " ".join(line.text for line in engine.read(_text_image("Fresh Market 99.99", LATIN)))
-    assert "99.99" in text and "12.50" not in text and len(ocr._lines_seen) == kept + 1
+    assert "99.99" in text and "12.50" not in text and len(ocr._lines_in.memory) == kept + 1
 
 
 @pytest.mark.skipif(not tesseract_available("tha+eng"), reason="tesseract tha+eng not installed")

@@ -33,6 +33,9 @@ REELFORGE = [sys.executable, "-m", "reelforge.cli"]
 # One TLS context for every test client: httpx builds a new one per client otherwise (loading the CA
 # bundle, 23 ms of CPU), and the suite makes thousands of clients, most of them to plain-HTTP servers.
 TLS = ssl.create_default_context()
+# The session's shared store of model answers (storage/answers.py), made by tests/conftest.py: the
+# servers of a run read the same fixture photos again and again, each in a new process.
+ANSWERS_ENV = "TEST_ANSWERS_DIR"
 WEBHOOK_SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXJlZWxmb3JnZQ=="  # every test server signs webhooks with it
 START_ATTEMPTS = 3
 
@@ -119,6 +122,8 @@ class ReelforgeServer:
                 "REELFORGE_VIDEO_PRESET": "ultrafast",
             }
         )
+        if ANSWERS_ENV in os.environ:  # one store of model answers for the whole session (conftest.py)
+            env["REELFORGE_ANSWERS_DIR"] = os.environ[ANSWERS_ENV]
         env.update(self.env_overrides)
         return env
 

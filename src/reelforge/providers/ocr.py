@@ -22,11 +22,11 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from cachetools import LRUCache, cached
 from PIL import Image
 
 from reelforge.core.hashing import content_hash
 from reelforge.imaging.png import write_png
+from reelforge.storage.answers import remembered
 from reelforge.text.scripts import script_of
 
 Box = tuple[int, int, int, int]
@@ -132,16 +132,13 @@ def _pixels_key(rgb: np.ndarray) -> str:
     return content_hash({"pixels": rgb.tobytes(), "shape": list(rgb.shape)})
 
 
-# RapidOCR's answers for pixels seen lately. The same pixels come back often: a video's script reads
-# the print on its product photos, and every session operation on it, every re-roll and every other
-# video of the same catalogue reads them again; the quality report samples frames of spans re-used
-# byte for byte. Reading a photo costs 0.3-1 s and detection 0.15-0.25 s; hashing a 1280 px image's
-# pixels a few ms. The answers are lists of frozen values, copied out by the callers.
-_lines_seen: LRUCache[str, list[OcrLine]] = LRUCache(maxsize=256)
-_regions_seen: LRUCache[str, list[Box]] = LRUCache(maxsize=256)
-
-
-@cached(_lines_seen, key=_pixels_key, lock=threading.Lock())
+# RapidOCR's answers for pixels seen before (storage/answers.py): the same pixels come back often (a
+# video's script reads the print on its product photos; its render frames them around their text;
+# every session operation, re-roll and other video of the same catalogue asks again; the quality
+# report samples frames of spans re-used byte for byte). Reading a photo costs 0.3-1 s and
+# detection 0.15-0.25 s; hashing a 1280 px image's pixels a few ms. The answers are lists of frozen
+# values, copied out by the callers. The namespaces name the models: a new model gets new ones.
+@remembered("rapidocr-ppocrv4-lines", key=_pixels_key)
 def _lines_in(rgb: np.ndarray) -> list[OcrLine]:
     """Every line RapidOCR reads in ``rgb`` (C-contiguous RGB pixels), whatever its confidence."""
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
@@ -150,7 +147,7 @@ def _lines_in(rgb: np.ndarray) -> list[OcrLine]:
     return [OcrLine(str(text).strip(), _box_from_points(points), float(score)) for points, text, score in result or []]
 
 
-@cached(_regions_seen, key=_pixels_key, lock=threading.Lock())
+@remembered("rapidocr-ppocrv4-regions-at-size", key=_pixels_key)
 def _regions_in(rgb: np.ndarray) -> list[Box]:
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     with _detector_lock:
