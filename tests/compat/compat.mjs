@@ -265,7 +265,8 @@ const SCENARIOS = {
     expect(r.data.request_id === created.data.request_id, 'getStatus: request_id differs');
     expect(['PENDING', 'COMPLETED', 'FAILED', 'CANCELLED'].includes(r.data.status), `getStatus: status ${r.data.status}`);
     if (r.data.status === 'PENDING') expect(typeof r.data.expressGenerationStatus === 'object', 'no expressGenerationStatus while PENDING');
-    return [`2xx, data.status=${r.data.status}`, await expectError(client.getStatus('req_does_not_exist'), 404, 'unknown id')];
+    // PENDING or COMPLETED depending on how far the render got: the doc names both, so it does not change run to run.
+    return ['2xx, data.status=PENDING or COMPLETED', await expectError(client.getStatus('req_does_not_exist'), 404, 'unknown id')];
   },
   async getImageStatus() {
     const e = await enhanced();
@@ -456,7 +457,8 @@ const SCENARIOS = {
     const queued = await client.createV2ExternalChatCompletionAsync({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 });
     const r = await client[name](queued.data.request_id);
     expect(['PROCESSING', 'COMPLETED'].includes(r.data.status), `${name}: status ${r.data.status}`);
-    return [`2xx, data.status=${r.data.status}`, await expectError(client[name]('chat_does_not_exist'), 404, 'unknown id')];
+    // Either answer is right (it depends on how far the job got): the doc names both, so it does not change run to run.
+    return ['2xx, data.status=PROCESSING or COMPLETED', await expectError(client[name]('chat_does_not_exist'), 404, 'unknown id')];
   }])),
   ...Object.fromEntries(['pollV2ExternalChatCompletion', 'pollV2ExternalAssistantCompletion'].map((name) => [name, async () => {
     const queued = await client.createV2ExternalChatCompletionAsync({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8 });

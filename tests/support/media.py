@@ -14,6 +14,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
+from reelforge.imaging.png import png_bytes as fast_png_bytes
 from reelforge.render.quality import frames_at
 from support.servers import TLS
 
@@ -26,9 +27,7 @@ def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
     y, x = np.mgrid[0:height, 0:width]
     base = np.stack([x / width * 255, y / height * 255, (x + y) / (width + height) * 255], axis=-1)
     noisy = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(noisy).save(buf, format="PNG")
-    return buf.getvalue()
+    return png_of(Image.fromarray(noisy))
 
 
 def data_url(data: bytes, mime: str = "image/png") -> str:
@@ -36,9 +35,9 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
 
 
 def png_of(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
+    """``img`` as PNG bytes, by the product's fast writer (Pillow's default level took ~0.1 s for a
+    noisy 1024 px test photo, and the suite makes hundreds)."""
+    return fast_png_bytes(img)
 
 
 def image_data_url(img: Image.Image) -> str:

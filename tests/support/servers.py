@@ -12,6 +12,7 @@ listening socket is its own (not a neighbour's that happens to answer ``/healthz
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from reelforge.db.database import Database
 from support.zygote import ForkedServer
 
 REELFORGE = [sys.executable, "-m", "reelforge.cli"]
@@ -178,12 +180,14 @@ class ReelforgeServer:
         """A new account with credits and its API key, written straight into the server's database
         (the same code path as `reelforge accounts create`, without a subprocess per test)."""
         from reelforge.core import accounts
-        from reelforge.db.database import Database
 
-        db = Database(
-            self.env_overrides.get("REELFORGE_DATABASE_URL")  # PostgreSQL mode (tests/cluster)
-            or f"sqlite:///{(self.data_dir / 'reelforge.db').resolve()}"
-        )
+        url = self.env_overrides.get("REELFORGE_DATABASE_URL")  # PostgreSQL mode (tests/cluster)
+        if url is None:  # SQLite: one engine per database file for the whole test process
+            db = _sqlite_database(self.data_dir / "reelforge.db")
+            account = accounts.create_account(db, name, credits)
+            return accounts.create_api_key(db, account.id).plaintext
+        # PostgreSQL: a fresh engine each time (a drill may have restarted the server under a kept one)
+        db = Database(url)
         try:
             account = accounts.create_account(db, name, credits)
             return accounts.create_api_key(db, account.id).plaintext
@@ -193,6 +197,13 @@ class ReelforgeServer:
     def client(self, key: str | None, timeout: float = 30.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, verify=TLS)
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_database(path: Path) -> Database:
+    """An engine on a server's SQLite file, kept for the next key (building one costs ~4 ms of CPU,
+    and the suite makes keys by the hundred)."""
+    return Database(f"sqlite:///{path.resolve()}")
 
 
 def wait_status(
