@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     # performance figures measure; ultrafast encodes ~2x faster into ~2x larger files (the test
     # servers use it), slower presets give smaller files for the same quality (crf 23).
     video_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
+    # Frame rate of the videos this server renders (their session documents keep it, so session
+    # operations re-render at the same rate). 30 is the spec's; 24 or 25 suit film and PAL targets, and
+    # fewer frames cost proportionally less to encode (the test servers render at 15).
+    video_fps: int = Field(30, ge=10, le=60)
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # Span-parallel rendering (render/chunks.py, pipeline/render_chunks.py): every render is encoded in
     # chunks of about render_chunk_s seconds (fixed, so the file never depends on the worker count), and

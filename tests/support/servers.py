@@ -35,6 +35,7 @@ REELFORGE = [sys.executable, "-m", "reelforge.cli"]
 # One TLS context for every test client: httpx builds a new one per client otherwise (loading the CA
 # bundle, 23 ms of CPU), and the suite makes thousands of clients, most of them to plain-HTTP servers.
 TLS = ssl.create_default_context()
+TEST_FPS = 15
 # The session's shared store of model answers (storage/answers.py), made by tests/conftest.py: the
 # servers of a run read the same fixture photos again and again, each in a new process.
 ANSWERS_ENV = "TEST_ANSWERS_DIR"
@@ -122,6 +123,9 @@ class ReelforgeServer:
                 # x264's fastest preset: same pipeline and files, about half the encoding CPU of
                 # the default veryfast (tests/render and bench/ keep the default).
                 "REELFORGE_VIDEO_PRESET": "ultrafast",
+                # Half the spec's 30 frames a second: x264's work (most of a render's CPU) nearly halves,
+                # and nothing a test checks depends on the rate (tests/render renders at 30).
+                "REELFORGE_VIDEO_FPS": str(TEST_FPS),
             }
         )
         if ANSWERS_ENV in os.environ:  # one store of model answers for the whole session (conftest.py)

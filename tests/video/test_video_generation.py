@@ -10,6 +10,7 @@ import pytest
 from reelforge.render.probe import measure_loudness, probe_media
 from support import ReelforgeServer, submit
 from support.media import decode_qr, decode_qr_in, download, frame_at, ocr_text, product_photo
+from support.servers import TEST_FPS
 
 CTA = "https://shop.example.com/linen?utm=reel"
 FOOTER = "https://shop.example.com/f"
@@ -46,7 +47,8 @@ def test_image_list_video_with_qr_outro_footers_and_subtitles(
     info = probe_media(video)
     assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
     assert (info["width"], info["height"]) == canvas
-    assert info["duration"] == pytest.approx(status["duration"], abs=1 / 30 + 0.05)
+    assert info["fps"] == TEST_FPS  # the server's REELFORGE_VIDEO_FPS (30 by default; tests/support/servers.py)
+    assert info["duration"] == pytest.approx(status["duration"], abs=1 / TEST_FPS + 0.05)
     # The server's REELFORGE_VIDEO_PRESET (ultrafast on test servers) reached x264, whose settings
     # are written into the stream: ultrafast turns CABAC off, veryfast keeps it on.
     assert b"cabac=0" in video.read_bytes()

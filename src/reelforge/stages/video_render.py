@@ -93,7 +93,7 @@ def build_document(
     )
     width, height = job.canvas
     return SessionDocument(
-        canvas=Canvas(width=width, height=height),
+        canvas=Canvas(width=width, height=height, fps=job.fps),
         language=script.language,
         font_key=job.font_key,
         subtitles=job.enable_subtitles,

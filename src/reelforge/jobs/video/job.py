@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from reelforge.core.pricing import PriceTable
 from reelforge.jobs.base import JobInput
-from reelforge.sessions.document import FocusArea
+from reelforge.sessions.document import DEFAULT_FPS, FocusArea
 
 SCENE_SECONDS = 5.0  # the target length of an image-list scene
 SCENE_PADDING_S = 0.6  # silence after each narration before the next scene
@@ -48,6 +48,7 @@ class VideoJob(JobInput):
     font_key: str | None = None
     aspect_ratio: str = "16:9"
     canvas: tuple[int, int]
+    fps: int = DEFAULT_FPS  # the server's settings.video_fps when the request was accepted
     tone: str = "grounded"
     metadata: dict[str, Any] = {}
     video_model: str = "RUNWAYML"

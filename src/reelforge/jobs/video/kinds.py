@@ -179,6 +179,7 @@ class _VideoKind(JobKind[BodyT, VideoJob], media_type="video"):
             ),
             language=language,
             canvas=canvas,
+            fps=settings.video_fps,
             footer_metadata=[Footer(url=item.url, text=item.text) for item in body.footer_metadata],
             outro_key=outro.key if outro else None,
             outro_image_url=_echo(body.outro_image_url),
