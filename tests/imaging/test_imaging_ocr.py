@@ -81,7 +81,8 @@ def test_text_regions_find_every_line_and_keep_what_they_found() -> None:
 
 def test_ocr_sessions_do_not_spin_between_operators() -> None:
     """Every onnxruntime session RapidOCR builds here (reader and detector) has spinning off."""
-    from reelforge.providers.ocr import NO_SPINNING, _rapid_detector, _rapid_model
+    from reelforge.providers.ocr import _rapid_detector, _rapid_model
+    from reelforge.providers.onnx_sessions import NO_SPINNING
 
     for model in (_rapid_model(), _rapid_detector()):
         for stage in (model.text_det.infer, model.text_cls.infer, model.text_rec.session):

@@ -68,3 +68,17 @@ def test_word_timings_follow_the_audio(spoken: Spoken, heard: Heard) -> None:
 def test_faster_speech_is_shorter(tmp_path: Path, spoken: Spoken) -> None:
     quick = OfflineTTS().at_speed(1.4).synthesize(NARRATION, "en", tmp_path / "quick.wav")
     assert quick.duration_s < spoken[1].duration_s * 0.85
+
+
+def test_the_voice_session_does_not_spin_between_operators(spoken: Spoken) -> None:
+    """The voice's onnxruntime session is built here (not by PiperVoice.load, which takes no
+    options) with spinning off, and still carries the alignment output the word timings need."""
+    from reelforge.providers.onnx_sessions import NO_SPINNING
+    from reelforge.providers.piper_tts import _LoadedVoices
+
+    voice = next(iter(_LoadedVoices._voices.values()))
+    options = voice.session.get_session_options()
+    for key, value in NO_SPINNING.items():
+        assert options.get_session_config_entry(key) == value, key
+    assert len(voice.session.get_outputs()) == 2  # audio, and the per-phoneme sample counts
+    assert spoken[1].words and all(w.end_s > w.start_s for w in spoken[1].words)

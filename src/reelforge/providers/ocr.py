@@ -26,6 +26,7 @@ from PIL import Image
 
 from reelforge.core.hashing import content_hash
 from reelforge.imaging.png import write_png
+from reelforge.providers.onnx_sessions import without_spinning
 from reelforge.storage.answers import remembered
 from reelforge.text.scripts import script_of
 
@@ -78,29 +79,21 @@ _rapid_lock = threading.Lock()
 _detector_lock = threading.Lock()
 
 
-# onnxruntime's thread pool spins after each operator waiting for the next one. On a busy host that
-# burns the cores other work needs: OCR of a 1792x1024 frame took 4.5 s of CPU per 2.3 s with
-# spinning, 3.7 s per 2.1 s without (5 calls, 2 cores), so the sessions are built without it.
-NO_SPINNING = {"session.intra_op.allow_spinning": "0", "session.inter_op.allow_spinning": "0"}
-
-
 def _build_sessions_without_spinning() -> None:
     """RapidOCR builds its onnxruntime sessions itself (``OrtInferSession._init_sess_opts``), with
-    no option for this: its options builder is wrapped once so every session gets NO_SPINNING."""
+    no option for this: its options builder is wrapped once so every session is built without
+    spinning (providers/onnx_sessions.py)."""
     from rapidocr_onnxruntime.utils import infer_engine
 
     build = infer_engine.OrtInferSession._init_sess_opts
     if getattr(build, "without_spinning", False):
         return
 
-    def without_spinning(config: dict[str, Any]) -> Any:
-        options = build(config)
-        for key, value in NO_SPINNING.items():
-            options.add_session_config_entry(key, value)
-        return options
+    def build_without_spinning(config: dict[str, Any]) -> Any:
+        return without_spinning(build(config))
 
-    without_spinning.without_spinning = True  # type: ignore[attr-defined]
-    infer_engine.OrtInferSession._init_sess_opts = staticmethod(without_spinning)
+    build_without_spinning.without_spinning = True  # type: ignore[attr-defined]
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(build_without_spinning)
 
 
 def _rapid_ocr(**config: Any) -> Any:

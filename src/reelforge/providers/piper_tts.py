@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from reelforge.providers.onnx_sessions import without_spinning
 from reelforge.providers.openai_compat import ProviderError
 from reelforge.providers.tts import SpeechResult, WordTiming, spread_by_characters, voiced_range, write_wav_mono16
 from reelforge.text.languages import normalise_tag
@@ -64,13 +65,31 @@ class _LoadedVoices:
     def get(cls, package: PiperVoicePackage) -> Any:
         with cls._lock:
             if package.name not in cls._voices:
-                from piper import PiperVoice  # lazily: onnxruntime and onnx load in ~1 s
-
-                module = importlib.import_module(package.module)
-                cls._voices[package.name] = PiperVoice.load(
-                    module.model_path(), module.config_path(), include_alignments=True
-                )
+                cls._voices[package.name] = _load_voice(importlib.import_module(package.module))
             return cls._voices[package.name]
+
+
+def _load_voice(module: Any) -> Any:
+    """What ``PiperVoice.load(..., include_alignments=True)`` builds (the model patched in memory by
+    Piper's own ``add_alignment_output``, for per-phoneme timings), with an onnxruntime session
+    that does not spin (providers/onnx_sessions.py): ``load`` takes no session options."""
+    import json
+
+    import onnx  # lazily: onnxruntime and onnx load in ~1 s
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    model = onnx.load(str(module.model_path()))
+    add_alignment_output(model)
+    session = onnxruntime.InferenceSession(
+        model.SerializeToString(),
+        sess_options=without_spinning(onnxruntime.SessionOptions()),
+        providers=["CPUExecutionProvider"],
+    )
+    config = PiperConfig.from_dict(json.loads(Path(module.config_path()).read_text(encoding="utf-8")))
+    return PiperVoice(session=session, config=config)
 
 
 @dataclass(frozen=True)
