@@ -70,3 +70,23 @@ def test_without_a_store_answers_are_kept_in_memory_only(tmp_path: Path) -> None
     upper.memory.clear()
     assert upper("solo") == "SOLO" and ASKED == ["solo", "solo"]
     assert answers._store is None
+
+
+def test_a_store_that_fails_never_fails_the_work(store: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The store is only a shortcut: a store that cannot be read or written (a full disk, a
+    corrupt file) leaves the answer computed and logged, not an error."""
+    import sqlite3
+
+    class Broken:
+        def get(self, *args: object, **kwargs: object) -> object:
+            raise sqlite3.OperationalError("database disk image is malformed")
+
+        def set(self, *args: object, **kwargs: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self) -> None:
+            pass
+
+    answers._store = Broken()
+    assert upper("still") == "STILL" and ASKED == ["still"]
+    assert "could not read" in caplog.text and "could not keep" in caplog.text

@@ -12,6 +12,7 @@ Both return :class:`OcrLine` objects with pixel boxes in the coordinates of the 
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import tempfile
@@ -121,6 +122,16 @@ def _rapid_detector() -> Any:
     return _rapid_ocr(det_limit_type="max")
 
 
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - depends on the environment
+        return "absent"
+
+
+_RAPIDOCR = _package_version("rapidocr-onnxruntime")
+
+
 def _pixels_key(rgb: np.ndarray) -> str:
     return content_hash({"pixels": rgb.tobytes(), "shape": list(rgb.shape)})
 
@@ -130,8 +141,9 @@ def _pixels_key(rgb: np.ndarray) -> str:
 # every session operation, re-roll and other video of the same catalogue asks again; the quality
 # report samples frames of spans re-used byte for byte). Reading a photo costs 0.3-1 s and
 # detection 0.15-0.25 s; hashing a 1280 px image's pixels a few ms. The answers are lists of frozen
-# values, copied out by the callers. The namespaces name the models: a new model gets new ones.
-@remembered("rapidocr-ppocrv4-lines", key=_pixels_key)
+# values, copied out by the callers. The namespaces name the package and its version: another
+# version (other models, other defaults) never gets an older one's answers.
+@remembered(f"rapidocr-{_RAPIDOCR}-lines", key=_pixels_key)
 def _lines_in(rgb: np.ndarray) -> list[OcrLine]:
     """Every line RapidOCR reads in ``rgb`` (C-contiguous RGB pixels), whatever its confidence."""
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
@@ -140,7 +152,7 @@ def _lines_in(rgb: np.ndarray) -> list[OcrLine]:
     return [OcrLine(str(text).strip(), _box_from_points(points), float(score)) for points, text, score in result or []]
 
 
-@remembered("rapidocr-ppocrv4-regions-at-size", key=_pixels_key)
+@remembered(f"rapidocr-{_RAPIDOCR}-regions-at-size", key=_pixels_key)
 def _regions_in(rgb: np.ndarray) -> list[Box]:
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     with _detector_lock:

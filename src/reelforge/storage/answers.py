@@ -15,6 +15,7 @@ the in-memory tier only. Values are pickled: the store is this deployment's own,
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from cachetools import LRUCache
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -65,10 +67,18 @@ class Remembered(Generic[P, T]):
             return kept  # type: ignore[return-value]  # not _MISSING: a T
         store = _store
         stored_key = f"{self._namespace}:{key}"
-        found: Any = _MISSING if store is None else store.get(stored_key, _MISSING, retry=True)
+        found: Any = _MISSING
+        if store is not None:
+            try:
+                found = store.get(stored_key, _MISSING, retry=True)
+            except Exception:  # a store is only a shortcut: an unreadable one never fails the work
+                log.warning("answers store: could not read %s", stored_key, exc_info=True)
         value: T = self._fn(*args, **kwargs) if found is _MISSING else found
         if store is not None and found is _MISSING:
-            store.set(stored_key, value, retry=True)
+            try:
+                store.set(stored_key, value, retry=True)
+            except Exception:  # e.g. a full disk: the answer is still good
+                log.warning("answers store: could not keep %s", stored_key, exc_info=True)
         with self._lock:
             self.memory[key] = value
         return value
