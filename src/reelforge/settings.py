@@ -19,6 +19,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reelforge import __version__
+from reelforge.sessions.document import DEFAULT_FPS
 
 
 class Settings(BaseSettings):
@@ -136,7 +137,7 @@ class Settings(BaseSettings):
     # Frame rate of the videos this server renders (their session documents keep it, so session
     # operations re-render at the same rate). 30 is the spec's; 24 or 25 suit film and PAL targets, and
     # fewer frames cost proportionally less to encode (the test servers render at 15).
-    video_fps: int = Field(30, ge=10, le=60)
+    video_fps: int = Field(DEFAULT_FPS, ge=10, le=60)
     queue_concurrency: dict[str, int] = Field(default_factory=lambda: {"cpu": 2, "render": 1, "io": 8, "gpu": 1})
     # Span-parallel rendering (render/chunks.py, pipeline/render_chunks.py): every render is encoded in
     # chunks of about render_chunk_s seconds (fixed, so the file never depends on the worker count), and

@@ -186,17 +186,15 @@ class ReelforgeServer:
         from reelforge.core import accounts
 
         url = self.env_overrides.get("REELFORGE_DATABASE_URL")  # PostgreSQL mode (tests/cluster)
-        if url is None:  # SQLite: one engine per database file for the whole test process
-            db = _sqlite_database(self.data_dir / "reelforge.db")
-            account = accounts.create_account(db, name, credits)
-            return accounts.create_api_key(db, account.id).plaintext
-        # PostgreSQL: a fresh engine each time (a drill may have restarted the server under a kept one)
-        db = Database(url)
+        # SQLite: one engine per database file for the whole test process. PostgreSQL: a fresh engine
+        # each time (a drill may have restarted the server under a kept one), disposed after.
+        db = _sqlite_database(self.data_dir / "reelforge.db") if url is None else Database(url)
         try:
             account = accounts.create_account(db, name, credits)
             return accounts.create_api_key(db, account.id).plaintext
         finally:
-            db.engine.dispose()
+            if url is not None:
+                db.engine.dispose()
 
     def client(self, key: str | None, timeout: float = 30.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}

@@ -19,7 +19,7 @@ Lao, Khmer and Myanmar have no packaged dictionary here: their runs are never br
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any, Protocol
 
@@ -60,14 +60,8 @@ class _ThaiDictionary:
         self._words = frozenset(word.strip() for word in words)  # as Trie.add strips them
         self._lengths = sorted({len(word) for word in self._words if word})
 
-    def __len__(self) -> int:
+    def __len__(self) -> int:  # word_tokenize and newmm test a dictionary's truth
         return len(self._words)
-
-    def __contains__(self, word: object) -> bool:
-        return word in self._words
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._words)
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """The dictionary's words that ``text`` has at ``start``, shortest first (as Trie's)."""
